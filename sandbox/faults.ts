@@ -1,5 +1,6 @@
 // Latency and fault injection for reliability tests, set through the admin API. Off by default.
 // Random draws come from a seeded generator so a failing run can be replayed exactly.
+import { seededRandom } from './ids.ts';
 
 export type Endpoint = 'createSession' | 'sendEvent' | 'getSession';
 export const ENDPOINTS: readonly Endpoint[] = ['createSession', 'sendEvent', 'getSession'];
@@ -45,18 +46,6 @@ export type FaultDecision =
   | { kind: 'late'; delayMs: number; hangMs: number };
 
 const DEFAULT_HANG_MS = 30_000;
-
-/** mulberry32: tiny, seedable, good enough for choosing faults. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class FaultInjector {
   private settings: FaultSettings = {};

@@ -2,6 +2,7 @@
 // are written by hand because the API guides' examples are replayed against them; every other
 // city gets 6-8 hotels generated from a name table and a small PRNG seeded by the city id.
 import { CITIES, type City } from './gazetteer.ts';
+import { seededRandom } from './ids.ts';
 
 export interface Hotel {
   /** 24 lower-case hex characters, stable across runs. */
@@ -85,20 +86,8 @@ function hash32(text: string): number {
   return h;
 }
 
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function hexId(key: string): string {
-  const next = prng(hash32(key));
+  const next = seededRandom(hash32(key));
   let id = '';
   for (let i = 0; i < 3; i++) id += Math.floor(next() * 4294967296).toString(16).padStart(8, '0');
   return id;
@@ -123,7 +112,7 @@ function makeHotel(city: City, spec: HotelSpec): Hotel {
 }
 
 function generateSpecs(city: City): HotelSpec[] {
-  const next = prng(hash32(city.id));
+  const next = seededRandom(hash32(city.id));
   // Seeded Fisher-Yates shuffle, then keep the first 6-8 names.
   const names: string[] = [...GENERATED_NAMES];
   for (let i = names.length - 1; i > 0; i--) {

@@ -2,10 +2,10 @@
 // stub servers for answers the sandbox never gives.
 import { afterEach, describe, expect, it } from 'vitest';
 import { BrekClient, parseRetryAfter, type AttemptInfo } from '../core/brek/client.ts';
-import { BrekError } from '../core/brek/errors.ts';
 import { DEV_PARTNER_KEY } from '../sandbox/config.ts';
 import type { RequestRecord } from '../sandbox/server.ts';
 import { answer, startStub, type Stub } from './support/http-stub.ts';
+import { caught } from './support/errors.ts';
 import { useSandbox } from './support/sandbox.ts';
 
 const h = useSandbox();
@@ -14,16 +14,6 @@ const h = useSandbox();
 function recordingSleep() {
   const waits: number[] = [];
   return { waits, sleep: async (ms: number) => void waits.push(ms) };
-}
-
-async function caught(promise: Promise<unknown>): Promise<BrekError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof BrekError) return error;
-    throw error;
-  }
-  throw new Error('expected a BrekError');
 }
 
 async function requestsFor(sessionId: string): Promise<RequestRecord[]> {

@@ -3,8 +3,9 @@
 // client's typed error for each.
 import { describe, expect, it } from 'vitest';
 import { BrekClient } from '../core/brek/client.ts';
-import { BrekError, isBrekError } from '../core/brek/errors.ts';
+import { isBrekError } from '../core/brek/errors.ts';
 import { DEV_PARTNER_KEY } from '../sandbox/config.ts';
+import { caught } from './support/errors.ts';
 import { contractCheckedFetch, OTHER_PARTNER_KEY, useSandbox } from './support/sandbox.ts';
 
 const h = useSandbox();
@@ -12,16 +13,6 @@ const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 async function json(res: Response) {
   return { status: res.status, requestIdHeader: res.headers.get('x-request-id'), body: (await res.json()) as Record<string, unknown> };
-}
-
-async function caught(promise: Promise<unknown>): Promise<BrekError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof BrekError) return error;
-    throw error;
-  }
-  throw new Error('expected a BrekError');
 }
 
 async function newSession(actorId = 'partner_user_001') {
