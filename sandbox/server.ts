@@ -287,7 +287,8 @@ export async function startSandbox(config: SandboxConfig, options: SandboxOption
     handle(req, res).catch((error: unknown) => {
       // A bug must still answer in the documented 500 envelope, never hang the caller.
       if (!res.headersSent && !res.destroyed) {
-        sendJson(res, 500, validationError({ requestId: newRequestId() }, `Internal sandbox error: ${String(error)}`, 500).body);
+        const requestId = newRequestId();
+        sendJson(res, 500, validationError({ requestId }, `Internal sandbox error: ${String(error)}`, 500).body, { 'x-request-id': requestId });
       }
     });
   });

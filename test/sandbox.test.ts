@@ -55,6 +55,18 @@ describe('idempotency', () => {
     expect(snapshot.data.events.filter((e) => e.resultStatus === 'booked')).toHaveLength(1);
   });
 
+  it('optionIds are stable for the same session, hotel and dates, and differ across sessions', async () => {
+    const client = h.client();
+    const s = await session(client);
+    const ids = async (text: string) => ((await s.say(text)).result.artifacts.shortlist ?? []).map((o) => o.optionId);
+    const first = await ids('seattle Mar 20-23');
+    expect(await ids('seattle Mar 20-23')).toEqual(first);
+    expect(await ids('seattle Mar 20-24')).not.toEqual(first);
+    const other = await session(client);
+    const theirs = ((await other.say('seattle Mar 20-23')).result.artifacts.shortlist ?? []).map((o) => o.optionId);
+    expect(theirs.some((id) => first.includes(id))).toBe(false);
+  });
+
   it('keys are scoped to their session', async () => {
     const client = h.client();
     const a = await client.createSession({ actor: { actorId: 'scope_a' } });
