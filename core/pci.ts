@@ -32,3 +32,13 @@ export function findCardNumbers(text: string): string[] {
 export function containsCardNumber(text: string): boolean {
   return findCardNumbers(text).length > 0;
 }
+
+export const CARD_NUMBER_MARK = '[card number removed]';
+
+/** The text with every card number replaced, and whether there was one. */
+export function redactCardNumbers(text: string): { text: string; redacted: boolean } {
+  const found = findCardNumbers(text);
+  let out = text;
+  for (const number of found) out = out.split(number).join(CARD_NUMBER_MARK);
+  return { text: out, redacted: found.length > 0 };
+}

@@ -1,0 +1,36 @@
+// What an ingress hands to the core: one traveller's message or click, normalised. Adapters
+// build these; the core never sees a channel's own payloads.
+import type { Channel } from './identity.ts';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** A button the traveller clicked; `ownerActorId` is who the button was rendered for. */
+export type ActionInput =
+  | { type: 'action'; action: 'book_option'; optionId: string; ownerActorId: string }
+  | { type: 'action'; action: 'confirm_payment_card'; paymentMethodId?: string; ownerActorId: string }
+  | { type: 'action'; action: 'decline_payment'; ownerActorId: string }
+  | { type: 'action'; action: 'cancel_booking'; bookingId: string; ownerActorId: string };
+
+export type TurnInput =
+  | { type: 'text'; text: string }
+  | ActionInput
+  /** Something the bridge cannot pass on (a photo, a voice note): answered, never sent to Brek. */
+  | { type: 'unsupported'; what: string };
+
+export interface InboundTurn {
+  channel: Channel;
+  /** The id that keys Brek's idempotency: Slack event_id or {user}:{action_ts}, Teams activity.id, Twilio MessageSid. */
+  channelMessageId: string;
+  /** What makes two deliveries "the same message" (defaults to channelMessageId). */
+  dedupeKey?: string;
+  actorId: string;
+  /** The channel's conversation (Slack channel + thread, Teams conversation id, WhatsApp number pair). */
+  conversationId: string;
+  input: TurnInput;
+  /** Where and how the sender replies: channel-specific, opaque to the core. */
+  reference: { [key: string]: Json };
+  /** Brek's channel.workspaceId: Slack team, Teams tenant. */
+  workspaceId?: string;
+  timezoneOffsetMinutes?: number;
+  receivedAt?: string;
+}

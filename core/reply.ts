@@ -1,0 +1,185 @@
+// The channel-neutral Reply: what the traveller should see and be able to do next, built from
+// any Brek result. Renderers (Block Kit, Adaptive Cards, WhatsApp text) are pure functions of it.
+// Every documented status maps explicitly; anything else is text. Nothing here throws.
+import type { BookingArtifact, EventResult, PaymentArtifact, ShortlistOption } from './brek/results.ts';
+
+export type ReplyKind =
+  | 'shortlist'
+  | 'guest_name_required'
+  | 'payment_setup_required'
+  | 'payment_confirmation_required'
+  | 'booked'
+  | 'error'
+  /** Any other status, and the bridge's own messages (apologies, refusals): text only. */
+  | 'text';
+
+export interface ReplyOption {
+  /** 1-based position, the number a WhatsApp traveller replies with. */
+  index: number;
+  optionId?: string;
+  name?: string;
+  pricePerNight?: number;
+  totalPrice?: number;
+  currency?: string;
+  refundable?: boolean;
+  rating?: number;
+  distanceTo?: string;
+  detailsUrl?: string;
+}
+
+export interface ReplyPaymentMethod {
+  paymentMethodId?: string;
+  brand?: string;
+  last4?: string;
+  expMonth?: number;
+  expYear?: number;
+}
+
+export interface ReplyBooking {
+  bookingId?: string;
+  confirmationBookingId?: string;
+  hotelName?: string;
+  totalPrice?: number;
+  currency?: string;
+  confirmationUrl?: string;
+  cancelPolicy?: string;
+}
+
+/** What a traveller can do next. Write actions carry what Brek's action kinds need. */
+export type ReplyAction =
+  | { type: 'book_option'; index: number; optionId: string; label: string }
+  | { type: 'confirm_payment_card'; paymentMethodId?: string; label: string }
+  | { type: 'decline_payment'; label: string }
+  | { type: 'cancel_booking'; bookingId: string; label: string }
+  | { type: 'open_url'; url: string; label: string };
+
+export interface Reply {
+  kind: ReplyKind;
+  /** Brek's status as sent (or the bridge's own, e.g. `bridge_apology`). */
+  status: string;
+  text: string;
+  options: ReplyOption[];
+  paymentSetupUrl?: string;
+  paymentMethod?: ReplyPaymentMethod;
+  booking?: ReplyBooking;
+  actions: ReplyAction[];
+  /** The actor the buttons belong to; a click by anyone else is refused. */
+  ownerActorId: string;
+}
+
+const DOCUMENTED: ReadonlySet<string> = new Set([
+  'shortlist',
+  'guest_name_required',
+  'payment_setup_required',
+  'payment_confirmation_required',
+  'booked',
+  'error',
+]);
+
+/** Only links a traveller can safely open: absolute http(s) URLs. */
+function safeUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.toString() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function definedOnly<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function toOption(option: ShortlistOption, index: number): ReplyOption {
+  return definedOnly({
+    index,
+    optionId: option.optionId,
+    name: option.name,
+    pricePerNight: option.pricePerNight,
+    totalPrice: option.totalPrice,
+    currency: option.currency,
+    refundable: option.refundable,
+    rating: option.rating,
+    distanceTo: option.distanceTo,
+    detailsUrl: safeUrl(option.detailsUrl),
+  });
+}
+
+function toPaymentMethod(payment: PaymentArtifact): ReplyPaymentMethod {
+  return definedOnly({
+    paymentMethodId: payment.paymentMethodId,
+    brand: payment.cardBrand,
+    last4: payment.cardLast4,
+    expMonth: payment.expMonth,
+    expYear: payment.expYear,
+  });
+}
+
+function toBooking(booking: BookingArtifact): ReplyBooking {
+  return definedOnly({
+    bookingId: booking.bookingId,
+    confirmationBookingId: booking.confirmationBookingId,
+    hotelName: booking.hotelName,
+    totalPrice: booking.totalPrice,
+    currency: booking.currency,
+    confirmationUrl: safeUrl(booking.confirmationUrl),
+    cancelPolicy: booking.cancelPolicy,
+  });
+}
+
+export function textReply(ownerActorId: string, status: string, text: string): Reply {
+  return { kind: 'text', status, text, options: [], actions: [], ownerActorId };
+}
+
+export function replyFromResult(result: EventResult, ownerActorId: string): Reply {
+  const status = result.status;
+  const artifacts = result.artifacts;
+  const base: Reply = {
+    kind: DOCUMENTED.has(status) ? (status as ReplyKind) : 'text',
+    status,
+    text: result.messageText,
+    options: [],
+    actions: [],
+    ownerActorId,
+  };
+
+  switch (status) {
+    case 'shortlist': {
+      base.options = (artifacts.shortlist ?? []).map((o, i) => toOption(o, i + 1));
+      for (const option of base.options) {
+        if (option.optionId) {
+          base.actions.push({ type: 'book_option', index: option.index, optionId: option.optionId, label: 'Book' });
+        }
+      }
+      if (base.options.length === 0) base.kind = 'text'; // nothing to choose from: just the message
+      break;
+    }
+    case 'payment_setup_required': {
+      const url = safeUrl(artifacts.payment?.setupUrl);
+      if (url) {
+        base.paymentSetupUrl = url;
+        base.actions.push({ type: 'open_url', url, label: 'Set up payment' });
+      }
+      break;
+    }
+    case 'payment_confirmation_required': {
+      if (artifacts.payment) base.paymentMethod = toPaymentMethod(artifacts.payment);
+      base.actions.push(
+        definedOnly({ type: 'confirm_payment_card' as const, paymentMethodId: base.paymentMethod?.paymentMethodId, label: 'Yes, use this card' }),
+        { type: 'decline_payment', label: 'No' },
+      );
+      break;
+    }
+    case 'booked': {
+      if (artifacts.booking) base.booking = toBooking(artifacts.booking);
+      if (base.booking?.confirmationUrl) base.actions.push({ type: 'open_url', url: base.booking.confirmationUrl, label: 'View booking' });
+      if (base.booking?.bookingId) base.actions.push({ type: 'cancel_booking', bookingId: base.booking.bookingId, label: 'Cancel booking' });
+      break;
+    }
+    default:
+      // guest_name_required and error: the message is all; an unknown status is text.
+      break;
+  }
+  return base;
+}

@@ -1,0 +1,242 @@
+// processTurn: the worker's whole job for one inbox record. Claim it, get the thread's Brek
+// session, send the turn to POST /events under its idempotency key, turn the result into a Reply,
+// hand that to the channel's sender, and record that exactly one reply went out. Every failure
+// ends in a reply (an apology at worst) and a visible `failed` record — never a silent drop.
+import type { BrekClient, SendEventInput } from './brek/client.ts';
+import { BrekError, isBrekError } from './brek/errors.ts';
+import type { EventResult } from './brek/results.ts';
+import { idempotencyKey, type Channel } from './identity.ts';
+import type { Logger } from './log.ts';
+import { replyFromResult, textReply, type Reply } from './reply.ts';
+import type { InboxRecord, InboxStore } from './store/inbox.ts';
+import type { ActiveSession, SessionStore, Thread } from './store/sessions.ts';
+import type { ItemKey } from './store/table.ts';
+
+/** The bridge's own words, kept together so every channel says the same thing. */
+export const MESSAGES = {
+  cardNumber:
+    'For your security I did not read or keep that message: it looked like a card number. Please never send card details in chat — use the secure payment link instead.',
+  unsupported: (what: string) => `Sorry, I can only read text messages, not ${what}. Please type your request.`,
+  notYourButton: 'That button belongs to someone else’s conversation, so I did not act on it. Send me a message to start your own search.',
+  busy: 'Sorry — the booking service is busy right now, so I could not handle that message. Please try again in a minute.',
+  unavailable: 'Sorry — something went wrong on our side and I could not handle that message. Please try again later.',
+} as const;
+
+export interface ChannelSender {
+  /** Delivers one Reply for one inbox record; throws when the channel refused it. */
+  send(reply: Reply, record: InboxRecord): Promise<void>;
+}
+
+export interface TurnDeps {
+  inbox: InboxStore;
+  sessions: SessionStore;
+  brek: BrekClient;
+  senders: Partial<Record<Channel, ChannelSender>>;
+  idempotencyPrefix: string;
+  logger: Logger;
+  /** How long one worker may hold a record; longer than Brek's worst case with retries. */
+  leaseMs?: number;
+  /** Tries per reply delivery, and the first backoff between them. */
+  sendAttempts?: number;
+  sendBackoffMs?: number;
+}
+
+export type TurnOutcome =
+  | { outcome: 'replied'; status: string }
+  | { outcome: 'failed'; status: string; error: string }
+  | { outcome: 'skipped' };
+
+const DEFAULT_LEASE_MS = 90_000;
+
+/** Brek's call for a turn: what to send and the `action` part of its idempotency key. */
+interface BrekCall {
+  action: string;
+  event: Omit<SendEventInput, 'sessionId' | 'idempotencyKey'>;
+}
+
+class TurnFailure extends Error {
+  constructor(
+    readonly reply: Reply,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function processTurn(key: ItemKey, deps: TurnDeps, options: { replayFailed?: boolean } = {}): Promise<TurnOutcome> {
+  const record = await deps.inbox.claim(key, { leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS, replayFailed: options.replayFailed ?? false });
+  if (!record) return { outcome: 'skipped' };
+  const log = deps.logger.child({
+    channel: record.channel,
+    channelMessageId: record.channelMessageId,
+    actorId: record.actorId,
+    attempt: record.attempts,
+  });
+
+  let reply: Reply;
+  let failure: string | undefined;
+  try {
+    reply = record.brek ? replyFromResult(record.brek.result, record.actorId) : await produceReply(record, deps, log);
+  } catch (error) {
+    if (error instanceof TurnFailure) {
+      reply = error.reply;
+      failure = error.message;
+    } else {
+      log.error('turn failed unexpectedly', { error });
+      reply = textReply(record.actorId, 'bridge_unavailable', MESSAGES.unavailable);
+      failure = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  const sendError = await deliver(reply, record, deps, log);
+  if (sendError) {
+    log.error('reply not delivered', { status: reply.status, error: sendError });
+    await deps.inbox.markFailed(key, `send: ${sendError}${failure ? `; ${failure}` : ''}`);
+    return { outcome: 'failed', status: reply.status, error: sendError };
+  }
+  if (failure) {
+    await deps.inbox.markFailed(key, failure, reply.status);
+    log.warn('turn failed; apology sent', { status: reply.status, error: failure });
+    return { outcome: 'failed', status: reply.status, error: failure };
+  }
+  await deps.inbox.markReplied(key, reply.status);
+  log.info('turn replied', { status: reply.status });
+  return { outcome: 'replied', status: reply.status };
+}
+
+async function deliver(reply: Reply, record: InboxRecord, deps: TurnDeps, log: Logger): Promise<string | undefined> {
+  const sender = deps.senders[record.channel];
+  if (!sender) return `no sender for channel ${record.channel}`;
+  const attempts = deps.sendAttempts ?? 3;
+  let lastError = '';
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      await sender.send(reply, record);
+      return undefined;
+    } catch (error) {
+      lastError = error instanceof Error ? error.message : String(error);
+      log.warn('reply send failed', { attempt, error: lastError });
+      if (attempt < attempts) await new Promise((r) => setTimeout(r, (deps.sendBackoffMs ?? 200) * 2 ** (attempt - 1)));
+    }
+  }
+  return lastError;
+}
+
+async function produceReply(record: InboxRecord, deps: TurnDeps, log: Logger): Promise<Reply> {
+  const owner = record.actorId;
+  if (record.cardNumberRemoved) return textReply(owner, 'bridge_card_number_refused', MESSAGES.cardNumber);
+  const input = record.input;
+  if (input.type === 'unsupported') return textReply(owner, 'bridge_unsupported_input', MESSAGES.unsupported(input.what));
+  if (input.type === 'action' && input.ownerActorId !== record.actorId) {
+    return textReply(owner, 'bridge_not_your_button', MESSAGES.notYourButton);
+  }
+
+  const thread: Thread = { channel: record.channel, actorId: record.actorId, conversationId: record.conversationId };
+  let session = await ensureSession(thread, record, deps).catch((error: unknown) => {
+    throw failureFor(error, record, log);
+  });
+  let result: EventResult;
+  let requestId: string | undefined;
+  try {
+    ({ result, requestId } = await sendToBrek(record, session, deps, log));
+  } catch (error) {
+    // Brek lost the session (or it is not this actor's): a new one, and the turn replayed once.
+    if (!isBrekError(error, 'session_not_found') && !isBrekError(error, 'actor_mismatch')) throw failureFor(error, record, log);
+    log.warn('brek session lost; creating a new one', { brekRequestId: error.requestId, kind: error.kind });
+    try {
+      session = await ensureSession(thread, record, deps, session.sessionId);
+      ({ result, requestId } = await sendToBrek(record, session, deps, log));
+    } catch (again) {
+      throw failureFor(again, record, log);
+    }
+  }
+
+  await deps.inbox.saveBrekResult({ pk: record.pk, sk: record.sk }, { sessionId: session.sessionId, result, ...(requestId ? { requestId } : {}) });
+  const optionIds = result.status === 'shortlist' ? (result.artifacts.shortlist ?? []).map((o) => o.optionId ?? '') : undefined;
+  const paymentMethodId = result.status === 'payment_confirmation_required' ? result.artifacts.payment?.paymentMethodId : undefined;
+  await deps.sessions.touch(thread, session.sessionId, {
+    status: result.status,
+    ...(optionIds ? { shortlist: optionIds } : {}),
+    ...(paymentMethodId ? { paymentMethodId } : {}),
+  });
+  return replyFromResult(result, owner);
+}
+
+function ensureSession(thread: Thread, record: InboxRecord, deps: TurnDeps, staleSessionId?: string): Promise<ActiveSession> {
+  return deps.sessions.getOrCreate(
+    thread,
+    async () => {
+      const created = await deps.brek.createSession({
+        actor: {
+          actorId: record.actorId,
+          ...(record.timezoneOffsetMinutes === undefined ? {} : { timezoneOffsetMinutes: record.timezoneOffsetMinutes }),
+        },
+        ...(record.workspaceId ? { channel: { workspaceId: record.workspaceId } } : {}),
+        // The channel's name only: conversation ids can be personal (a WhatsApp number pair).
+        conversation: { channelId: record.channel },
+      });
+      return created.data.sessionId;
+    },
+    {
+      ...(staleSessionId ? { staleSessionId } : {}),
+      ...(record.timezoneOffsetMinutes === undefined ? {} : { timezoneOffsetMinutes: record.timezoneOffsetMinutes }),
+    },
+  );
+}
+
+/** Maps a turn to Brek's event. A bare number after a shortlist means "book that option". */
+export function brekCallFor(record: InboxRecord, session: Pick<ActiveSession, 'shortlist'>): BrekCall {
+  const input = record.input;
+  const actor = { actorId: record.actorId };
+  if (input.type === 'action') {
+    switch (input.action) {
+      case 'book_option':
+        return { action: 'action_book_option', event: { actor, kind: 'action_book_option', payload: { optionId: input.optionId } } };
+      case 'confirm_payment_card':
+        return {
+          action: 'action_confirm_payment_card',
+          event: { actor, kind: 'action_confirm_payment_card', payload: input.paymentMethodId ? { paymentMethodId: input.paymentMethodId } : {} },
+        };
+      case 'cancel_booking':
+        return { action: 'action_cancel_booking', event: { actor, kind: 'action_cancel_booking', payload: { bookingId: input.bookingId } } };
+      case 'decline_payment':
+        // Brek has no decline kind; "no" is how its guide declines (scenario C).
+        return { action: 'decline', event: { actor, text: 'no' } };
+    }
+  }
+  const text = input.type === 'text' ? input.text : '';
+  const choice = /^\s*#?(\d{1,2})\s*[.)]?\s*$/.exec(text);
+  const optionId = choice ? session.shortlist?.[Number(choice[1]) - 1] : undefined;
+  if (optionId) return { action: 'action_book_option', event: { actor, kind: 'action_book_option', payload: { optionId } } };
+  return { action: 'text', event: { actor, text } };
+}
+
+async function sendToBrek(record: InboxRecord, session: ActiveSession, deps: TurnDeps, log: Logger) {
+  const call = brekCallFor(record, session);
+  const key = idempotencyKey(deps.idempotencyPrefix, session.sessionId, call.action, record.channelMessageId);
+  const response = await deps.brek.sendEvent({ ...call.event, sessionId: session.sessionId, idempotencyKey: key });
+  log.info('brek event', {
+    brekRequestId: response.meta.requestId,
+    traceId: response.data.result.traceId,
+    brekStatus: response.data.result.status,
+    brekAttempts: response.meta.attempts,
+    action: call.action,
+  });
+  return { result: response.data.result, requestId: response.meta.requestId };
+}
+
+/** What the traveller hears when Brek cannot answer, and what the record says. */
+function failureFor(error: unknown, record: InboxRecord, log: Logger): TurnFailure {
+  if (!(error instanceof BrekError)) {
+    log.error('brek call failed', { error });
+    return new TurnFailure(textReply(record.actorId, 'bridge_unavailable', MESSAGES.unavailable), String(error));
+  }
+  const fields = { brekRequestId: error.requestId, kind: error.kind, status: error.status, code: error.code, brekAttempts: error.attempts };
+  if (error.retryable) {
+    log.warn('brek unavailable after retries', fields);
+    return new TurnFailure(textReply(record.actorId, 'bridge_apology', MESSAGES.busy), error.message);
+  }
+  // 401/403 need a human (a rotated or wrong key): logged loudly, never retried.
+  log.error(error.kind === 'auth' ? 'brek rejected our credentials' : 'brek refused the turn', fields);
+  return new TurnFailure(textReply(record.actorId, 'bridge_unavailable', MESSAGES.unavailable), error.message);
+}

@@ -1,0 +1,92 @@
+// The core pipeline against real parts: a dynalite server over HTTP, the Brek sandbox over HTTP,
+// and a recording channel sender. Tests drive it only through accept + processTurn.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
+import type { BrekClientOptions } from '../../core/brek/client.ts';
+import type { InboundTurn, TurnInput } from '../../core/inbound.ts';
+import { createLogger, memorySink } from '../../core/log.ts';
+import type { Reply } from '../../core/reply.ts';
+import { InboxStore, type InboxRecord } from '../../core/store/inbox.ts';
+import { SessionStore, type SessionPolicy } from '../../core/store/sessions.ts';
+import { documentClient, ensureTable, type ItemKey } from '../../core/store/table.ts';
+import { processTurn, type ChannelSender, type TurnDeps } from '../../core/turn.ts';
+import { startLocalDynamo, type LocalDynamo } from '../../dev/local-dynamo.ts';
+import { useSandbox, type SandboxHarness } from './sandbox.ts';
+
+export interface Sent {
+  reply: Reply;
+  record: InboxRecord;
+}
+
+/** A sender that records what it was asked to deliver, and can be told to fail. */
+export class RecordingSender implements ChannelSender {
+  readonly sent: Sent[] = [];
+  failuresLeft = 0;
+  async send(reply: Reply, record: InboxRecord): Promise<void> {
+    if (this.failuresLeft > 0) {
+      this.failuresLeft--;
+      throw new Error('channel said no (test)');
+    }
+    this.sent.push({ reply, record });
+  }
+}
+
+export interface CoreHarness {
+  sandbox: SandboxHarness;
+  dynamo: LocalDynamo;
+  inbox: InboxStore;
+  sessions: SessionStore;
+  sender: RecordingSender;
+  logs: ReturnType<typeof memorySink>;
+  clock: { offsetMs: number };
+  deps(overrides?: { brek?: Partial<BrekClientOptions>; policy?: Partial<SessionPolicy> }): TurnDeps;
+  /** A turn from one traveller in one conversation; ids unique per call. */
+  turn(thread: { actorId: string; conversationId: string }, input: TurnInput | string, extra?: Partial<InboundTurn>): InboundTurn;
+  process(key: ItemKey, overrides?: Parameters<CoreHarness['deps']>[0]): ReturnType<typeof processTurn>;
+}
+
+export const TABLE = 'bridge-test';
+
+export function useCore(): CoreHarness {
+  const sandbox = useSandbox();
+  const logs = memorySink();
+  const clock = { offsetMs: 0 };
+  const now = () => Date.now() + clock.offsetMs;
+  const h = { sandbox, logs, clock, sender: new RecordingSender() } as CoreHarness;
+  const policy: SessionPolicy = { idleMs: 24 * 3_600_000, leaseMs: 30_000, waitMs: 20_000 };
+
+  beforeAll(async () => {
+    h.dynamo = await startLocalDynamo();
+    const db = documentClient({ endpoint: h.dynamo.endpoint });
+    await ensureTable(db, TABLE);
+    h.inbox = new InboxStore(db, TABLE, now);
+    h.sessions = new SessionStore(db, TABLE, policy, now);
+    h.deps = (overrides = {}) => ({
+      inbox: h.inbox,
+      sessions: overrides.policy ? new SessionStore(db, TABLE, { ...policy, ...overrides.policy }, now) : h.sessions,
+      brek: sandbox.client({ retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...overrides.brek }),
+      senders: { slack: h.sender, teams: h.sender, whatsapp: h.sender },
+      idempotencyPrefix: 'bridge',
+      logger: createLogger({ sink: logs.sink, level: 'debug' }),
+      sendBackoffMs: 5,
+    });
+  });
+
+  afterAll(async () => {
+    await h.dynamo?.close();
+  });
+
+  h.turn = (thread, input, extra = {}) => ({
+    channel: 'slack',
+    channelMessageId: `Ev${randomUUID().slice(0, 12)}`,
+    actorId: thread.actorId,
+    conversationId: thread.conversationId,
+    input: typeof input === 'string' ? { type: 'text', text: input } : input,
+    reference: { channel: 'D123' },
+    workspaceId: 'T123',
+    timezoneOffsetMinutes: -420,
+    ...extra,
+  });
+  h.process = (key, overrides) => processTurn(key, h.deps(overrides));
+  return h;
+}
