@@ -336,3 +336,29 @@ describe('guards', () => {
     expect(brek?.traceId).toMatch(/^demo-tenant:partner_api:slack:sess_/);
   });
 });
+
+describe('wiring from configuration', () => {
+  it('createCore builds the same pipeline from the environment contract', async () => {
+    const { loadCoreConfig } = await import('../core/config.ts');
+    const { createCore } = await import('../core/bridge.ts');
+    const { processTurn } = await import('../core/turn.ts');
+    const { TABLE } = await import('./support/core.ts');
+    const config = loadCoreConfig(
+      {
+        BREK_BASE_URL: h.sandbox.url,
+        BREK_PARTNER_API_KEY: 'brek_sandbox_dev_key',
+        TABLE_NAME: TABLE,
+        AWS_ENDPOINT_URL_DYNAMODB: h.dynamo.endpoint,
+        ACTOR_ID_SECRET: 'a-secret-of-16-chars',
+        IDEMPOTENCY_PREFIX: 'acme',
+      },
+      'deployed',
+    );
+    const core = createCore(config, { logger: (await import('../core/log.ts')).createLogger({ sink: h.logs.sink }) });
+    const thread = { actorId: `teams:tenant:${++threads}`, conversationId: `conv-${threads}` };
+    const { key } = await core.inbox.accept(h.turn(thread, 'portland tomorrow', { channel: 'teams' }));
+    expect(await processTurn(key, core.turnDeps({ teams: h.sender }))).toEqual({ outcome: 'replied', status: 'shortlist' });
+    const request = (await brekRequests()).find((r) => r.text === 'portland tomorrow');
+    expect(request?.idempotencyKey).toMatch(/^acme:sess_\d+_[a-z0-9]{8}:text:Ev/);
+  });
+});

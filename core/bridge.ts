@@ -1,0 +1,48 @@
+// Wires the core from configuration: one place that turns CoreConfig into clients and stores, so
+// the Lambda functions and the local stack build the very same pipeline.
+import { BrekClient, type BrekClientOptions } from './brek/client.ts';
+import type { CoreConfig } from './config.ts';
+import { createLogger, type Logger } from './log.ts';
+import { InboxStore } from './store/inbox.ts';
+import { SessionStore } from './store/sessions.ts';
+import { documentClient } from './store/table.ts';
+import type { ChannelSender, TurnDeps } from './turn.ts';
+import type { Channel } from './identity.ts';
+
+export interface Core {
+  config: CoreConfig;
+  inbox: InboxStore;
+  sessions: SessionStore;
+  brek: BrekClient;
+  logger: Logger;
+  /** Everything processTurn needs, given the channels' senders. */
+  turnDeps(senders: Partial<Record<Channel, ChannelSender>>): TurnDeps;
+}
+
+export function createCore(
+  config: CoreConfig,
+  options: { logger?: Logger; brek?: Partial<BrekClientOptions>; now?: () => number } = {},
+): Core {
+  if (!config.brek.baseUrl || !config.brek.apiKey) {
+    throw new Error('createCore needs BREK_BASE_URL and BREK_PARTNER_API_KEY (the local stack fills them in for the sandbox)');
+  }
+  const now = options.now ?? Date.now;
+  const db = documentClient(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {});
+  const logger = options.logger ?? createLogger();
+  const inbox = new InboxStore(db, config.tableName, now);
+  const sessions = new SessionStore(
+    db,
+    config.tableName,
+    { idleMs: config.sessionIdleHours * 3_600_000, leaseMs: 30_000, waitMs: 40_000 },
+    now,
+  );
+  const brek = new BrekClient({ baseUrl: config.brek.baseUrl, apiKey: config.brek.apiKey, authStyle: config.brek.authStyle, ...options.brek });
+  return {
+    config,
+    inbox,
+    sessions,
+    brek,
+    logger,
+    turnDeps: (senders) => ({ inbox, sessions, brek, senders, idempotencyPrefix: config.idempotencyPrefix, logger }),
+  };
+}
