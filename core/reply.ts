@@ -1,7 +1,8 @@
 // The channel-neutral Reply: what the traveller should see and be able to do next, built from
 // any Brek result. Renderers (Block Kit, Adaptive Cards, WhatsApp text) are pure functions of it.
 // Every documented status maps explicitly; anything else is text. Nothing here throws.
-import type { BookingArtifact, EventResult, PaymentArtifact, ShortlistOption } from './brek/results.ts';
+import type { BookingArtifact, BookingFields, EventResult, PaymentArtifact, ShortlistFields, ShortlistOption } from './brek/results.ts';
+import { KNOWN_STATUSES } from './brek/types.ts';
 
 export type ReplyKind =
   | 'shortlist'
@@ -13,18 +14,9 @@ export type ReplyKind =
   /** Any other status, and the bridge's own messages (apologies, refusals): text only. */
   | 'text';
 
-export interface ReplyOption {
+export interface ReplyOption extends ShortlistFields {
   /** 1-based position, the number a WhatsApp traveller replies with. */
   index: number;
-  optionId?: string;
-  name?: string;
-  pricePerNight?: number;
-  totalPrice?: number;
-  currency?: string;
-  refundable?: boolean;
-  rating?: number;
-  distanceTo?: string;
-  detailsUrl?: string;
 }
 
 export interface ReplyPaymentMethod {
@@ -35,15 +27,7 @@ export interface ReplyPaymentMethod {
   expYear?: number;
 }
 
-export interface ReplyBooking {
-  bookingId?: string;
-  confirmationBookingId?: string;
-  hotelName?: string;
-  totalPrice?: number;
-  currency?: string;
-  confirmationUrl?: string;
-  cancelPolicy?: string;
-}
+export type ReplyBooking = BookingFields;
 
 /** What a traveller can do next. Write actions carry what Brek's action kinds need. */
 export type ReplyAction =
@@ -67,14 +51,7 @@ export interface Reply {
   ownerActorId: string;
 }
 
-const DOCUMENTED: ReadonlySet<string> = new Set([
-  'shortlist',
-  'guest_name_required',
-  'payment_setup_required',
-  'payment_confirmation_required',
-  'booked',
-  'error',
-]);
+const DOCUMENTED: ReadonlySet<string> = new Set(KNOWN_STATUSES);
 
 /** Only links a traveller can safely open: absolute http(s) URLs. */
 function safeUrl(value: string | undefined): string | undefined {

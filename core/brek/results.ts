@@ -5,7 +5,8 @@
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-export interface ShortlistOption {
+/** A shortlist entry's documented fields, every one optional. */
+export interface ShortlistFields {
   optionId?: string;
   name?: string;
   pricePerNight?: number;
@@ -15,6 +16,9 @@ export interface ShortlistOption {
   rating?: number;
   distanceTo?: string;
   detailsUrl?: string;
+}
+
+export interface ShortlistOption extends ShortlistFields {
   [extra: string]: Json | undefined;
 }
 
@@ -28,7 +32,8 @@ export interface PaymentArtifact {
   [extra: string]: Json | undefined;
 }
 
-export interface BookingArtifact {
+/** A booking's documented fields, every one optional. */
+export interface BookingFields {
   bookingId?: string;
   confirmationBookingId?: string;
   hotelName?: string;
@@ -36,6 +41,9 @@ export interface BookingArtifact {
   currency?: string;
   confirmationUrl?: string;
   cancelPolicy?: string;
+}
+
+export interface BookingArtifact extends BookingFields {
   [extra: string]: Json | undefined;
 }
 
