@@ -156,6 +156,7 @@ async function produceReply(record: InboxRecord, deps: TurnDeps, log: Logger): P
   const paymentMethodId = result.status === 'payment_confirmation_required' ? result.artifacts.payment?.paymentMethodId : undefined;
   await deps.sessions.touch(thread, session.sessionId, {
     status: result.status,
+    reference: record.reference,
     ...(optionIds ? { shortlist: optionIds } : {}),
     ...(paymentMethodId ? { paymentMethodId } : {}),
   });

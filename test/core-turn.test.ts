@@ -150,6 +150,7 @@ describe('the golden path and scenarios through the pipeline', () => {
     expect(booked?.text).toBeUndefined();
     const session = await h.sessions.get({ channel: 'whatsapp', ...t });
     expect(session?.shortlist?.[1]).toBe(list.options[1]?.optionId);
+    expect(session?.reference).toEqual({ channel: 'D123' });
     expect(booked?.idempotencyKey).toContain(':action_book_option:');
   });
 });

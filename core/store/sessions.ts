@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Channel } from '../identity.ts';
+import type { Json } from '../inbound.ts';
 import { epochSeconds, SESSION_SK, threadPk, type ItemKey } from './table.ts';
 
 export interface Thread {
@@ -33,6 +34,8 @@ export interface SessionRecord extends ItemKey {
   lastStatus?: string;
   /** The card of the last payment_confirmation_required, for "YES" replies. */
   paymentMethodId?: string;
+  /** The channel's conversation reference of the latest turn, for messages the bridge starts. */
+  reference?: { [key: string]: Json };
   expiresAt: number;
 }
 
@@ -181,15 +184,20 @@ export class SessionStore {
   }
 
   /** Records a turn on the session: it stays alive, and remembers what "2" or "YES" refer to. */
-  async touch(thread: Thread, sessionId: string, turn: { status: string; shortlist?: string[]; paymentMethodId?: string }): Promise<void> {
+  async touch(
+    thread: Thread,
+    sessionId: string,
+    turn: { status: string; reference: { [key: string]: Json }; shortlist?: string[]; paymentMethodId?: string },
+  ): Promise<void> {
     const now = this.now();
-    const sets = ['lastUsedAt = :now', 'lastStatus = :status', 'expiresAt = :expires'];
+    const sets = ['lastUsedAt = :now', 'lastStatus = :status', 'expiresAt = :expires', 'reference = :reference'];
     const removes: string[] = [];
     const values: Record<string, unknown> = {
       ':now': now,
       ':status': turn.status,
       ':expires': epochSeconds(now + this.policy.idleMs) + 86_400,
       ':sessionId': sessionId,
+      ':reference': turn.reference,
     };
     if (turn.shortlist) {
       sets.push('shortlist = :shortlist');
