@@ -154,12 +154,15 @@ async function produceReply(record: InboxRecord, deps: TurnDeps, log: Logger): P
   await deps.inbox.saveBrekResult({ pk: record.pk, sk: record.sk }, { sessionId: session.sessionId, result, ...(requestId ? { requestId } : {}) });
   const optionIds = result.status === 'shortlist' ? (result.artifacts.shortlist ?? []).map((o) => o.optionId ?? '') : undefined;
   const paymentMethodId = result.status === 'payment_confirmation_required' ? result.artifacts.payment?.paymentMethodId : undefined;
-  await deps.sessions.touch(thread, session.sessionId, {
-    status: result.status,
-    reference: record.reference,
-    ...(optionIds ? { shortlist: optionIds } : {}),
-    ...(paymentMethodId ? { paymentMethodId } : {}),
-  });
+  // Brek has answered: a failure to note it on the session must not cost the traveller the reply.
+  await deps.sessions
+    .touch(thread, session.sessionId, {
+      status: result.status,
+      reference: record.reference,
+      ...(optionIds ? { shortlist: optionIds } : {}),
+      ...(paymentMethodId ? { paymentMethodId } : {}),
+    })
+    .catch((error: unknown) => log.warn('session not updated after the turn', { error }));
   return replyFromResult(result, owner);
 }
 

@@ -190,7 +190,7 @@ export class SessionStore {
     turn: { status: string; reference: { [key: string]: Json }; shortlist?: string[]; paymentMethodId?: string },
   ): Promise<void> {
     const now = this.now();
-    const sets = ['lastUsedAt = :now', 'lastStatus = :status', 'expiresAt = :expires', 'reference = :reference'];
+    const sets = ['lastUsedAt = :now', 'lastStatus = :status', 'expiresAt = :expires', '#reference = :reference'];
     const removes: string[] = [];
     const values: Record<string, unknown> = {
       ':now': now,
@@ -215,6 +215,7 @@ export class SessionStore {
           UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
           // A session replaced meanwhile keeps its own state.
           ConditionExpression: 'sessionId = :sessionId',
+          ExpressionAttributeNames: { '#reference': 'reference' }, // a DynamoDB reserved word
           ExpressionAttributeValues: values,
         }),
       );
