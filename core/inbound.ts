@@ -33,4 +33,9 @@ export interface InboundTurn {
   workspaceId?: string;
   timezoneOffsetMinutes?: number;
   receivedAt?: string;
+  /**
+   * Answer only if this traveller already has a session in this conversation (a Slack thread
+   * reply without a mention): otherwise the bridge stays out of other people's threads.
+   */
+  onlyInKnownThread?: boolean;
 }

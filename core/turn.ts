@@ -25,6 +25,10 @@ export const MESSAGES = {
 export interface ChannelSender {
   /** Delivers one Reply for one inbox record; throws when the channel refused it. */
   send(reply: Reply, record: InboxRecord): Promise<void>;
+  /** Shows the traveller that work started (before a Brek call that may take seconds). Best effort. */
+  progress?(record: InboxRecord): Promise<void>;
+  /** The traveller's UTC offset in minutes, when the channel can tell; asked once per new session. */
+  timezoneOffsetMinutes?(record: InboxRecord): Promise<number | undefined>;
 }
 
 export interface TurnDeps {
@@ -44,6 +48,7 @@ export interface TurnDeps {
 export type TurnOutcome =
   | { outcome: 'replied'; status: string }
   | { outcome: 'failed'; status: string; error: string }
+  | { outcome: 'ignored'; reason: string }
   | { outcome: 'skipped' };
 
 const DEFAULT_LEASE_MS = 90_000;
@@ -72,6 +77,15 @@ export async function processTurn(key: ItemKey, deps: TurnDeps, options: { repla
     actorId: record.actorId,
     attempt: record.attempts,
   });
+
+  if (record.onlyInKnownThread && !record.brek) {
+    const known = await deps.sessions.get({ channel: record.channel, actorId: record.actorId, conversationId: record.conversationId });
+    if (!known?.sessionId) {
+      await deps.inbox.markIgnored(key, 'not_in_conversation');
+      log.debug('thread message ignored: the traveller has no conversation with the bridge here');
+      return { outcome: 'ignored', reason: 'not_in_conversation' };
+    }
+  }
 
   let reply: Reply;
   let failure: string | undefined;
@@ -131,6 +145,9 @@ async function produceReply(record: InboxRecord, deps: TurnDeps, log: Logger): P
     return textReply(owner, 'bridge_not_your_button', MESSAGES.notYourButton);
   }
 
+  const sender = deps.senders[record.channel];
+  await sender?.progress?.(record).catch((error: unknown) => log.warn('progress indicator failed', { error }));
+
   const thread: Thread = { channel: record.channel, actorId: record.actorId, conversationId: record.conversationId };
   let session = await ensureSession(thread, record, deps).catch((error: unknown) => {
     throw failureFor(error, record, log);
@@ -170,21 +187,21 @@ function ensureSession(thread: Thread, record: InboxRecord, deps: TurnDeps, stal
   return deps.sessions.getOrCreate(
     thread,
     async () => {
+      // Asked only here, so once per session: the channel lookup may cost an API call.
+      const timezoneOffsetMinutes =
+        record.timezoneOffsetMinutes ?? (await deps.senders[record.channel]?.timezoneOffsetMinutes?.(record).catch(() => undefined));
       const created = await deps.brek.createSession({
         actor: {
           actorId: record.actorId,
-          ...(record.timezoneOffsetMinutes === undefined ? {} : { timezoneOffsetMinutes: record.timezoneOffsetMinutes }),
+          ...(timezoneOffsetMinutes === undefined ? {} : { timezoneOffsetMinutes }),
         },
         ...(record.workspaceId ? { channel: { workspaceId: record.workspaceId } } : {}),
         // The channel's name only: conversation ids can be personal (a WhatsApp number pair).
         conversation: { channelId: record.channel },
       });
-      return created.data.sessionId;
+      return { sessionId: created.data.sessionId, ...(timezoneOffsetMinutes === undefined ? {} : { timezoneOffsetMinutes }) };
     },
-    {
-      ...(staleSessionId ? { staleSessionId } : {}),
-      ...(record.timezoneOffsetMinutes === undefined ? {} : { timezoneOffsetMinutes: record.timezoneOffsetMinutes }),
-    },
+    staleSessionId ? { staleSessionId } : {},
   );
 }
 

@@ -9,7 +9,7 @@ import type { InboundTurn } from '../inbound.ts';
 import { redactCardNumbers } from '../pci.ts';
 import { epochSeconds, INBOX_SK_PREFIX, threadPk, type ItemKey } from './table.ts';
 
-export type InboxState = 'received' | 'processing' | 'replied' | 'failed';
+export type InboxState = 'received' | 'processing' | 'replied' | 'failed' | 'ignored';
 
 /** Far past Slack's last retry (~5 min) and Twilio's; DESIGN.md asks for at least 24 h. */
 export const INBOX_TTL_MS = 48 * 3_600_000;
@@ -151,6 +151,11 @@ export class InboxStore {
       ':status': replyStatus,
       ':at': new Date(this.now()).toISOString(),
     });
+  }
+
+  /** Nothing to answer (a thread reply meant for other people): no reply is owed. */
+  async markIgnored(key: ItemKey, reason: string): Promise<void> {
+    await this.update(key, 'SET #state = :ignored, replyStatus = :reason REMOVE leaseUntil', { ':ignored': 'ignored', ':reason': reason });
   }
 
   /** Failed stays visible and replayable; `replyStatus` says whether an apology went out. */

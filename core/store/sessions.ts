@@ -51,6 +51,11 @@ export interface SessionPolicy {
 
 export class SessionBusyError extends Error {}
 
+export interface CreatedSession {
+  sessionId: string;
+  timezoneOffsetMinutes?: number;
+}
+
 const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -86,8 +91,8 @@ export class SessionStore {
    */
   async getOrCreate(
     thread: Thread,
-    create: () => Promise<string>,
-    options: { staleSessionId?: string; timezoneOffsetMinutes?: number } = {},
+    create: () => Promise<CreatedSession>,
+    options: { staleSessionId?: string } = {},
   ): Promise<ActiveSession & { created: boolean }> {
     const deadline = this.now() + this.policy.waitMs;
     for (let round = 0; ; round++) {
@@ -96,7 +101,7 @@ export class SessionStore {
       const now = this.now();
       const claimHeld = current?.state === 'creating' && (current.leaseUntil ?? 0) > now;
       if (!claimHeld) {
-        const won = await this.claim(thread, current, options.timezoneOffsetMinutes);
+        const won = await this.claim(thread, current);
         if (won) return { ...(await this.createUnderClaim(thread, won, create)), created: true };
       }
       if (now > deadline) throw new SessionBusyError('timed out waiting for another turn to create the session');
@@ -105,7 +110,7 @@ export class SessionStore {
   }
 
   /** Conditional write: succeeds for exactly one contender per version of the record. */
-  private async claim(thread: Thread, current: SessionRecord | undefined, timezoneOffsetMinutes?: number) {
+  private async claim(thread: Thread, current: SessionRecord | undefined) {
     const now = this.now();
     const owner = randomUUID();
     const version = (current?.version ?? 0) + 1;
@@ -120,7 +125,6 @@ export class SessionStore {
       leaseOwner: owner,
       leaseUntil: now + this.policy.leaseMs,
       expiresAt: epochSeconds(now + this.policy.idleMs) + 86_400,
-      ...(timezoneOffsetMinutes === undefined ? {} : { timezoneOffsetMinutes }),
     };
     try {
       await this.db.send(
@@ -138,10 +142,10 @@ export class SessionStore {
     }
   }
 
-  private async createUnderClaim(thread: Thread, claim: { owner: string; version: number }, create: () => Promise<string>): Promise<ActiveSession> {
-    let sessionId: string;
+  private async createUnderClaim(thread: Thread, claim: { owner: string; version: number }, create: () => Promise<CreatedSession>): Promise<ActiveSession> {
+    let created: CreatedSession;
     try {
-      sessionId = await create();
+      created = await create();
     } catch (error) {
       // Let the next turn claim at once instead of waiting out the lease.
       await this.db
@@ -163,13 +167,15 @@ export class SessionStore {
         TableName: this.tableName,
         Key: sessionKey(thread),
         UpdateExpression:
-          'SET #state = :active, sessionId = :sessionId, createdAt = :createdAt, lastUsedAt = :now, shortlist = :empty, expiresAt = :expires ' +
-          'REMOVE leaseOwner, leaseUntil, lastStatus, paymentMethodId',
+          'SET #state = :active, sessionId = :sessionId, createdAt = :createdAt, lastUsedAt = :now, shortlist = :empty, expiresAt = :expires' +
+          (created.timezoneOffsetMinutes === undefined ? '' : ', timezoneOffsetMinutes = :tz') +
+          ' REMOVE leaseOwner, leaseUntil, lastStatus, paymentMethodId',
         ConditionExpression: 'leaseOwner = :owner AND version = :version',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: {
           ':active': 'active',
-          ':sessionId': sessionId,
+          ':sessionId': created.sessionId,
+          ...(created.timezoneOffsetMinutes === undefined ? {} : { ':tz': created.timezoneOffsetMinutes }),
           ':createdAt': new Date(now).toISOString(),
           ':now': now,
           ':empty': [],

@@ -1,0 +1,79 @@
+// The ingress every channel shares: verify → normalise → one inbox write → acknowledge. The
+// channel supplies the first two and its acknowledgement; nothing here is slow (no Brek call, no
+// channel API call), so Slack's 3-second and Twilio's 15-second limits are never at risk.
+import { json, MAX_BODY_BYTES, type HttpRequest, type HttpResponse } from './http.ts';
+import type { InboundTurn } from './inbound.ts';
+import type { Logger } from './log.ts';
+import type { InboxStore } from './store/inbox.ts';
+import type { ItemKey } from './store/table.ts';
+
+export type Verdict = { ok: true } | { ok: false; reason: string };
+
+export type Normalized =
+  /** Answer directly, store nothing (url_verification, events we do not handle). */
+  | { type: 'respond'; response: HttpResponse; note?: string }
+  /** A traveller's turn: stored once, then acknowledged. */
+  | { type: 'turn'; turn: InboundTurn }
+  /** A bad body: a clear 4xx, nothing stored. */
+  | { type: 'reject'; status: 400 | 404 | 405 | 415 | 422; reason: string };
+
+export interface ChannelIngress {
+  channel: string;
+  /** Authenticity first: nothing parsed from an unverified request is acted on. */
+  verify(request: HttpRequest, now: number): Verdict | Promise<Verdict>;
+  normalize(request: HttpRequest, now: number): Normalized;
+  /** The answer once the turn is stored (or found already stored). */
+  acknowledge(outcome: 'accepted' | 'duplicate', turn: InboundTurn): HttpResponse;
+}
+
+export interface IngressDeps {
+  inbox: Pick<InboxStore, 'accept'>;
+  logger: Logger;
+  now?: () => number;
+  /** The local stack runs the worker in-process; deployed, the table's stream does. */
+  onAccepted?: (key: ItemKey, turn: InboundTurn) => void;
+}
+
+export async function handleIngress(request: HttpRequest, ingress: ChannelIngress, deps: IngressDeps): Promise<HttpResponse> {
+  const now = (deps.now ?? Date.now)();
+  const log = deps.logger.child({ channel: ingress.channel });
+  if (request.method !== 'POST') return json(405, { error: 'method_not_allowed', message: 'Use POST.' }, { allow: 'POST' });
+  if (request.body.length > MAX_BODY_BYTES) return json(413, { error: 'payload_too_large', message: 'Bodies over 1 MiB are refused.' });
+
+  let verdict: Verdict;
+  try {
+    verdict = await ingress.verify(request, now);
+  } catch (error) {
+    verdict = { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+  if (!verdict.ok) {
+    log.warn('request rejected: not authentic', { reason: verdict.reason });
+    return json(401, { error: 'unauthorized', message: 'Request signature could not be verified.' });
+  }
+
+  let normalized: Normalized;
+  try {
+    normalized = ingress.normalize(request, now);
+  } catch (error) {
+    // A body that breaks the parser is the sender's fault, never a 5xx that invites retries.
+    log.warn('request rejected: unreadable body', { error });
+    return json(400, { error: 'bad_request', message: 'The request body could not be read.' });
+  }
+  if (normalized.type === 'reject') {
+    log.warn('request rejected', { status: normalized.status, reason: normalized.reason });
+    return json(normalized.status, { error: 'bad_request', message: normalized.reason });
+  }
+  if (normalized.type === 'respond') {
+    if (normalized.note) log.debug('request answered without a turn', { note: normalized.note });
+    return normalized.response;
+  }
+
+  const turn = normalized.turn;
+  const { outcome, key } = await deps.inbox.accept(turn);
+  log.info(outcome === 'accepted' ? 'turn accepted' : 'duplicate delivery acknowledged', {
+    channelMessageId: turn.channelMessageId,
+    actorId: turn.actorId,
+  });
+  if (outcome === 'accepted') deps.onAccepted?.(key, turn);
+  return ingress.acknowledge(outcome, turn);
+}
