@@ -19,6 +19,11 @@ export interface Core {
   turnDeps(senders: Partial<Record<Channel, ChannelSender>>): TurnDeps;
 }
 
+/** What an ingress function needs: the inbox, and nothing of Brek. */
+export function createInbox(config: CoreConfig, now: () => number = Date.now): InboxStore {
+  return new InboxStore(documentClient(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}), config.tableName, now);
+}
+
 export function createCore(
   config: CoreConfig,
   options: { logger?: Logger; brek?: Partial<BrekClientOptions>; now?: () => number } = {},

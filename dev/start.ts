@@ -1,24 +1,32 @@
-// `npm start`: the local stack. Today it is the Brek sandbox; the bridge's routes join it as
-// the channel issues land (DESIGN.md, "Runtime contract").
-import { runService } from './cli.ts';
-import { DEV_PARTNER_KEY, sandboxConfigFromEnv } from '../sandbox/config.ts';
-import { startSandbox } from '../sandbox/server.ts';
+// `npm start`: the whole bridge on one machine (see dev/stack.ts), with embedded stand-ins for
+// every part that is not configured.
+import { ConfigError } from '../core/config.ts';
+import { createLogger } from '../core/log.ts';
+import { runService, StartupError } from './cli.ts';
+import { startStack } from './stack.ts';
 
-await runService('npm start', 'BREK_SANDBOX_PORT', async () => {
-  const config = sandboxConfigFromEnv();
-  const sandbox = await startSandbox(config);
-  const key = config.keys.has(DEV_PARTNER_KEY) ? DEV_PARTNER_KEY : '<a key from BREK_SANDBOX_KEYS>';
+// Node 20 is this product's runtime; the SDK's notice about its future Node 22 floor is tracked in
+// the README, not printed on every start.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+await runService('npm start', 'PORT', async () => {
+  const stack = await startStack({ logger: createLogger({ level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'warn' }) }).catch((error: unknown) => {
+    if (error instanceof ConfigError) throw new StartupError(error.problems.join('; '));
+    throw error;
+  });
+  const width = Math.max(...stack.parts.map((p) => p.name.length));
   return {
-    service: sandbox,
+    service: stack,
     banner: [
       'Brek channel bridge — local stack',
-      `  Brek sandbox (embedded): ${sandbox.url}/api/partner/v1/core-chat  (partner key: ${key})`,
-      `  payment portal:          ${config.publicUrl ?? sandbox.url}/portal/payment?token=…`,
-      `  health:                  ${sandbox.url}/healthz`,
-      '  Slack, Teams and WhatsApp routes: not served yet (they arrive with the channel issues).',
-      '  Try it:',
-      `    curl -s ${sandbox.url}/api/partner/v1/core-chat/sessions -H 'x-partner-api-key: ${key}' \\`,
-      `      -H 'content-type: application/json' -d '{"actor":{"actorId":"me"}}'`,
+      ...stack.parts.map((p) => `  ${p.name.padEnd(width)}  ${p.where}${p.name === 'bridge' ? '' : p.embedded ? '  (embedded)' : '  (configured)'}`),
+      '  routes:',
+      `    POST ${stack.url}/slack/events`,
+      `    GET  ${stack.url}/healthz`,
+      '  Teams and WhatsApp routes arrive with their issues.',
+      stack.fakeSlack
+        ? '  Slack is simulated: signed requests to /slack/events are answered into the fake Web API.'
+        : '  Slack is real: point your app’s Event Subscriptions and Interactivity URLs at /slack/events (through a tunnel).',
       'Ctrl-C stops it.',
     ],
   };

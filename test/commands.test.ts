@@ -95,19 +95,38 @@ describe('npm run sandbox', () => {
 });
 
 describe('npm start', () => {
-  it('starts the local stack and says what runs where', async () => {
+  it('starts the local stack on PORT and says what runs where', async () => {
     const port = await freePort();
-    const stack = run('npm', ['start'], { BREK_SANDBOX_PORT: String(port) });
+    const data = await mkdtemp(join(tmpdir(), 'bridge-data-'));
+    const stack = run('npm', ['start'], { PORT: String(port), BRIDGE_DATA_DIR: data });
     try {
       await stack.waitFor(/Ctrl-C stops it/);
-      expect(stack.output()).toContain(`Brek sandbox (embedded): http://127.0.0.1:${port}/api/partner/v1/core-chat`);
+      const out = stack.output();
+      expect(out).toMatch(new RegExp(`bridge\\s+http://127.0.0.1:${port}`));
+      expect(out).toMatch(/DynamoDB\s+http:\/\/127\.0\.0\.1:\d+ \(table brek-bridge\)\s+\(embedded\)/);
+      expect(out).toMatch(/Brek\s+http:\/\/127\.0\.0\.1:\d+\s+\(embedded\)/);
+      expect(out).toContain(`POST http://127.0.0.1:${port}/slack/events`);
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
-      expect(health.status).toBe(200);
-      expect((await createSession(`http://127.0.0.1:${port}`, 'brek_sandbox_dev_key')).status).toBe(200);
+      expect(await health.json()).toEqual({ ok: true, table: 'reachable', brek: 'reachable' });
     } finally {
       await stack.stop('SIGINT');
     }
     expect(await portIsFree(port)).toBe(true);
+  });
+
+  it('fails in one line when the port is taken or a variable is bad', async () => {
+    const port = await freePort();
+    const blocker = createServer().listen(port, '127.0.0.1');
+    try {
+      const busy = run('npm', ['start', '--silent'], { PORT: String(port), BRIDGE_DATA_DIR: await mkdtemp(join(tmpdir(), 'bridge-data-')) });
+      expect(await busy.exited).toBe(1);
+      expect(busy.output().trim()).toBe(`npm start: port ${port} is already in use (set PORT)`);
+    } finally {
+      blocker.close();
+    }
+    const bad = run('npm', ['start', '--silent'], { SESSION_IDLE_HOURS: 'never', BRIDGE_DATA_DIR: await mkdtemp(join(tmpdir(), 'bridge-data-')) });
+    expect(await bad.exited).toBe(1);
+    expect(bad.output().trim()).toBe('npm start: SESSION_IDLE_HOURS must be a number from 0.01 to 8760, got "never"');
   });
 });
 

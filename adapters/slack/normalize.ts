@@ -1,0 +1,188 @@
+// Slack's requests → InboundTurns. Events API JSON (DMs, mentions, thread replies) and
+// interactivity payloads (button clicks) arrive on the same route; everything else is answered
+// 200 and dropped, as Slack expects of events an app does not handle.
+import { json, mediaType, text, type HttpRequest } from '../../core/http.ts';
+import { slackActorId } from '../../core/identity.ts';
+import type { ActionInput, InboundTurn, Json, TurnInput } from '../../core/inbound.ts';
+import type { Normalized } from '../../core/ingress.ts';
+import { readButton } from './render.ts';
+
+const ok = (note: string): Normalized => ({ type: 'respond', response: json(200, { ok: true }), note });
+const bad = (reason: string): Normalized => ({ type: 'reject', status: 400, reason });
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** Message subtypes that are still a person writing to us; every other subtype is ignored. */
+const PERSON_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast']);
+
+export interface SlackNormalizeOptions {
+  appId?: string;
+}
+
+export function normalizeSlack(request: HttpRequest, options: SlackNormalizeOptions = {}): Normalized {
+  const type = mediaType(request);
+  const raw = request.body.toString('utf8');
+  if (type === 'application/json') {
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return bad('Malformed JSON body');
+    }
+    return isObj(body) ? fromEnvelope(body, options) : bad('Expected a JSON object');
+  }
+  if (type === 'application/x-www-form-urlencoded') {
+    const form = new URLSearchParams(raw);
+    const payload = form.get('payload');
+    if (payload === null) {
+      // Slash commands and the like are not part of this app.
+      return form.has('command') ? ok('slash command not handled') : bad('Form body without a payload');
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload);
+    } catch {
+      return bad('Malformed interactivity payload');
+    }
+    return isObj(parsed) ? fromInteraction(parsed, options) : bad('Expected an interactivity payload object');
+  }
+  return { type: 'reject', status: 415, reason: `Unsupported content type "${type || 'none'}"` };
+}
+
+function fromEnvelope(body: Obj, options: SlackNormalizeOptions): Normalized {
+  switch (body.type) {
+    case 'url_verification': {
+      const challenge = str(body.challenge);
+      return challenge ? { type: 'respond', response: text(200, challenge) } : bad('url_verification without a challenge');
+    }
+    case 'event_callback':
+      break;
+    case 'app_rate_limited':
+      return ok('app_rate_limited');
+    default:
+      return bad(`Unknown Slack request type "${String(body.type)}"`);
+  }
+  if (options.appId && body.api_app_id !== options.appId) return ok('event for another app');
+  const event = body.event;
+  const eventId = str(body.event_id);
+  const teamId = str(body.team_id);
+  if (!isObj(event) || !eventId || !teamId) return bad('event_callback without event, event_id or team_id');
+  if (event.type !== 'message' && event.type !== 'app_mention') return ok(`event ${String(event.type)} not handled`);
+  if (event.bot_id || event.subtype === 'bot_message' || !PERSON_SUBTYPES.has(event.subtype as string | undefined)) {
+    return ok('bot message, edit, deletion or other subtype');
+  }
+  const user = str(event.user);
+  const channel = str(event.channel);
+  const ts = str(event.ts);
+  if (!user || !channel || !ts) return ok('message without user, channel or ts');
+
+  const botUserId = botUserOf(body);
+  if (botUserId && user === botUserId) return ok('our own message');
+  const rawText = typeof event.text === 'string' ? event.text : '';
+  const mentionsBot = event.type === 'app_mention' || (botUserId !== undefined && rawText.includes(`<@${botUserId}>`));
+  const isDm = channel.startsWith('D') || event.channel_type === 'im';
+  const threadTs = str(event.thread_ts);
+  // In channels: mentions start or continue a conversation; other thread replies count only
+  // where the traveller already talks with us; everything else is people talking to each other.
+  if (!isDm && !mentionsBot && !threadTs) return ok('channel message not addressed to the app');
+
+  const textWithoutMention = stripMentions(rawText, event.type === 'app_mention' ? undefined : botUserId).trim();
+  const hasFiles = Array.isArray(event.files) && event.files.length > 0;
+  const input: TurnInput =
+    textWithoutMention !== ''
+      ? { type: 'text', text: textWithoutMention }
+      : hasFiles
+        ? { type: 'unsupported', what: 'files' }
+        : { type: 'text', text: 'help' };
+
+  // A DM is one conversation; in a channel, a thread is (a top-level mention starts one).
+  const conversationId = isDm ? channel : `${channel}:${threadTs ?? ts}`;
+  const replyThreadTs = isDm ? threadTs : (threadTs ?? ts);
+  const reference: Record<string, Json> = { channel, messageTs: ts, teamId, userId: user };
+  if (replyThreadTs) reference.threadTs = replyThreadTs;
+  const turn: InboundTurn = {
+    channel: 'slack',
+    channelMessageId: eventId,
+    // One message can arrive as two events (message.im + app_mention) or be retried with a new
+    // event id: the message's own (channel, ts) is what makes it one.
+    dedupeKey: `msg:${channel}:${ts}`,
+    actorId: slackActorId(teamId, user),
+    conversationId,
+    input,
+    reference,
+    workspaceId: teamId,
+  };
+  if (typeof body.event_time === 'number') turn.receivedAt = new Date(body.event_time * 1000).toISOString();
+  if (!isDm && !mentionsBot) turn.onlyInKnownThread = true;
+  return { type: 'turn', turn };
+}
+
+function botUserOf(body: Obj): string | undefined {
+  const authorizations = Array.isArray(body.authorizations) ? body.authorizations : [];
+  for (const auth of authorizations) if (isObj(auth) && auth.is_bot === true && str(auth.user_id)) return auth.user_id as string;
+  return undefined;
+}
+
+/** Removes the app's mention (or, not knowing the app's id, a leading mention). */
+function stripMentions(text: string, botUserId: string | undefined): string {
+  if (botUserId) return text.split(`<@${botUserId}>`).join(' ');
+  return text.replace(/^\s*<@[A-Z0-9]+(?:\|[^>]*)?>/, ' ');
+}
+
+function fromInteraction(payload: Obj, options: SlackNormalizeOptions): Normalized {
+  if (payload.type !== 'block_actions') return ok(`interaction ${String(payload.type)} not handled`);
+  if (options.appId && payload.api_app_id !== undefined && payload.api_app_id !== options.appId) return ok('interaction for another app');
+  const user = isObj(payload.user) ? str(payload.user.id) : undefined;
+  const teamId = isObj(payload.team) ? str(payload.team.id) : isObj(payload.user) ? str(payload.user.team_id) : undefined;
+  const container = isObj(payload.container) ? payload.container : {};
+  const channel = str(container.channel_id) ?? (isObj(payload.channel) ? str(payload.channel.id) : undefined);
+  const messageTs = str(container.message_ts);
+  const action = Array.isArray(payload.actions) && isObj(payload.actions[0]) ? payload.actions[0] : undefined;
+  if (!user || !teamId || !action) return bad('block_actions without user, team or action');
+  if (!channel || !messageTs) return ok('click outside a message');
+  const actionTs = str(action.action_ts);
+  if (!actionTs) return bad('action without action_ts');
+
+  const button = readButton(str(action.action_id) ?? '', str(action.value));
+  const input = button && actionInput(button);
+  if (!button || !input) return ok(`action ${String(action.action_id)} needs no turn`);
+
+  const message = isObj(payload.message) ? payload.message : {};
+  const threadTs = str(container.thread_ts) ?? str(message.thread_ts);
+  const isDm = channel.startsWith('D');
+  const conversationId = isDm ? channel : `${channel}:${threadTs ?? messageTs}`;
+  const reference: Record<string, Json> = { channel, teamId, userId: user, clickedMessageTs: messageTs, clickedAction: button.action };
+  if (button.label) reference.clickedLabel = button.label;
+  if (isDm ? threadTs : (threadTs ?? messageTs)) reference.threadTs = (isDm ? threadTs : (threadTs ?? messageTs))!;
+  const responseUrl = str(payload.response_url);
+  if (responseUrl) reference.responseUrl = responseUrl;
+  const channelMessageId = `${user}:${actionTs}`;
+  return {
+    type: 'turn',
+    turn: {
+      channel: 'slack',
+      channelMessageId,
+      actorId: slackActorId(teamId, user),
+      conversationId,
+      input,
+      reference,
+      workspaceId: teamId,
+    },
+  };
+}
+
+function actionInput(button: NonNullable<ReturnType<typeof readButton>>): ActionInput | undefined {
+  const owner = button.ownerActorId;
+  switch (button.action) {
+    case 'book_option':
+      return button.optionId ? { type: 'action', action: 'book_option', optionId: button.optionId, ownerActorId: owner } : undefined;
+    case 'confirm_payment_card':
+      return { type: 'action', action: 'confirm_payment_card', ownerActorId: owner, ...(button.paymentMethodId ? { paymentMethodId: button.paymentMethodId } : {}) };
+    case 'decline_payment':
+      return { type: 'action', action: 'decline_payment', ownerActorId: owner };
+    case 'cancel_booking':
+      return button.bookingId ? { type: 'action', action: 'cancel_booking', bookingId: button.bookingId, ownerActorId: owner } : undefined;
+  }
+}

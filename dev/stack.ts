@@ -1,0 +1,227 @@
+// The local stack: every route of DESIGN.md's runtime contract on one port, the same handlers and
+// processTurn as the deployed functions, and embedded stand-ins for whatever is not configured —
+// a DynamoDB-compatible server (data under .data/), the Brek sandbox, a fake Slack Web API.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { loadSlackConfig, type SlackConfig } from '../adapters/slack/config.ts';
+import { slackIngress } from '../adapters/slack/ingress.ts';
+import { SlackSender, slackWebClient } from '../adapters/slack/send.ts';
+import { createCore, type Core } from '../core/bridge.ts';
+import { loadCoreConfig, type CoreConfig } from '../core/config.ts';
+import { json, lowerCaseHeaders, MAX_BODY_BYTES, type HttpRequest, type HttpResponse } from '../core/http.ts';
+import { handleIngress, type ChannelIngress } from '../core/ingress.ts';
+import { createLogger, type Logger } from '../core/log.ts';
+import { KeyedSerialQueue } from '../core/queue.ts';
+import { documentClient, ensureTable } from '../core/store/table.ts';
+import { processTurn, type ChannelSender } from '../core/turn.ts';
+import type { Channel } from '../core/identity.ts';
+import { DEV_PARTNER_KEY, sandboxConfigFromEnv } from '../sandbox/config.ts';
+import { startSandbox, type RunningSandbox } from '../sandbox/server.ts';
+import { StartupError } from './cli.ts';
+import { startFakeSlack, type FakeSlack } from './fakes/slack.ts';
+import { startLocalDynamo, type LocalDynamo } from './local-dynamo.ts';
+
+export interface StackOptions {
+  env?: Record<string, string | undefined>;
+  /** Where embedded data and dev secrets live; 'memory' keeps nothing on disk. */
+  dataDir?: string | 'memory';
+  logger?: Logger;
+}
+
+export interface Part {
+  name: string;
+  where: string;
+  embedded: boolean;
+}
+
+export interface Stack {
+  url: string;
+  port: number;
+  parts: Part[];
+  core: Core;
+  config: CoreConfig;
+  slack: SlackConfig;
+  fakeSlack?: FakeSlack;
+  sandbox?: RunningSandbox;
+  /** Resolves when the in-process worker has nothing left to do. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface DevSecrets {
+  actorIdSecret: string;
+  slackSigningSecret: string;
+}
+
+/** Generated once per checkout and kept under .data/, so identities survive restarts. */
+async function devSecrets(dataDir: string | 'memory'): Promise<DevSecrets> {
+  const fresh = (): DevSecrets => ({
+    actorIdSecret: randomBytes(24).toString('hex'),
+    slackSigningSecret: randomBytes(16).toString('hex'),
+  });
+  if (dataDir === 'memory') return fresh();
+  const file = join(dataDir, 'dev-secrets.json');
+  try {
+    return { ...fresh(), ...(JSON.parse(await readFile(file, 'utf8')) as Partial<DevSecrets>) };
+  } catch {
+    const secrets = fresh();
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    return secrets;
+  }
+}
+
+function toRequest(req: IncomingMessage, body: Buffer): HttpRequest {
+  return { method: req.method ?? 'GET', path: new URL(req.url ?? '/', 'http://local').pathname, headers: lowerCaseHeaders(req.headers), body };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function write(res: ServerResponse, response: HttpResponse): void {
+  res.writeHead(response.status, response.headers ?? {});
+  res.end(response.body ?? '');
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const env = { ...(options.env ?? process.env) };
+  const dataDir = options.dataDir ?? env.BRIDGE_DATA_DIR ?? join(process.cwd(), '.data');
+  const logger = options.logger ?? createLogger();
+  const closers: (() => Promise<void>)[] = [];
+  const parts: Part[] = [];
+  const close = async () => {
+    for (const closeOne of closers.reverse()) await closeOne().catch(() => undefined);
+  };
+
+  try {
+    const secrets = await devSecrets(dataDir);
+    env.ACTOR_ID_SECRET ??= secrets.actorIdSecret;
+
+    // DynamoDB: the configured endpoint, or an embedded one.
+    let dynamo: LocalDynamo | undefined;
+    if (!env.AWS_ENDPOINT_URL_DYNAMODB) {
+      dynamo = await startLocalDynamo(dataDir === 'memory' ? {} : { path: join(dataDir, 'dynamodb') });
+      closers.push(() => dynamo!.close());
+      env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+    }
+
+    // Brek: the configured one, or the embedded sandbox.
+    let sandbox: RunningSandbox | undefined;
+    if (!env.BREK_BASE_URL) {
+      sandbox = await startSandbox({ ...sandboxConfigFromEnv({ ...env, BREK_SANDBOX_PORT: env.BREK_SANDBOX_PORT ?? '0' }) });
+      closers.push(() => sandbox!.close());
+      env.BREK_BASE_URL = sandbox.url;
+      env.BREK_PARTNER_API_KEY ??= DEV_PARTNER_KEY;
+    }
+
+    // Slack: real credentials, or dev ones and the fake Web API.
+    let fakeSlack: FakeSlack | undefined;
+    if (!env.SLACK_BOT_TOKEN) {
+      fakeSlack = await startFakeSlack({ token: 'xoxb-local-dev' });
+      closers.push(() => fakeSlack!.close());
+      env.SLACK_BOT_TOKEN = 'xoxb-local-dev';
+      env.SLACK_API_URL ??= fakeSlack.apiUrl;
+    }
+    env.SLACK_SIGNING_SECRET ??= secrets.slackSigningSecret;
+
+    const config = loadCoreConfig(env, 'local');
+    const slack = loadSlackConfig(env, 'local');
+    await ensureTable(documentClient({ endpoint: config.dynamoEndpoint! }), config.tableName).catch((error: unknown) => {
+      throw new StartupError(`DynamoDB at ${config.dynamoEndpoint} is not reachable: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    const core = createCore(config, { logger });
+    const senders: Partial<Record<Channel, ChannelSender>> = { slack: new SlackSender(slackWebClient(slack.botToken, slack.apiUrl), logger) };
+    const turnDeps = core.turnDeps(senders);
+
+    const worker = new KeyedSerialQueue((error) => logger.error('worker crashed on a turn', { error }));
+    const ingressDeps = {
+      inbox: core.inbox,
+      logger,
+      onAccepted: (key: { pk: string; sk: string }) => worker.push(key.pk, () => processTurn(key, turnDeps)),
+    };
+    const routes: Record<string, ChannelIngress> = { '/slack/events': slackIngress(slack) };
+
+    const server: Server = createServer((req, res) => {
+      void (async () => {
+        const body = await readBody(req);
+        if (!body) return write(res, json(413, { error: 'payload_too_large', message: 'Bodies over 1 MiB are refused.' }));
+        const request = toRequest(req, body);
+        const ingress = routes[request.path];
+        if (ingress) return write(res, await handleIngress(request, ingress, ingressDeps));
+        if (request.path === '/healthz') return write(res, await health(core));
+        return write(res, json(404, { error: 'not_found', message: `No route ${request.method} ${request.path}` }));
+      })().catch((error: unknown) => {
+        logger.error('request failed', { error });
+        if (!res.headersSent) write(res, json(500, { error: 'internal_error', message: 'Something went wrong; the request was not stored.' }));
+      });
+    });
+    const port = Number(env.PORT ?? 3000);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StartupError(`PORT must be an integer from 0 to 65535, got "${env.PORT}"`);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, env.HOST ?? '127.0.0.1', () => resolve());
+    });
+    closers.push(async () => {
+      await worker.idle();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const actualPort = (server.address() as AddressInfo).port;
+    const url = `http://127.0.0.1:${actualPort}`;
+
+    parts.push(
+      { name: 'bridge', where: url, embedded: false },
+      { name: 'DynamoDB', where: `${config.dynamoEndpoint} (table ${config.tableName})`, embedded: Boolean(dynamo) },
+      { name: 'Brek', where: config.brek.baseUrl!, embedded: Boolean(sandbox) },
+      { name: 'Slack Web API', where: slack.apiUrl, embedded: Boolean(fakeSlack) },
+    );
+    return {
+      url,
+      port: actualPort,
+      parts,
+      core,
+      config,
+      slack,
+      ...(fakeSlack ? { fakeSlack } : {}),
+      ...(sandbox ? { sandbox } : {}),
+      idle: () => worker.idle(),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function health(core: Core): Promise<HttpResponse> {
+  const check = async (probe: () => Promise<unknown>) => {
+    try {
+      await probe();
+      return 'reachable';
+    } catch {
+      return 'unreachable';
+    }
+  };
+  const [table, brek] = await Promise.all([
+    check(() => core.inbox.get({ pk: 'HEALTH', sk: 'HEALTH' })),
+    check(async () => {
+      // Any answer from Brek's gateway proves it is there; 404 for a made-up session is fine.
+      await core.brek.getSession('sess_healthcheck').catch((error: { kind?: string }) => {
+        if (error.kind !== 'session_not_found') throw error;
+      });
+    }),
+  ]);
+  const ok = table === 'reachable' && brek === 'reachable';
+  return json(ok ? 200 : 503, { ok, table, brek });
+}
