@@ -53,6 +53,15 @@ const HAND_WRITTEN: Readonly<Record<string, readonly HotelSpec[]>> = {
     { name: 'Pioneer Square Hotel', rating: 3.9, distance: 0.7, nightlyPrice: 169, refundable: true },
     { name: 'Sea-Tac Airport Inn', rating: 3.2, distance: 12.8, nightlyPrice: 119, refundable: true },
   ],
+  // Accents and an emoji in real-world names: they must survive every channel end to end.
+  montreal: [
+    { name: 'Hôtel Château Étoile ✨🏨', rating: 4.7, distance: 0.6, nightlyPrice: 289, refundable: true },
+    { name: 'Auberge du Vieux-Port', rating: 4.5, distance: 0.9, nightlyPrice: 245, refundable: true },
+    { name: 'Hôtel Plateau Mont-Royal', rating: 4.1, distance: 2.3, nightlyPrice: 179, refundable: false },
+    { name: 'Maison Saint-Denis', rating: 3.8, distance: 1.7, nightlyPrice: 149, refundable: true },
+    { name: 'Le Petit Hôtel Café ☕', rating: 4.3, distance: 0.8, nightlyPrice: 199, refundable: false },
+    { name: 'Gîte Rue Sherbrooke', rating: 3.4, distance: 3.1, nightlyPrice: 112, refundable: true },
+  ],
 };
 
 // City-free names, so a hotel name never reads as a city mention (tested).

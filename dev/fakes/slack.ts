@@ -9,6 +9,8 @@ export interface SlackCall {
   token?: string;
   args: Record<string, unknown>;
   at: number;
+  /** Set when the call was answered with an injected failure. */
+  fault?: string;
 }
 
 export interface SlackFault {
@@ -87,6 +89,7 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
     const faultIndex = faults.findIndex((f) => f.method === method || f.method === '*');
     if (faultIndex >= 0) {
       const [fault] = faults.splice(faultIndex, 1);
+      call.fault = fault?.status === 429 ? 'ratelimited' : (fault?.error ?? 'internal_error');
       if (fault?.status === 429) return reply(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(fault.retryAfter ?? 1) });
       return reply(res, 200, { ok: false, error: fault?.error ?? 'internal_error' });
     }
