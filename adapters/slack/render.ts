@@ -122,7 +122,7 @@ function optionLine(option: ReplyOption): string {
 }
 
 function shortlistBlocks(reply: Reply): KnownBlock[] {
-  const blocks: KnownBlock[] = [section(escapeMrkdwn(reply.text || 'Here are some options.'))];
+  const blocks: KnownBlock[] = [section(escapeMrkdwn(reply.text.trim() || 'Here are some options.'))];
   const shown = reply.options.slice(0, MAX_OPTIONS_SHOWN);
   for (const option of shown) {
     const book = reply.actions.find((a) => a.type === 'book_option' && a.index === option.index);
@@ -161,15 +161,17 @@ function bookingFields(reply: Reply): SectionBlock | undefined {
 }
 
 export function renderSlack(reply: Reply): SlackMessage {
-  const message = escapeMrkdwn(reply.text);
+  // Slack refuses empty texts; Brek's message is optional in practice, so say something useful.
+  const said = reply.text.trim() || (reply.kind === 'error' ? 'Sorry, that did not work.' : 'Here is an update on your booking.');
+  const message = escapeMrkdwn(said);
   const blocks: KnownBlock[] = [];
-  let fallback = reply.text;
+  let fallback = said;
 
   switch (reply.kind) {
     case 'shortlist': {
       blocks.push(...shortlistBlocks(reply));
       const names = reply.options.slice(0, MAX_OPTIONS_SHOWN).map((o) => `${o.index}. ${o.name ?? 'Option'}`);
-      fallback = [reply.text, ...names].join('\n');
+      fallback = [said, ...names].join('\n');
       break;
     }
     case 'payment_setup_required': {
@@ -221,14 +223,14 @@ export function renderSlack(reply: Reply): SlackMessage {
         );
       }
       if (elements.length) blocks.push({ type: 'actions', elements });
-      fallback = [reply.text, b?.hotelName, b?.bookingId && `Booking ${b.bookingId}`, b?.confirmationUrl].filter(Boolean).join(' — ');
+      fallback = [said, b?.hotelName, b?.bookingId && `Booking ${b.bookingId}`, b?.confirmationUrl].filter(Boolean).join(' — ');
       break;
     }
     default:
       // guest_name_required, error and any other status: the message, no write buttons.
-      blocks.push(section(message || ' '));
+      blocks.push(section(message));
   }
-  return { text: truncate(fallback || ' ', SLACK_LIMITS.fallbackText), blocks };
+  return { text: truncate(fallback, SLACK_LIMITS.fallbackText), blocks };
 }
 
 /** What a clicked message turns into at once, so its buttons cannot be clicked twice. */
