@@ -7,7 +7,9 @@ import { handleIngress } from '../core/ingress.ts';
 import { createLogger } from '../core/log.ts';
 import { loadSlackConfig } from '../adapters/slack/config.ts';
 import { slackIngress } from '../adapters/slack/ingress.ts';
+import { applyLinkedSecrets } from './runtime.ts';
 
+applyLinkedSecrets();
 const config = loadCoreConfig();
 const ingress = slackIngress(loadSlackConfig());
 const deps = { inbox: createInbox(config), logger: createLogger() };

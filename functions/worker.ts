@@ -1,0 +1,21 @@
+// The worker Lambda: subscribed to the table's stream (new inbox records only), it runs
+// processTurn for each, one thread's turns in order, and reports failures per record so Lambda
+// retries from the first one that failed.
+import { loadSlackConfig } from '../adapters/slack/config.ts';
+import { SlackSender, slackWebClient } from '../adapters/slack/send.ts';
+import { createCore } from '../core/bridge.ts';
+import { loadCoreConfig } from '../core/config.ts';
+import { createLogger } from '../core/log.ts';
+import { processTurn } from '../core/turn.ts';
+import { handleStreamBatch, type BatchResult, type StreamRecord } from '../core/worker.ts';
+import { applyLinkedSecrets } from './runtime.ts';
+
+applyLinkedSecrets();
+const logger = createLogger();
+const core = createCore(loadCoreConfig(), { logger });
+const slack = loadSlackConfig();
+const deps = core.turnDeps({ slack: new SlackSender(slackWebClient(slack.botToken, slack.apiUrl), logger) });
+
+export async function handler(event: { Records?: StreamRecord[] }): Promise<BatchResult> {
+  return handleStreamBatch(event.Records ?? [], (key) => processTurn(key, deps));
+}
