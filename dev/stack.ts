@@ -2,7 +2,7 @@
 // processTurn as the deployed functions, and embedded stand-ins for whatever is not configured —
 // a DynamoDB-compatible server (data under .data/), the Brek sandbox, a fake Slack Web API.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -51,13 +51,20 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-interface DevSecrets {
+/** Written to .data/stack.json while the stack runs. */
+export interface StackInfo {
+  url: string;
+  pid: number;
+  fakeSlackUrl?: string;
+}
+
+export interface DevSecrets {
   actorIdSecret: string;
   slackSigningSecret: string;
 }
 
 /** Generated once per checkout and kept under .data/, so identities survive restarts. */
-async function devSecrets(dataDir: string | 'memory'): Promise<DevSecrets> {
+export async function devSecrets(dataDir: string | 'memory'): Promise<DevSecrets> {
   const fresh = (): DevSecrets => ({
     actorIdSecret: randomBytes(24).toString('hex'),
     slackSigningSecret: randomBytes(16).toString('hex'),
@@ -179,6 +186,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
     const actualPort = (server.address() as AddressInfo).port;
     const url = `http://127.0.0.1:${actualPort}`;
+    if (dataDir !== 'memory') {
+      // Where `npm run chat` finds this stack and its simulated channels.
+      const info: StackInfo = { url, pid: process.pid, ...(fakeSlack ? { fakeSlackUrl: fakeSlack.url } : {}) };
+      await writeFile(join(dataDir, 'stack.json'), JSON.stringify(info, null, 2));
+      closers.push(() => rm(join(dataDir, 'stack.json'), { force: true }));
+    }
 
     parts.push(
       { name: 'bridge', where: url, embedded: false },

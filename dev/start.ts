@@ -25,7 +25,7 @@ await runService('npm start', 'PORT', async () => {
       `    GET  ${stack.url}/healthz`,
       '  Teams and WhatsApp routes arrive with their issues.',
       stack.fakeSlack
-        ? '  Slack is simulated: signed requests to /slack/events are answered into the fake Web API.'
+        ? '  Slack is simulated — talk to it with: npm run chat -- --channel slack'
         : '  Slack is real: point your app’s Event Subscriptions and Interactivity URLs at /slack/events (through a tunnel).',
       'Ctrl-C stops it.',
     ],

@@ -11,6 +11,8 @@ export interface SlackCall {
   at: number;
   /** Set when the call was answered with an injected failure. */
   fault?: string;
+  /** The message ts the fake assigned (chat.postMessage, chat.postEphemeral). */
+  ts?: string;
 }
 
 export interface SlackFault {
@@ -72,6 +74,11 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
   const server = createServer(async (req, res) => {
     let raw = '';
     for await (const chunk of req) raw += String(chunk);
+    // What the bridge sent, for `npm run chat` and the console: GET /__fake/calls?since=N
+    if (req.method === 'GET' && req.url?.startsWith('/__fake/calls')) {
+      const since = Number(new URL(req.url, 'http://fake').searchParams.get('since') ?? 0) || 0;
+      return reply(res, 200, { calls: calls.slice(since), next: calls.length });
+    }
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
     const token = req.headers.authorization?.replace(/^Bearer\s+/i, '');
     let args: Record<string, unknown>;
@@ -101,6 +108,7 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
         const ts = nextTs();
         const message = { channel, ts, ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}), text: String(args.text ?? ''), blocks: args.blocks };
         messages.set(`${channel}:${ts}`, message);
+        call.ts = ts;
         return reply(res, 200, { ok: true, channel, ts, message: { text: args.text, ts } });
       }
       case 'chat.update': {
@@ -112,6 +120,7 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
       case 'chat.postEphemeral': {
         const ts = nextTs();
         messages.set(`${channel}:${ts}`, { channel, ts, text: String(args.text ?? ''), blocks: args.blocks, ephemeralFor: String(args.user) });
+        call.ts = ts;
         return reply(res, 200, { ok: true, message_ts: ts });
       }
       case 'reactions.add':

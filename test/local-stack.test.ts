@@ -1,0 +1,121 @@
+// `npm start` and `npm run chat` as a person uses them: real processes, real ports, data kept
+// under the data folder across a restart.
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SlackChat } from '../dev/chat/slack.ts';
+import type { DevSecrets, StackInfo } from '../dev/stack.ts';
+import { documentClient } from '../core/store/table.ts';
+import { SessionStore } from '../core/store/sessions.ts';
+import { slackActorId } from '../core/identity.ts';
+import { run, type Running } from './support/spawn.ts';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function startStack(dataDir: string, port: number): Promise<{ process: Running; dynamo: string }> {
+  const process = run('npm', ['start'], { PORT: String(port), BRIDGE_DATA_DIR: dataDir });
+  await process.waitFor(/Ctrl-C stops it/, 30_000);
+  const [, dynamo] = process.output().match(/DynamoDB\s+(http:\/\/\S+)/) ?? [];
+  return { process, dynamo: dynamo! };
+}
+
+describe('npm start', () => {
+  it('serves the golden path through the Slack route and keeps the session across a restart', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'bridge-stack-'));
+    const port = await freePort();
+    const first = await startStack(dataDir, port);
+    let stack = first.process;
+    const user = { teamId: 'T0LOCAL', userId: 'URESTART' };
+    const thread = { channel: 'slack' as const, actorId: slackActorId(user.teamId, user.userId), conversationId: `D${user.userId}` };
+    let sessionId: string | undefined;
+    try {
+      const info = JSON.parse(await readFile(join(dataDir, 'stack.json'), 'utf8')) as StackInfo;
+      const secrets = JSON.parse(await readFile(join(dataDir, 'dev-secrets.json'), 'utf8')) as DevSecrets;
+      expect(info.url).toBe(`http://127.0.0.1:${port}`);
+      const chat = new SlackChat(info.url, info.fakeSlackUrl!, secrets.slackSigningSecret, user);
+      await chat.start();
+      const say = async (text: string) => {
+        await chat.send(text);
+        return chat.replies(20_000);
+      };
+      const [list] = await say('find me a las vegas hotel from 5/15 to 5/16 that is cheap and refundable');
+      expect(list?.text).toContain('1. Branding Iron Motel');
+      await list!.buttons[0]!.click!();
+      expect((await chat.replies(20_000))[0]?.text).toContain('guest name');
+      const [setup] = await say('John Doe');
+      const setupUrl = setup!.buttons[0]!.url!;
+      const link = new URL(setupUrl);
+      const attached = await fetch(`${link.origin}/v1/hotel-ea/payment-methods/attach`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ portalToken: link.searchParams.get('token'), paymentMethodId: 'pm_card_visa', cardBrand: 'visa', cardLast4: '4242', expMonth: 12, expYear: 2030 }),
+      });
+      expect(attached.status).toBe(200);
+      const [consent] = await say('done');
+      await consent!.buttons[0]!.click!();
+      const [booked] = await chat.replies(20_000);
+      expect(booked?.text).toContain('Booked Branding Iron Motel.');
+
+      sessionId = (await new SessionStore(documentClient({ endpoint: first.dynamo }), 'brek-bridge', { idleMs: 3_600_000, leaseMs: 1, waitMs: 1 }).get(thread))?.sessionId;
+      expect(sessionId).toMatch(/^sess_/);
+    } finally {
+      await stack.stop('SIGINT');
+    }
+
+    // Restarted on the same data: the bridge's records are still there.
+    const restarted = await startStack(dataDir, port);
+    stack = restarted.process;
+    try {
+      const sessions = new SessionStore(documentClient({ endpoint: restarted.dynamo }), 'brek-bridge', { idleMs: 3_600_000, leaseMs: 1, waitMs: 1 });
+      expect((await sessions.get(thread))?.sessionId).toBe(sessionId);
+      const secrets = JSON.parse(await readFile(join(dataDir, 'dev-secrets.json'), 'utf8')) as DevSecrets;
+      const info = JSON.parse(await readFile(join(dataDir, 'stack.json'), 'utf8')) as StackInfo;
+      // The embedded sandbox starts empty, so Brek has lost that session: the bridge recovers.
+      const chat = new SlackChat(info.url, info.fakeSlackUrl!, secrets.slackSigningSecret, user);
+      await chat.start();
+      await chat.send('seattle tomorrow');
+      expect((await chat.replies(20_000))[0]?.text).toContain('Seattle');
+    } finally {
+      await stack.stop('SIGINT');
+    }
+  }, 90_000);
+});
+
+describe('npm run chat', () => {
+  it('plays a whole booking from a script against a freshly started stack', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'bridge-chat-'));
+    const { process: stack } = await startStack(dataDir, await freePort());
+    try {
+      const chat = run('npm', ['run', '--silent', 'chat', '--', '--channel', 'slack', '--user', 'Ada', '--script', 'examples/slack-booking.chat'], { BRIDGE_DATA_DIR: dataDir });
+      expect(await chat.exited).toBe(0);
+      const out = chat.output();
+      expect(out).toContain('Talking to http://127.0.0.1:');
+      expect(out).toContain('as Ada on slack');
+      expect(out).toMatch(/you> \/b 1\n\nbrek> Before I book, I need the check-in guest name/);
+      expect(out).toMatch(/\[1\] Set up payment → http:\/\/127\.0\.0\.1:\d+\/portal\/payment\?token=psu_/);
+      expect(out).toContain('(test card VISA •••• 4242 added on the payment page)');
+      expect(out).toMatch(/\[1\] Yes, use this card\n\s+\[2\] No/);
+      expect(out).toContain('brek> Booked Branding Iron Motel.');
+      expect(out).toMatch(/\[1\] View booking → http:\/\/127\.0\.0\.1:\d+\/my-bookings\/[0-9a-f]{24}/);
+    } finally {
+      await stack.stop('SIGINT');
+    }
+  }, 90_000);
+
+  it('says plainly when no stack is running or the channel is unknown', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'bridge-none-'));
+    const none = run('npm', ['run', '--silent', 'chat', '--', '--channel', 'slack'], { BRIDGE_DATA_DIR: empty });
+    expect(await none.exited).toBe(1);
+    expect(none.output().trim()).toBe('npm run chat: no local stack is running here (start it with `npm start`).');
+  });
+});
