@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    // Inlined so a test can re-evaluate SST's resource reader for each simulated cold start.
+    server: { deps: { inline: ['sst'] } },
   },
 });

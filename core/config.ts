@@ -94,18 +94,25 @@ const AUTH_STYLES: readonly AuthStyle[] = ['x-partner-api-key', 'bearer', 'api-k
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const PREFIX = /^[A-Za-z0-9_.-]{1,64}$/;
 
+/** What a function needs beyond the table: an ingress never calls Brek. */
+export interface Needs {
+  brek: boolean;
+  actorIdSecret: boolean;
+}
+
 /** Reads the channel-neutral part of the configuration. Channel sections are read by their adapters. */
-export function loadCoreConfig(env: Env = process.env, mode: Mode = 'deployed'): CoreConfig {
+export function loadCoreConfig(env: Env = process.env, mode: Mode = 'deployed', needs: Needs = { brek: true, actorIdSecret: true }): CoreConfig {
   const read = new EnvReader(env);
   const deployed = mode === 'deployed';
-  const baseUrl = read.url('BREK_BASE_URL', deployed ? { required: 'when deployed (the Brek API base URL)' } : {});
-  const apiKey = deployed || baseUrl
+  const requireBrek = deployed && needs.brek;
+  const baseUrl = read.url('BREK_BASE_URL', requireBrek ? { required: 'when deployed (the Brek API base URL)' } : {});
+  const apiKey = requireBrek || (baseUrl && !deployed)
     ? read.required('BREK_PARTNER_API_KEY', baseUrl && !deployed ? 'when BREK_BASE_URL is set' : 'when deployed')
     : read.optional('BREK_PARTNER_API_KEY');
   const tableName = read.optional('TABLE_NAME') ?? 'brek-bridge';
   if (!TABLE_NAME.test(tableName)) read.problems.push(`TABLE_NAME must be 3-255 letters, digits, "_", "-" or ".", got "${tableName}"`);
   const dynamoEndpoint = read.url('AWS_ENDPOINT_URL_DYNAMODB');
-  const actorIdSecret = deployed
+  const actorIdSecret = deployed && needs.actorIdSecret
     ? read.required('ACTOR_ID_SECRET', 'when deployed (it keys the WhatsApp actor id hash)')
     : read.optional('ACTOR_ID_SECRET');
   if (actorIdSecret !== undefined && actorIdSecret.length < 16) {

@@ -49,6 +49,8 @@ export type TurnOutcome =
   | { outcome: 'replied'; status: string }
   | { outcome: 'failed'; status: string; error: string }
   | { outcome: 'ignored'; reason: string }
+  /** Another worker holds the record (a re-delivery while the first try still runs): retry later. */
+  | { outcome: 'busy' }
   | { outcome: 'skipped' };
 
 const DEFAULT_LEASE_MS = 90_000;
@@ -69,8 +71,9 @@ class TurnFailure extends Error {
 }
 
 export async function processTurn(key: ItemKey, deps: TurnDeps, options: { replayFailed?: boolean } = {}): Promise<TurnOutcome> {
-  const record = await deps.inbox.claim(key, { leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS, replayFailed: options.replayFailed ?? false });
-  if (!record) return { outcome: 'skipped' };
+  const claim = await deps.inbox.claim(key, { leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS, replayFailed: options.replayFailed ?? false });
+  if (!claim.record) return claim.reason === 'held' ? { outcome: 'busy' } : { outcome: 'skipped' };
+  const record = claim.record;
   const log = deps.logger.child({
     channel: record.channel,
     channelMessageId: record.channelMessageId,

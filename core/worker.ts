@@ -24,7 +24,11 @@ export function inboxKeyOf(record: StreamRecord): ItemKey | undefined {
   return pk && sk?.startsWith(INBOX_SK_PREFIX) ? { pk, sk } : undefined;
 }
 
-export async function handleStreamBatch(records: StreamRecord[], process: (key: ItemKey) => Promise<unknown>): Promise<BatchResult> {
+/**
+ * `process` fails a record by throwing or by answering `busy` (another invocation still holds it:
+ * Lambda re-delivered it after a timeout), so Lambda retries it later instead of dropping it.
+ */
+export async function handleStreamBatch(records: StreamRecord[], process: (key: ItemKey) => Promise<{ outcome: string }>): Promise<BatchResult> {
   const byThread = new Map<string, { key: ItemKey; sequence: string }[]>();
   for (const record of records) {
     const key = inboxKeyOf(record);
@@ -38,7 +42,8 @@ export async function handleStreamBatch(records: StreamRecord[], process: (key: 
     [...byThread.values()].map(async (turns) => {
       for (const turn of turns) {
         try {
-          await process(turn.key);
+          const result = await process(turn.key);
+          if (result.outcome === 'busy') throw new Error('held by another invocation');
         } catch {
           // Stop this thread here so its order holds; Lambda re-delivers from this record, and
           // records already replied are skipped by their state.

@@ -1,7 +1,8 @@
-// Start-up shared by the Lambda functions. Deployed with SST, secrets arrive as linked
-// resources (an SST_RESOURCE_<Name> variable holding {"value": …}); the bridge's configuration
-// reads plain variables, so each linked secret is copied to its DESIGN.md name once, at cold
-// start. Secrets never go into the function's plain environment.
+// Start-up shared by the Lambda functions. Deployed with SST, secrets arrive as linked resources
+// (encrypted into the bundle's resource.enc, or SST_RESOURCE_<Name> variables under `sst dev`),
+// read with SST's own reader (`sst/resource`). The bridge's configuration reads DESIGN.md's plain
+// variables, so each linked secret is copied to its name once, at cold start.
+import { Resource } from 'sst/resource';
 
 /** SST secret name → the environment variable of DESIGN.md it provides. */
 export const LINKED_SECRETS = {
@@ -13,16 +14,22 @@ export const LINKED_SECRETS = {
 
 export type LinkedSecretName = keyof typeof LINKED_SECRETS;
 
+function linkedValue(name: string): string | undefined {
+  try {
+    // The proxy throws for a resource that is not linked to this function.
+    const value = (Resource as unknown as Record<string, { value?: unknown } | undefined>)[name]?.value;
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function applyLinkedSecrets(env: NodeJS.ProcessEnv = process.env): void {
   for (const [resource, variable] of Object.entries(LINKED_SECRETS)) {
-    const linked = env[`SST_RESOURCE_${resource}`];
-    if (!linked || env[variable]) continue;
-    try {
-      const value = (JSON.parse(linked) as { value?: unknown }).value;
-      if (typeof value === 'string') env[variable] = value;
-    } catch {
-      // A malformed link leaves the variable unset; configuration then names it as missing.
-    }
+    if (env[variable]) continue;
+    const value = linkedValue(resource);
+    // Left unset when not linked: the configuration then names it as missing, if it is needed.
+    if (value !== undefined) env[variable] = value;
   }
   // Node 20/22 is our runtime choice; the SDK's notice about its future floor is not news per cold start.
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

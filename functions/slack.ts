@@ -10,8 +10,9 @@ import { slackIngress } from '../adapters/slack/ingress.ts';
 import { applyLinkedSecrets } from './runtime.ts';
 
 applyLinkedSecrets();
-const config = loadCoreConfig();
-const ingress = slackIngress(loadSlackConfig());
+// The ingress verifies and stores: no Brek, no actor secret, no bot token.
+const config = loadCoreConfig(process.env, 'deployed', { brek: false, actorIdSecret: false });
+const ingress = slackIngress(loadSlackConfig(process.env, 'deployed', 'ingress'));
 const deps = { inbox: createInbox(config), logger: createLogger() };
 
 export async function handler(event: LambdaHttpEvent): Promise<LambdaHttpResult> {

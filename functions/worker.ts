@@ -13,7 +13,7 @@ import { applyLinkedSecrets } from './runtime.ts';
 applyLinkedSecrets();
 const logger = createLogger();
 const core = createCore(loadCoreConfig(), { logger });
-const slack = loadSlackConfig();
+const slack = loadSlackConfig(process.env, 'deployed', 'worker');
 const deps = core.turnDeps({ slack: new SlackSender(slackWebClient(slack.botToken, slack.apiUrl), logger) });
 
 export async function handler(event: { Records?: StreamRecord[] }): Promise<BatchResult> {

@@ -172,6 +172,19 @@ describe('exactly once', () => {
     expect(await h.process(outcomes[0]!.key)).toEqual({ outcome: 'skipped' });
   });
 
+  it('a record another worker still holds is busy (retried later), not skipped', async () => {
+    const thread = { actorId: `slack:T1:U${++threads}`, conversationId: `D${threads}` };
+    const { key } = await h.inbox.accept(h.turn(thread, 'chicago tomorrow'));
+    expect((await h.inbox.claim(key, { leaseMs: 60_000 })).record?.state).toBe('processing');
+    expect(await h.process(key)).toEqual({ outcome: 'busy' });
+    h.clock.offsetMs = 61_000; // the first worker's lease ran out (it crashed or timed out)
+    try {
+      expect(await h.process(key)).toMatchObject({ outcome: 'replied' });
+    } finally {
+      h.clock.offsetMs = 0;
+    }
+  });
+
   it('50 concurrent first turns of one actor in one conversation make exactly 1 Brek session', async () => {
     const thread = { actorId: `slack:T1:U${++threads}`, conversationId: `D${threads}` };
     const turns = Array.from({ length: 50 }, () => h.turn(thread, 'hello'));

@@ -26,15 +26,17 @@ describe('stream batches', () => {
       concurrent--;
       if (key.sk === 'IN#b2') throw new Error('table unavailable');
       seen.push(key.sk);
+      return { outcome: key.sk === 'IN#c1' ? 'busy' : 'replied' };
     };
     const result = await handleStreamBatch(
-      [insert('A', 'IN#a1', '1'), insert('B', 'IN#b1', '2'), insert('A', 'IN#a2', '3'), insert('B', 'IN#b2', '4'), insert('B', 'IN#b3', '5'), insert('A', 'SESSION', '6')],
+      [insert('A', 'IN#a1', '1'), insert('B', 'IN#b1', '2'), insert('A', 'IN#a2', '3'), insert('B', 'IN#b2', '4'), insert('B', 'IN#b3', '5'), insert('A', 'SESSION', '6'), insert('C', 'IN#c1', '7'), insert('C', 'IN#c2', '8')],
       process,
     );
     expect(seen.filter((s) => s.startsWith('IN#a'))).toEqual(['IN#a1', 'IN#a2']);
     expect(seen).toContain('IN#b1');
     expect(seen).not.toContain('IN#b3'); // not run after its thread failed
-    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '4' }] });
-    expect(maxConcurrent).toBe(2);
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['4', '7']); // a busy record is retried too
+    expect(seen).not.toContain('IN#c2');
+    expect(maxConcurrent).toBe(3);
   });
 });

@@ -12,11 +12,15 @@ export interface SlackConfig {
 
 export const SLACK_DEFAULT_API_URL = 'https://slack.com/api/';
 
-export function loadSlackConfig(env: Record<string, string | undefined> = process.env, mode: Mode = 'deployed'): SlackConfig {
+/** The ingress verifies (signing secret); the worker sends (bot token); the local stack does both. */
+export type SlackRole = 'ingress' | 'worker' | 'both';
+
+export function loadSlackConfig(env: Record<string, string | undefined> = process.env, _mode: Mode = 'deployed', role: SlackRole = 'both'): SlackConfig {
   const read = new EnvReader(env);
-  const why = mode === 'deployed' ? 'for Slack (from the app’s Basic Information page)' : 'for Slack';
-  const signingSecret = read.required('SLACK_SIGNING_SECRET', why);
-  const botToken = read.required('SLACK_BOT_TOKEN', 'for Slack (the xoxb- token from OAuth & Permissions)');
+  const signingSecret =
+    role === 'worker' ? (read.optional('SLACK_SIGNING_SECRET') ?? '') : read.required('SLACK_SIGNING_SECRET', 'for Slack (from the app’s Basic Information page)');
+  const botToken =
+    role === 'ingress' ? (read.optional('SLACK_BOT_TOKEN') ?? '') : read.required('SLACK_BOT_TOKEN', 'for Slack (the xoxb- token from OAuth & Permissions)');
   if (botToken && !botToken.startsWith('xoxb-')) read.problems.push('SLACK_BOT_TOKEN must be a bot token (xoxb-…)');
   const apiUrl = read.url('SLACK_API_URL') ?? SLACK_DEFAULT_API_URL.replace(/\/$/, '');
   const appId = read.optional('SLACK_APP_ID');

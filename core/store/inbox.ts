@@ -107,9 +107,12 @@ export class InboxStore {
 
   /**
    * Takes the record for processing: only if it is not replied, not held by another worker's
-   * lease, and (unless replaying) not failed. Undefined when it is not ours to process.
+   * lease, and (unless replaying) not failed. Otherwise says why it is not ours to process.
    */
-  async claim(key: ItemKey, options: { leaseMs: number; replayFailed?: boolean }): Promise<InboxRecord | undefined> {
+  async claim(
+    key: ItemKey,
+    options: { leaseMs: number; replayFailed?: boolean },
+  ): Promise<{ record: InboxRecord } | { record?: undefined; reason: 'done' | 'held' | 'missing' }> {
     const now = this.now();
     const states = options.replayFailed ? ['received', 'processing', 'failed'] : ['received', 'processing'];
     try {
@@ -134,10 +137,13 @@ export class InboxStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return Attributes as InboxRecord;
+      return { record: Attributes as InboxRecord };
     } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      const current = await this.get(key);
+      if (!current) return { reason: 'missing' };
+      const finished = current.state === 'replied' || current.state === 'ignored' || (current.state === 'failed' && !options.replayFailed);
+      return { reason: finished ? 'done' : 'held' };
     }
   }
 

@@ -1,0 +1,159 @@
+/// <reference path="./.sst/platform/config.d.ts" />
+// The deployed shape of the bridge (DESIGN.md "Data flow"): one DynamoDB table, one ingress
+// function per channel (URL-invoked; verify, one inbox write, acknowledge) and one worker on the
+// table's stream.
+//
+// SST 4 (the `sst` devDependency, pinned): npm's `latest`, and the one whose platform was generated
+// and read here: `sst install` writes its sources and provider types into .sst/platform/ with no
+// network but the npm registry, and every component API used below was checked against them
+// (3.x is the previous line, with nothing here that needs it). `bash dev/sst-types.sh --check`
+// type-checks this file against that platform; the project's NodeNext tsconfig cannot resolve
+// SST's extensionless imports, so under `tsc -p .` the SST globals are untyped.
+//
+// SST refuses top-level imports in this file (app() is evaluated on its own), so project modules
+// are imported dynamically inside run(), and types through `import()` type queries.
+
+type LinkedSecretName = keyof typeof import('./functions/runtime.ts').LINKED_SECRETS;
+
+/** Stages that refuse `sst remove` and keep the table (SST's `retain`) even if it leaves the config. */
+const PRODUCTION_STAGES: readonly string[] = ['production', 'prod'];
+
+export default $config({
+  app(input) {
+    const production = PRODUCTION_STAGES.includes(input?.stage ?? '');
+    return {
+      name: 'brek-bridge',
+      home: 'aws',
+      removal: production ? 'retain' : 'remove',
+      protect: production,
+    };
+  },
+
+  async run() {
+    const { TABLE_KEYS, TTL_ATTRIBUTE, INBOX_SK_PREFIX } = await import('./core/store/table.ts');
+    const production = PRODUCTION_STAGES.includes($app.stage);
+
+    // The one table, keyed from the core's single definition (core/store/table.ts). NEW_IMAGE is
+    // all the worker needs (it reads the keys and re-reads the record); TTL expires inbox records.
+    const table = new sst.aws.Dynamo('Bridge', {
+      fields: { [TABLE_KEYS.partitionKey]: 'string', [TABLE_KEYS.sortKey]: 'string' },
+      primaryIndex: { hashKey: TABLE_KEYS.partitionKey, rangeKey: TABLE_KEYS.sortKey },
+      stream: 'new-image',
+      ttl: TTL_ATTRIBUTE,
+      deletionProtection: production,
+      // SST 4 turns PITR on by default; stated here so a default change cannot drop it silently.
+      transform: { table: { pointInTimeRecovery: { enabled: true } } },
+    });
+
+    // Names must match functions/runtime.ts, which maps each to its DESIGN.md variable.
+    const secret = {
+      BrekPartnerApiKey: new sst.Secret('BrekPartnerApiKey'),
+      ActorIdSecret: new sst.Secret('ActorIdSecret'),
+      SlackSigningSecret: new sst.Secret('SlackSigningSecret'),
+      SlackBotToken: new sst.Secret('SlackBotToken'),
+    } satisfies Record<LinkedSecretName, sst.Secret>;
+
+    // Not a secret, so a plain variable read at deploy time (not stored per stage): a deploy
+    // without it fails here rather than shipping functions that fail at cold start.
+    const brekBaseUrl = deployUrl('BREK_BASE_URL');
+    const environment: Record<string, $util.Input<string>> = {
+      TABLE_NAME: table.name,
+      BREK_BASE_URL: brekBaseUrl,
+      // Pinned rather than left to the code's default: changing it changes idempotency keys.
+      IDEMPOTENCY_PREFIX: process.env.IDEMPOTENCY_PREFIX?.trim() || 'bridge',
+      ...optionalEnv('SESSION_IDLE_HOURS'),
+    };
+
+    // Each ingress bundles only its own channel's SDK: esbuild follows the handler's imports, so
+    // nothing else is installed into it (no nodejs.install).
+    //
+    // Slack ingress: it verifies the signature and writes the inbox record, so it gets the signing
+    // secret and the table, nothing else (test/sst-config.test.ts starts it with exactly that).
+    const slack = new sst.aws.Function('SlackIngress', {
+      handler: 'functions/slack.handler',
+      runtime: 'nodejs22.x',
+      // Slack wants its 200 within 3 s; the handler does one write, so a stuck call ends early.
+      timeout: '10 seconds',
+      // Called by Slack's servers only, never from a browser: no CORS headers.
+      url: { cors: false },
+      environment: { ...environment, ...optionalEnv('SLACK_APP_ID') },
+      link: [table, secret.SlackSigningSecret],
+    });
+
+    // Teams: functions/teams.ts, the same shape as Slack (url, the table, TEAMS_* secrets).
+    // WhatsApp: functions/whatsapp.ts, the same shape (url, the table, TWILIO_* secrets,
+    // WHATSAPP_WEBHOOK_URL = its own URL, ActorIdSecret for the phone-number hash).
+
+    // Turns the worker could not process after its retries: each message names the stream batch
+    // (shard, sequence numbers); kept for the SQS maximum so they can be replayed.
+    const workerFailures = new sst.aws.Queue('WorkerFailures', {
+      transform: { queue: { messageRetentionSeconds: 14 * 24 * 3600 } },
+    });
+
+    // The worker needs Brek, the actor id secret and the Slack bot token.
+    const worker = table.subscribe(
+      'Worker',
+      {
+        handler: 'functions/worker.handler',
+        runtime: 'nodejs22.x',
+        // One turn at worst: Brek's 4 tries of 10 s with backoff (~52 s) plus Slack sends that
+        // wait out Retry-After up to 10 s; 60 s would cut that short and a timed-out turn is
+        // re-delivered while its lease still holds it.
+        timeout: '2 minutes',
+        environment,
+        link: [table, secret.BrekPartnerApiKey, secret.ActorIdSecret, secret.SlackBotToken],
+        // Lambda sends the on-failure record with the function's own role.
+        permissions: [{ actions: ['sqs:SendMessage'], resources: [workerFailures.arn] }],
+      },
+      {
+        // New inbox records only: session writes and state updates never wake the worker.
+        filters: [{ eventName: ['INSERT'], dynamodb: { Keys: { [TABLE_KEYS.sortKey]: { S: [{ prefix: INBOX_SK_PREFIX }] } } } }],
+        transform: {
+          eventSourceMapping: {
+            // Each record must be answered once and in order per thread; the worker reports the
+            // first failed record of a thread and Lambda retries from there.
+            functionResponseTypes: ['ReportBatchItemFailures'],
+            bisectBatchOnFunctionError: true,
+            maximumRetryAttempts: 5,
+            // A turn an hour old is no longer a conversation; past that it goes to the queue.
+            maximumRecordAgeInSeconds: 3600,
+            destinationConfig: { onFailure: { destinationArn: workerFailures.arn } },
+            // One batch per shard at a time, so one partition key's (thread's) records stay in order.
+            parallelizationFactor: 1,
+            batchSize: 10,
+            // Replayed records are harmless (answered ones are skipped by their state), lost ones
+            // are not: a recreated mapping reads the stream from its start (LATEST would skip
+            // what arrived meanwhile), and the record-age limit above keeps that to the last hour.
+            startingPosition: 'TRIM_HORIZON',
+          },
+        },
+      },
+    );
+
+    return {
+      // Slack app manifest: Event Subscriptions and Interactivity request URLs. A function URL
+      // serves every path; this one keeps the route of DESIGN.md's runtime contract.
+      slackEventsUrl: $interpolate`${slack.url}slack/events`,
+      table: table.name,
+      workerFailuresQueue: workerFailures.url,
+      // For `aws logs tail /aws/lambda/<name> --follow`.
+      slackFunction: slack.name,
+      workerFunction: worker.nodes.function.name,
+    };
+  },
+});
+
+/** A URL from the deployer's environment, required: the deploy stops with one line naming it. */
+function deployUrl(name: string): string {
+  const value = process.env[name]?.trim();
+  if (!value) throw new Error(`${name} must be set when deploying (see README, "Deploy (SST)")`);
+  const protocol = URL.canParse(value) ? new URL(value).protocol : undefined;
+  if (protocol !== 'https:' && protocol !== 'http:') throw new Error(`${name} must be an absolute http(s) URL, got "${value}"`);
+  return value.replace(/\/+$/, '');
+}
+
+/** Passes a deployer's variable through to the functions only when it is set. */
+function optionalEnv(name: string): Record<string, string> {
+  const value = process.env[name]?.trim();
+  return value ? { [name]: value } : {};
+}

@@ -1,0 +1,403 @@
+// sst.config.ts evaluated against recording stand-ins of the SST globals: the deployed resource
+// graph (table, ingress, worker and its stream mapping, failure queue, secrets, outputs) checked
+// without AWS, the network or .sst/. The functions are then cold-started with exactly the
+// environment and links the config gives them.
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { INBOX_SK_PREFIX, TABLE_KEYS, TTL_ATTRIBUTE, tableDefinition } from '../core/store/table.ts';
+import { inboxKeyOf, type StreamRecord } from '../core/worker.ts';
+import { LINKED_SECRETS, type LinkedSecretName } from '../functions/runtime.ts';
+import {
+  DynamoStandIn,
+  FunctionStandIn,
+  SecretStandIn,
+  installSstStandIns,
+  type SstStandIns,
+  type SstWorld,
+  type SubscriptionSeen,
+} from './support/sst-standins.ts';
+
+const BREK_BASE_URL = 'https://brek.example.test';
+
+let sst: SstStandIns;
+
+beforeAll(async () => {
+  sst = installSstStandIns();
+  await import('../sst.config.ts');
+});
+
+afterAll(() => sst.uninstall());
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+/** The deploy-time variables the config reads, set as a deployer would. */
+function deployEnv(env: Record<string, string | undefined> = {}): void {
+  const defaults: Record<string, string | undefined> = {
+    BREK_BASE_URL,
+    IDEMPOTENCY_PREFIX: undefined,
+    SESSION_IDLE_HOURS: undefined,
+    SLACK_APP_ID: undefined,
+  };
+  for (const [name, value] of Object.entries({ ...defaults, ...env })) vi.stubEnv(name, value);
+}
+
+async function deploy(stage = 'dev', env: Record<string, string | undefined> = {}) {
+  deployEnv(env);
+  const { outputs, world } = await sst.run(stage);
+  const [table] = world.tables;
+  const slack = world.functions.find((fn) => fn.logicalName === 'SlackIngress');
+  const [worker] = world.subscriptions;
+  const [queue] = world.queues;
+  if (!table || !slack || !worker || !queue) throw new Error('the config is missing the table, the Slack ingress, the worker or the queue');
+  return { outputs, world, table, slack, worker, queue };
+}
+
+function linkNames(fn: FunctionStandIn): string[] {
+  return (fn.args.link ?? []).map((link) => {
+    if (link instanceof SecretStandIn) return link.name;
+    if (link instanceof DynamoStandIn) return `table:${link.logicalName}`;
+    throw new Error(`unexpected link on ${fn.logicalName}: ${String(link)}`);
+  });
+}
+
+function allFunctions(world: SstWorld): FunctionStandIn[] {
+  return [...world.functions, ...world.subscriptions.map((s) => s.fn)];
+}
+
+describe('app', () => {
+  it('retains and protects production stages only', () => {
+    const app = (stage: string) => sst.config().app({ stage });
+    for (const stage of ['production', 'prod']) expect(app(stage)).toMatchObject({ removal: 'retain', protect: true, home: 'aws' });
+    for (const stage of ['dev', 'staging', 'alice']) expect(app(stage)).toMatchObject({ removal: 'remove', protect: false, home: 'aws' });
+  });
+});
+
+describe('table', () => {
+  it('is the one table, keyed as the core defines it, streaming new images, with TTL and PITR', async () => {
+    const { world, table } = await deploy();
+    expect(world.tables).toHaveLength(1);
+    const { fields, primaryIndex, stream, ttl, transform } = table.args;
+    expect(primaryIndex).toEqual({ hashKey: TABLE_KEYS.partitionKey, rangeKey: TABLE_KEYS.sortKey });
+    expect(fields).toEqual({ [TABLE_KEYS.partitionKey]: 'string', [TABLE_KEYS.sortKey]: 'string' });
+    expect(stream).toBe('new-image');
+    expect(ttl).toBe(TTL_ATTRIBUTE);
+    expect(transform?.table?.pointInTimeRecovery).toEqual({ enabled: true });
+  });
+
+  it('matches the table the local stack and tests create', async () => {
+    const { table } = await deploy();
+    const local = tableDefinition('x');
+    const keyOf = (type: 'HASH' | 'RANGE') => local.KeySchema?.find((k) => k.KeyType === type)?.AttributeName;
+    expect(table.args.primaryIndex).toEqual({ hashKey: keyOf('HASH'), rangeKey: keyOf('RANGE') });
+    for (const attribute of local.AttributeDefinitions ?? []) {
+      expect(attribute.AttributeType).toBe('S');
+      expect(table.args.fields[attribute.AttributeName ?? '']).toBe('string');
+    }
+    expect(local.StreamSpecification?.StreamViewType).toBe(table.args.stream?.toUpperCase().replaceAll('-', '_'));
+  });
+
+  it('cannot be deleted in production', async () => {
+    expect((await deploy('dev')).table.args.deletionProtection).toBe(false);
+    expect((await deploy('production')).table.args.deletionProtection).toBe(true);
+    expect((await deploy('prod')).table.args.deletionProtection).toBe(true);
+  });
+});
+
+describe('secrets', () => {
+  it('declares exactly the secrets functions/runtime.ts maps', async () => {
+    const { world } = await deploy();
+    expect(world.secrets.map((s) => s.name).sort()).toEqual(Object.keys(LINKED_SECRETS).sort());
+  });
+});
+
+describe('Slack ingress', () => {
+  it('is a Node 22 function with a URL, the table, and the deploy-time settings', async () => {
+    const { slack, table } = await deploy('dev', { SESSION_IDLE_HOURS: '12', SLACK_APP_ID: 'A123' });
+    expect(slack.args.handler).toBe('functions/slack.handler');
+    expect(existsSync('functions/slack.ts')).toBe(true);
+    expect(slack.args.runtime).toBe('nodejs22.x');
+    expect(slack.args.url).toBeTruthy();
+    expect(slack.args.environment).toEqual({
+      TABLE_NAME: table.name,
+      BREK_BASE_URL,
+      IDEMPOTENCY_PREFIX: 'bridge',
+      SESSION_IDLE_HOURS: '12',
+      SLACK_APP_ID: 'A123',
+    });
+    // Its bundle is its own import graph: no extra packages installed into it.
+    expect(slack.args.nodejs?.install).toBeUndefined();
+  });
+
+  it('is linked to the table and the signing secret only', async () => {
+    const { slack } = await deploy();
+    expect(linkNames(slack).sort()).toEqual(['table:Bridge', 'SlackSigningSecret'].sort());
+  });
+
+  it('leaves optional settings out when the deployer did not set them', async () => {
+    const { slack } = await deploy('dev', { IDEMPOTENCY_PREFIX: ' ', SESSION_IDLE_HOURS: '' });
+    expect(Object.keys(slack.args.environment ?? {}).sort()).toEqual(['BREK_BASE_URL', 'IDEMPOTENCY_PREFIX', 'TABLE_NAME']);
+    expect(slack.args.environment?.IDEMPOTENCY_PREFIX).toBe('bridge');
+  });
+});
+
+describe('deploy-time settings', () => {
+  it('refuses to deploy without a Brek base URL, or with one that is not a URL', async () => {
+    await expect(deploy('dev', { BREK_BASE_URL: undefined })).rejects.toThrow(/BREK_BASE_URL must be set/);
+    await expect(deploy('dev', { BREK_BASE_URL: 'brek.example.test' })).rejects.toThrow(/BREK_BASE_URL must be an absolute http\(s\) URL/);
+  });
+
+  it('drops a trailing slash from the Brek base URL', async () => {
+    const { slack } = await deploy('dev', { BREK_BASE_URL: `${BREK_BASE_URL}/` });
+    expect(slack.args.environment?.BREK_BASE_URL).toBe(BREK_BASE_URL);
+  });
+});
+
+// A minimal reading of Lambda event-filter patterns: nested objects, arrays of alternatives, exact
+// values and `prefix` (all the config uses; anything else is refused rather than guessed).
+function filterMatches(pattern: unknown, value: unknown): boolean {
+  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (Array.isArray(pattern)) {
+    return pattern.some((rule: unknown) => {
+      if (typeof rule === 'string' || typeof rule === 'number' || typeof rule === 'boolean') return rule === value;
+      if (isRecord(rule) && Object.keys(rule).length === 1 && typeof rule.prefix === 'string') {
+        return typeof value === 'string' && value.startsWith(rule.prefix);
+      }
+      throw new Error(`filter rule not understood by this test: ${JSON.stringify(rule)}`);
+    });
+  }
+  if (isRecord(pattern)) return isRecord(value) && Object.entries(pattern).every(([key, sub]) => filterMatches(sub, value[key]));
+  throw new Error(`filter pattern not understood by this test: ${JSON.stringify(pattern)}`);
+}
+
+function streamRecord(eventName: string, sk: string): StreamRecord {
+  return { eventName, dynamodb: { Keys: { [TABLE_KEYS.partitionKey]: { S: 'T#slack:T1:U1#D1' }, [TABLE_KEYS.sortKey]: { S: sk } }, SequenceNumber: '1' } };
+}
+
+describe('worker', () => {
+  let worker: SubscriptionSeen;
+  let queueArn: string;
+  beforeAll(async () => {
+    const deployed = await deploy();
+    worker = deployed.worker;
+    queueArn = deployed.queue.arn;
+    vi.unstubAllEnvs();
+  });
+
+  it('is the one subscriber of the table stream, a Node 22 function without a URL', () => {
+    expect(worker.fn.args.handler).toBe('functions/worker.handler');
+    expect(existsSync('functions/worker.ts')).toBe(true);
+    expect(worker.fn.args.runtime).toBe('nodejs22.x');
+    expect(worker.fn.args.url).toBeUndefined();
+    expect(worker.fn.args.nodejs?.install).toBeUndefined();
+  });
+
+  it('has time for Brek retries', () => {
+    const match = /^(\d+) (second|seconds|minute|minutes)$/.exec(worker.fn.args.timeout ?? '');
+    expect(match).not.toBeNull();
+    const seconds = Number(match?.[1]) * (match?.[2]?.startsWith('minute') ? 60 : 1);
+    expect(seconds).toBeGreaterThanOrEqual(60);
+    expect(seconds).toBeLessThanOrEqual(900);
+  });
+
+  it('is woken by new inbox records only, exactly as the worker code reads the stream', () => {
+    const filters = worker.args.filters ?? [];
+    expect(filters).toEqual([
+      { eventName: ['INSERT'], dynamodb: { Keys: { [TABLE_KEYS.sortKey]: { S: [{ prefix: INBOX_SK_PREFIX }] } } } },
+    ]);
+    const records = [
+      streamRecord('INSERT', `${INBOX_SK_PREFIX}slack:Ev1`),
+      streamRecord('MODIFY', `${INBOX_SK_PREFIX}slack:Ev1`),
+      streamRecord('REMOVE', `${INBOX_SK_PREFIX}slack:Ev1`),
+      streamRecord('INSERT', 'SESSION'),
+      streamRecord('MODIFY', 'SESSION'),
+    ];
+    for (const record of records) {
+      const delivered = filters.some((filter) => filterMatches(filter, record));
+      expect(delivered, `${record.eventName} ${record.dynamodb?.Keys?.sk?.S}`).toBe(inboxKeyOf(record) !== undefined);
+    }
+  });
+
+  it('retries from the failed record, bisects, in order per thread, bounded, then to the failure queue', () => {
+    const esm = worker.args.transform?.eventSourceMapping;
+    expect(esm).toBeDefined();
+    expect(esm?.functionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(esm?.bisectBatchOnFunctionError).toBe(true);
+    expect(esm?.parallelizationFactor).toBe(1);
+    expect(esm?.maximumRetryAttempts).toBeGreaterThanOrEqual(1);
+    expect(esm?.maximumRetryAttempts).toBeLessThanOrEqual(10);
+    // -1 would mean "until the record expires from the stream" (24 h).
+    expect(esm?.maximumRecordAgeInSeconds).toBeGreaterThanOrEqual(60);
+    expect(esm?.maximumRecordAgeInSeconds).toBeLessThanOrEqual(6 * 3600);
+    expect(esm?.destinationConfig?.onFailure?.destinationArn).toBe(queueArn);
+    expect(esm?.batchSize).toBeGreaterThanOrEqual(1);
+    expect(esm?.batchSize).toBeLessThanOrEqual(10);
+    expect(['LATEST', 'TRIM_HORIZON']).toContain(esm?.startingPosition);
+  });
+
+  it('may send to the failure queue (the mapping uses the function role for it)', () => {
+    expect(worker.fn.args.permissions).toContainEqual({ actions: ['sqs:SendMessage'], resources: [queueArn] });
+  });
+
+  it('is linked to the table, Brek, the actor secret and the bot token only', () => {
+    expect(linkNames(worker.fn).sort()).toEqual(['table:Bridge', 'BrekPartnerApiKey', 'ActorIdSecret', 'SlackBotToken'].sort());
+  });
+});
+
+describe('the graph as a whole', () => {
+  it('has one table, one ingress, one worker, one queue; URLs on the ingress only', async () => {
+    const { world, slack } = await deploy();
+    expect(world.tables).toHaveLength(1);
+    expect(world.subscriptions).toHaveLength(1);
+    expect(world.queues).toHaveLength(1);
+    expect(world.functions.map((fn) => fn.logicalName)).toEqual(['SlackIngress']);
+    expect(allFunctions(world).filter((fn) => fn.args.url).map((fn) => fn.logicalName)).toEqual([slack.logicalName]);
+    for (const fn of allFunctions(world)) expect(fn.args.runtime, fn.logicalName).toBe('nodejs22.x');
+  });
+
+  it('outputs the Slack request URL, the table and the failure queue', async () => {
+    const { outputs, slack, table, queue, worker } = await deploy();
+    expect(outputs).toEqual({
+      slackEventsUrl: `${slack.url}slack/events`,
+      table: table.name,
+      workerFailuresQueue: queue.url,
+      slackFunction: slack.name,
+      workerFunction: worker.fn.name,
+    });
+    expect(new URL(String(outputs.slackEventsUrl)).pathname).toBe('/slack/events');
+  });
+});
+
+// Each handler reads its configuration at module load. Here each is loaded with exactly the
+// environment the config gives it and its linked secrets, nothing from the test's own shell.
+// Links reach a process in one of two ways (SST 4, .sst/platform/src/components/aws/function.ts and
+// node_modules/sst/dist/resource/node.js):
+// - 'env': one SST_RESOURCE_<Name> variable per link holding its JSON (`sst shell`, commands run
+//   by `sst dev`), which is what functions/runtime.ts reads;
+// - 'file': deployed, the links are encrypted into resource.enc in the bundle, with SST_KEY and
+//   SST_KEY_FILE pointing at it; only SST_RESOURCE_App is a variable.
+describe('cold start with what the config gives each function', () => {
+  const SECRET_VALUES: Record<LinkedSecretName, string> = {
+    BrekPartnerApiKey: 'brek_test_key',
+    ActorIdSecret: 'actor-id-secret-0123456789',
+    SlackSigningSecret: 'slack-signing-secret-0123456789',
+    SlackBotToken: 'xoxb-test-token',
+  };
+  // Every variable the loaders (and SST's link delivery) read, cleared first so the test's own
+  // environment cannot help.
+  const READ_BY_LOADERS = [
+    ...Object.values(LINKED_SECRETS),
+    ...Object.keys(LINKED_SECRETS).map((name) => `SST_RESOURCE_${name}`),
+    'SST_RESOURCE_App', 'SST_KEY', 'SST_KEY_FILE', 'SST_RESOURCES_JSON',
+    'BREK_BASE_URL', 'BREK_AUTH_STYLE', 'TABLE_NAME', 'AWS_ENDPOINT_URL_DYNAMODB', 'IDEMPOTENCY_PREFIX',
+    'SESSION_IDLE_HOURS', 'SLACK_API_URL', 'SLACK_APP_ID',
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'sst-links-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** name → link properties, as SST builds them (Link.build: the component's own props + its type). */
+  function linkData(fn: FunctionStandIn, without?: string): Record<string, Record<string, string>> {
+    const data: Record<string, Record<string, string>> = {};
+    for (const link of fn.args.link ?? []) {
+      if (link instanceof SecretStandIn && link.name !== without) {
+        data[link.name] = { value: SECRET_VALUES[link.name as LinkedSecretName], type: 'sst.sst.Secret' };
+      } else if (link instanceof DynamoStandIn) {
+        data[link.logicalName] = { name: link.name, type: 'sst.aws.Dynamo' };
+      }
+    }
+    return data;
+  }
+
+  /** resource.enc as SST writes it: AES-256-GCM, a zero 12-byte nonce, the tag appended. */
+  function writeResourceFile(data: unknown): { key: string; file: string } {
+    const key = randomBytes(32);
+    const cipher = createCipheriv('aes-256-gcm', key, Buffer.alloc(12, 0));
+    const sealed = Buffer.concat([cipher.update(JSON.stringify(data), 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    const file = join(dir, `${randomBytes(6).toString('hex')}.enc`);
+    writeFileSync(file, sealed);
+    return { key: key.toString('base64'), file };
+  }
+
+  function stubFunctionEnv(fn: FunctionStandIn, delivery: 'env' | 'file', without?: string): void {
+    for (const name of READ_BY_LOADERS) vi.stubEnv(name, undefined);
+    for (const [name, value] of Object.entries(fn.args.environment ?? {})) vi.stubEnv(name, String(value));
+    vi.stubEnv('SST_RESOURCE_App', JSON.stringify({ name: 'brek-bridge', stage: 'dev' }));
+    const links = linkData(fn, without);
+    if (delivery === 'env') {
+      for (const [name, properties] of Object.entries(links)) vi.stubEnv(`SST_RESOURCE_${name}`, JSON.stringify(properties));
+    } else {
+      const { key, file } = writeResourceFile(links);
+      vi.stubEnv('SST_KEY', key);
+      vi.stubEnv('SST_KEY_FILE', file);
+    }
+  }
+
+  /**
+   * SST's reader keeps what it loaded on globalThis, once per process — right for a Lambda, where
+   * one process is one function. Each simulated cold start here gets a fresh one (vitest inlines
+   * `sst`, so resetModules re-evaluates it too).
+   */
+  function freshProcess(): void {
+    const state = globalThis as Record<string, unknown>;
+    for (const key of ['__SST_RESOURCE_RAW__', '__SST_RESOURCE_ENVIRONMENT__', 'SST_KEY_FILE_DATA']) delete state[key];
+    vi.resetModules();
+  }
+
+  async function coldStart(fn: FunctionStandIn, module: string, delivery: 'env' | 'file' = 'env', without?: string): Promise<void> {
+    stubFunctionEnv(fn, delivery, without);
+    freshProcess();
+    try {
+      await import(/* @vite-ignore */ module);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  }
+
+  let slack: FunctionStandIn;
+  let worker: FunctionStandIn;
+  beforeAll(async () => {
+    const deployed = await deploy();
+    slack = deployed.slack;
+    worker = deployed.worker.fn;
+    vi.unstubAllEnvs();
+  });
+
+  it('the Slack ingress and the worker start with links as SST_RESOURCE_<Name> variables', async () => {
+    await coldStart(slack, '../functions/slack.ts');
+    await coldStart(worker, '../functions/worker.ts');
+  });
+
+  // Each function needs every secret it is linked to: without any one of them it cannot start.
+  const NEEDED: { fn: () => FunctionStandIn; module: string; secrets: LinkedSecretName[] }[] = [
+    { fn: () => slack, module: '../functions/slack.ts', secrets: ['SlackSigningSecret'] },
+    { fn: () => worker, module: '../functions/worker.ts', secrets: ['BrekPartnerApiKey', 'ActorIdSecret', 'SlackBotToken'] },
+  ];
+  for (const { fn, module, secrets } of NEEDED) {
+    for (const secret of secrets) {
+      it(`${module} cannot start without ${secret}`, async () => {
+        await expect(coldStart(fn(), module, 'env', secret)).rejects.toThrow(LINKED_SECRETS[secret]);
+      });
+    }
+  }
+
+  it("writes resource.enc the way SST's own reader decrypts it", async () => {
+    stubFunctionEnv(worker, 'file');
+    freshProcess();
+    const { Resource } = await import('sst/resource');
+    const linked: Record<string, unknown> = { ...Resource };
+    expect(linked.BrekPartnerApiKey).toEqual({ value: SECRET_VALUES.BrekPartnerApiKey, type: 'sst.sst.Secret' });
+    expect(linked.Bridge).toMatchObject({ type: 'sst.aws.Dynamo' });
+  });
+
+  // Deployed delivery: the links are in resource.enc, read with SST's own reader.
+  it('the Slack ingress starts with links in resource.enc, as deployed', async () => {
+    await coldStart(slack, '../functions/slack.ts', 'file');
+  });
+  it('the worker starts with links in resource.enc, as deployed', async () => {
+    await coldStart(worker, '../functions/worker.ts', 'file');
+  });
+});

@@ -1,0 +1,208 @@
+// Recording stand-ins for the SST globals sst.config.ts uses, so a test can evaluate its app() and
+// run() and read back the resource graph: no AWS, no Pulumi engine, no .sst/ directory.
+//
+// Outputs are plain strings here (a resource's name, ARN or URL is a recognisable token), which is
+// enough to check what is wired to what. The shapes below describe only what the config passes.
+
+/** `Input<T>` in SST; the stand-ins pass plain values through. */
+type In<T> = T;
+
+export interface FunctionArgsSeen {
+  handler: string;
+  runtime?: string;
+  timeout?: string;
+  url?: boolean | { cors?: boolean };
+  environment?: Record<string, In<string>>;
+  link?: unknown[];
+  permissions?: { actions: string[]; resources: In<string>[] }[];
+  nodejs?: { install?: string[] };
+}
+
+export interface DynamoArgsSeen {
+  fields: Record<string, 'string' | 'number' | 'binary'>;
+  primaryIndex: { hashKey: string; rangeKey?: string };
+  stream?: string;
+  ttl?: string;
+  deletionProtection?: boolean;
+  transform?: { table?: { pointInTimeRecovery?: { enabled?: boolean } } };
+}
+
+export interface EventSourceMappingSeen {
+  functionResponseTypes?: string[];
+  bisectBatchOnFunctionError?: boolean;
+  maximumRetryAttempts?: number;
+  maximumRecordAgeInSeconds?: number;
+  destinationConfig?: { onFailure?: { destinationArn: In<string> } };
+  parallelizationFactor?: number;
+  batchSize?: number;
+  startingPosition?: string;
+}
+
+export interface SubscriberArgsSeen {
+  filters?: Record<string, unknown>[];
+  transform?: { eventSourceMapping?: EventSourceMappingSeen };
+}
+
+export interface QueueArgsSeen {
+  transform?: { queue?: { messageRetentionSeconds?: number } };
+}
+
+export class SecretStandIn {
+  readonly kind = 'Secret';
+  constructor(readonly name: string) {}
+}
+
+export class FunctionStandIn {
+  readonly kind = 'Function';
+  readonly name: string;
+  readonly arn: string;
+  constructor(
+    readonly logicalName: string,
+    readonly args: FunctionArgsSeen,
+  ) {
+    this.name = `fn:${logicalName}`;
+    this.arn = `arn:aws:lambda:::function:${logicalName}`;
+  }
+  /** A function URL ends with a slash, as AWS returns it. */
+  get url(): string {
+    if (!this.args.url) throw new Error(`${this.logicalName} has no URL`);
+    return `https://${this.logicalName.toLowerCase()}.lambda-url.test/`;
+  }
+}
+
+export class QueueStandIn {
+  readonly kind = 'Queue';
+  readonly arn: string;
+  readonly url: string;
+  constructor(
+    readonly logicalName: string,
+    readonly args: QueueArgsSeen,
+  ) {
+    this.arn = `arn:aws:sqs:::${logicalName}`;
+    this.url = `https://sqs.test/${logicalName}`;
+  }
+}
+
+/** What `table.subscribe(name, functionArgs, subscriberArgs)` created. */
+export interface SubscriptionSeen {
+  name: string;
+  fn: FunctionStandIn;
+  args: SubscriberArgsSeen;
+}
+
+export class DynamoStandIn {
+  readonly kind = 'Dynamo';
+  readonly name: string;
+  readonly arn: string;
+  constructor(
+    readonly logicalName: string,
+    readonly args: DynamoArgsSeen,
+    private readonly world: SstWorld,
+  ) {
+    // A valid physical table name, as the functions' TABLE_NAME check expects.
+    this.name = `brek-bridge-${world.stage}-${logicalName}Table`;
+    this.arn = `arn:aws:dynamodb:::table/${logicalName}`;
+  }
+  /** Returns what SST's Output<DynamoLambdaSubscriber> lifts to for the parts the config reads. */
+  subscribe(name: string, subscriber: FunctionArgsSeen, args: SubscriberArgsSeen = {}): { nodes: { function: FunctionStandIn } } {
+    if (!this.args.stream) throw new Error(`Cannot subscribe to "${this.logicalName}" because stream is not enabled.`);
+    const fn = new FunctionStandIn(`${this.logicalName}Subscriber${name}Function`, subscriber);
+    this.world.subscriptions.push({ name, fn, args });
+    return { nodes: { function: fn } };
+  }
+}
+
+/** Everything one evaluation of run() created. */
+export class SstWorld {
+  readonly tables: DynamoStandIn[] = [];
+  readonly functions: FunctionStandIn[] = [];
+  readonly queues: QueueStandIn[] = [];
+  readonly secrets: SecretStandIn[] = [];
+  readonly subscriptions: SubscriptionSeen[] = [];
+  constructor(readonly stage: string) {}
+}
+
+export interface AppInputSeen {
+  stage: string;
+}
+
+export interface AppSeen {
+  name: string;
+  home: string;
+  removal: 'remove' | 'retain' | 'retain-all';
+  protect: boolean;
+}
+
+export interface ConfigSeen {
+  app(input: AppInputSeen): AppSeen;
+  run(): Promise<Record<string, unknown>>;
+}
+
+const GLOBALS = ['$config', 'sst', '$app', '$interpolate'] as const;
+
+export interface SstStandIns {
+  /** The object sst.config.ts passed to $config (set once its module has been evaluated). */
+  config(): ConfigSeen;
+  /** Evaluates run() for a stage with fresh recorders; returns the outputs and what was created. */
+  run(stage: string): Promise<{ outputs: Record<string, unknown>; world: SstWorld }>;
+  uninstall(): void;
+}
+
+/** Installs the stand-ins on globalThis; import sst.config.ts after this. */
+export function installSstStandIns(): SstStandIns {
+  let captured: ConfigSeen | undefined;
+  let world = new SstWorld('unset');
+  const target = globalThis as Record<string, unknown>;
+
+  target.$config = (input: ConfigSeen): ConfigSeen => {
+    captured = input;
+    return input;
+  };
+  target.sst = {
+    Secret: class extends SecretStandIn {
+      constructor(name: string) {
+        super(name);
+        world.secrets.push(this);
+      }
+    },
+    aws: {
+      Dynamo: class extends DynamoStandIn {
+        constructor(name: string, args: DynamoArgsSeen) {
+          super(name, args, world);
+          world.tables.push(this);
+        }
+      },
+      Function: class extends FunctionStandIn {
+        constructor(name: string, args: FunctionArgsSeen) {
+          super(name, args);
+          world.functions.push(this);
+        }
+      },
+      Queue: class extends QueueStandIn {
+        constructor(name: string, args: QueueArgsSeen = {}) {
+          super(name, args);
+          world.queues.push(this);
+        }
+      },
+    },
+  };
+  // Outputs are strings here, so interpolation is plain template concatenation.
+  target.$interpolate = (strings: TemplateStringsArray, ...values: unknown[]): string =>
+    strings.reduce((out, part, i) => out + part + (i < values.length ? String(values[i]) : ''), '');
+
+  return {
+    config() {
+      if (!captured) throw new Error('sst.config.ts has not called $config yet');
+      return captured;
+    },
+    async run(stage) {
+      world = new SstWorld(stage);
+      target.$app = { name: this.config().app({ stage }).name, stage };
+      const outputs = await this.config().run();
+      return { outputs, world };
+    },
+    uninstall() {
+      for (const name of GLOBALS) delete target[name];
+    },
+  };
+}
