@@ -3,6 +3,7 @@
 // Every documented status maps explicitly; anything else is text. Nothing here throws.
 import type { BookingArtifact, BookingFields, EventResult, PaymentArtifact, ShortlistFields, ShortlistOption } from './brek/results.ts';
 import { KNOWN_STATUSES } from './brek/types.ts';
+import type { ActionInput } from './inbound.ts';
 
 export type ReplyKind =
   | 'shortlist'
@@ -159,4 +160,66 @@ export function replyFromResult(result: EventResult, ownerActorId: string): Repl
       break;
   }
   return base;
+}
+
+// ---------------------------------------------------------------- buttons
+
+/** The write actions a rendered button can carry back. */
+export type ButtonAction = 'book_option' | 'confirm_payment_card' | 'decline_payment' | 'cancel_booking';
+const BUTTON_ACTIONS: readonly string[] = ['book_option', 'confirm_payment_card', 'decline_payment', 'cancel_booking'];
+
+/** What a button carries: the action, its ids, and who it belongs to — never anything secret. */
+export interface ButtonPayload {
+  action: ButtonAction;
+  ownerActorId: string;
+  optionId?: string;
+  paymentMethodId?: string;
+  bookingId?: string;
+  /** What the click is about, shown at once when the clicked message is updated. */
+  label?: string;
+}
+
+/** Compact keys keep button values well inside channel limits (Slack: 2000 characters). */
+export function packButton(payload: ButtonPayload): Record<string, string> {
+  const packed: Record<string, string> = { a: payload.action, o: payload.ownerActorId };
+  if (payload.optionId) packed.i = payload.optionId;
+  if (payload.paymentMethodId) packed.p = payload.paymentMethodId;
+  if (payload.bookingId) packed.b = payload.bookingId;
+  if (payload.label) packed.l = payload.label.length > 200 ? `${payload.label.slice(0, 199)}…` : payload.label;
+  return packed;
+}
+
+/** Reads a packed button back; anything that is not one of ours is undefined. */
+export function unpackButton(value: unknown): ButtonPayload | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v.a !== 'string' || !BUTTON_ACTIONS.includes(v.a) || typeof v.o !== 'string' || v.o === '') return undefined;
+  const out: ButtonPayload = { action: v.a as ButtonAction, ownerActorId: v.o };
+  if (typeof v.i === 'string') out.optionId = v.i;
+  if (typeof v.p === 'string') out.paymentMethodId = v.p;
+  if (typeof v.b === 'string') out.bookingId = v.b;
+  if (typeof v.l === 'string') out.label = v.l;
+  return out;
+}
+
+/** The turn a click makes; undefined when a required id is missing. */
+export function actionInputOf(button: ButtonPayload): ActionInput | undefined {
+  const owner = button.ownerActorId;
+  switch (button.action) {
+    case 'book_option':
+      return button.optionId ? { type: 'action', action: 'book_option', optionId: button.optionId, ownerActorId: owner } : undefined;
+    case 'confirm_payment_card':
+      return { type: 'action', action: 'confirm_payment_card', ownerActorId: owner, ...(button.paymentMethodId ? { paymentMethodId: button.paymentMethodId } : {}) };
+    case 'decline_payment':
+      return { type: 'action', action: 'decline_payment', ownerActorId: owner };
+    case 'cancel_booking':
+      return button.bookingId ? { type: 'action', action: 'cancel_booking', bookingId: button.bookingId, ownerActorId: owner } : undefined;
+  }
+}
+
+/** The one-line note a clicked message becomes, so its buttons cannot be clicked twice. */
+export function clickedNote(action: string, label: string | undefined): string {
+  if (action === 'decline_payment') return '✋ You declined this payment.';
+  const doing: Record<string, string> = { book_option: 'Booking', confirm_payment_card: 'Confirming payment for', cancel_booking: 'Cancelling' };
+  return `⏳ ${doing[action] ?? 'Working on'}${label ? ` ${label}` : ''}…`;
 }

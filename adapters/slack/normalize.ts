@@ -3,7 +3,8 @@
 // 200 and dropped, as Slack expects of events an app does not handle.
 import { json, mediaType, text, type HttpRequest } from '../../core/http.ts';
 import { slackActorId } from '../../core/identity.ts';
-import type { ActionInput, InboundTurn, Json, TurnInput } from '../../core/inbound.ts';
+import type { InboundTurn, Json, TurnInput } from '../../core/inbound.ts';
+import { actionInputOf } from '../../core/reply.ts';
 import type { Normalized } from '../../core/ingress.ts';
 import { readButton } from './render.ts';
 
@@ -146,7 +147,7 @@ function fromInteraction(payload: Obj, options: SlackNormalizeOptions): Normaliz
   if (!actionTs) return bad('action without action_ts');
 
   const button = readButton(str(action.action_id) ?? '', str(action.value));
-  const input = button && actionInput(button);
+  const input = button && actionInputOf(button);
   if (!button || !input) return ok(`action ${String(action.action_id)} needs no turn`);
 
   const message = isObj(payload.message) ? payload.message : {};
@@ -171,18 +172,4 @@ function fromInteraction(payload: Obj, options: SlackNormalizeOptions): Normaliz
       workspaceId: teamId,
     },
   };
-}
-
-function actionInput(button: NonNullable<ReturnType<typeof readButton>>): ActionInput | undefined {
-  const owner = button.ownerActorId;
-  switch (button.action) {
-    case 'book_option':
-      return button.optionId ? { type: 'action', action: 'book_option', optionId: button.optionId, ownerActorId: owner } : undefined;
-    case 'confirm_payment_card':
-      return { type: 'action', action: 'confirm_payment_card', ownerActorId: owner, ...(button.paymentMethodId ? { paymentMethodId: button.paymentMethodId } : {}) };
-    case 'decline_payment':
-      return { type: 'action', action: 'decline_payment', ownerActorId: owner };
-    case 'cancel_booking':
-      return button.bookingId ? { type: 'action', action: 'cancel_booking', bookingId: button.bookingId, ownerActorId: owner } : undefined;
-  }
 }

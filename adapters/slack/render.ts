@@ -2,7 +2,7 @@
 // statuses as text, and every message with a plain-text fallback for notifications and screen
 // readers. Brek's text is escaped for mrkdwn; button values carry only ids and the owner's actor.
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
-import type { Reply, ReplyOption } from '../../core/reply.ts';
+import { clickedNote, packButton, unpackButton, type ButtonPayload, type Reply, type ReplyOption } from '../../core/reply.ts';
 
 export interface SlackMessage {
   text: string;
@@ -25,46 +25,21 @@ export const SLACK_LIMITS = {
 /** Options shown in one message; the rest are summarised so the message stays readable. */
 export const MAX_OPTIONS_SHOWN = 10;
 
-export type ButtonAction = 'book_option' | 'confirm_payment_card' | 'decline_payment' | 'cancel_booking';
-const BUTTON_ACTIONS: readonly ButtonAction[] = ['book_option', 'confirm_payment_card', 'decline_payment', 'cancel_booking'];
-
-export interface ButtonPayload {
-  ownerActorId: string;
-  optionId?: string;
-  paymentMethodId?: string;
-  bookingId?: string;
-  /** What the click is about, shown when the clicked message is updated ("Booking Inn at…"). */
-  label?: string;
-}
-
-/** Button values: compact JSON of ids, never anything secret. */
+/** Button values: the core's packed payload as JSON (ids and the owner, nothing secret). */
 export function buttonValue(payload: ButtonPayload): string {
-  const compact: Record<string, string> = { o: payload.ownerActorId };
-  if (payload.optionId) compact.i = payload.optionId;
-  if (payload.paymentMethodId) compact.p = payload.paymentMethodId;
-  if (payload.bookingId) compact.b = payload.bookingId;
-  if (payload.label) compact.l = truncate(payload.label, 200);
-  return JSON.stringify(compact);
+  return JSON.stringify(packButton(payload));
 }
 
-export function readButton(actionId: string, value: string | undefined): (ButtonPayload & { action: ButtonAction }) | undefined {
-  const action = actionId.split(':')[0] as ButtonAction;
-  if (!BUTTON_ACTIONS.includes(action) || !value) return undefined;
-  let parsed: unknown;
+/** A clicked button's payload; the action comes from the action_id (`book_option:2` → book_option). */
+export function readButton(actionId: string, value: string | undefined): ButtonPayload | undefined {
+  if (!value) return undefined;
   try {
-    parsed = JSON.parse(value);
+    const parsed: unknown = JSON.parse(value);
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    return unpackButton({ ...(parsed as Record<string, unknown>), a: actionId.split(':')[0] });
   } catch {
     return undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const v = parsed as Record<string, unknown>;
-  if (typeof v.o !== 'string' || v.o === '') return undefined;
-  const out: ButtonPayload & { action: ButtonAction } = { action, ownerActorId: v.o };
-  if (typeof v.i === 'string') out.optionId = v.i;
-  if (typeof v.p === 'string') out.paymentMethodId = v.p;
-  if (typeof v.b === 'string') out.bookingId = v.b;
-  if (typeof v.l === 'string') out.label = v.l;
-  return out;
 }
 
 /** mrkdwn control characters, escaped as Slack documents. */
@@ -130,7 +105,7 @@ function shortlistBlocks(reply: Reply): KnownBlock[] {
       book?.type === 'book_option'
         ? button('Book', `book_option:${option.index}`, {
             style: 'primary',
-            value: buttonValue({ ownerActorId: reply.ownerActorId, optionId: book.optionId, ...(option.name ? { label: option.name } : {}) }),
+            value: buttonValue({ action: 'book_option', ownerActorId: reply.ownerActorId, optionId: book.optionId, ...(option.name ? { label: option.name } : {}) }),
           })
         : undefined;
     blocks.push(section(optionLine(option), accessory));
@@ -193,9 +168,9 @@ export function renderSlack(reply: Reply): SlackMessage {
         elements: [
           button('Yes, use this card', 'confirm_payment_card', {
             style: 'primary',
-            value: buttonValue({ ownerActorId: owner, ...(confirm?.type === 'confirm_payment_card' && confirm.paymentMethodId ? { paymentMethodId: confirm.paymentMethodId } : {}), label: 'Yes, use this card' }),
+            value: buttonValue({ action: 'confirm_payment_card', ownerActorId: owner, ...(confirm?.type === 'confirm_payment_card' && confirm.paymentMethodId ? { paymentMethodId: confirm.paymentMethodId } : {}), label: 'Yes, use this card' }),
           }),
-          button('No', 'decline_payment', { style: 'danger', value: buttonValue({ ownerActorId: owner, label: 'No' }) }),
+          button('No', 'decline_payment', { style: 'danger', value: buttonValue({ action: 'decline_payment', ownerActorId: owner, label: 'No' }) }),
         ],
       });
       break;
@@ -211,7 +186,7 @@ export function renderSlack(reply: Reply): SlackMessage {
         elements.push(
           button('Cancel booking', 'cancel_booking', {
             style: 'danger',
-            value: buttonValue({ ownerActorId: reply.ownerActorId, bookingId: b.bookingId, ...(b.hotelName ? { label: b.hotelName } : {}) }),
+            value: buttonValue({ action: 'cancel_booking', ownerActorId: reply.ownerActorId, bookingId: b.bookingId, ...(b.hotelName ? { label: b.hotelName } : {}) }),
             confirm: {
               title: { type: 'plain_text', text: 'Cancel this booking?' },
               text: { type: 'mrkdwn', text: truncate(`Cancel booking *${escapeMrkdwn(b.bookingId)}*${b.hotelName ? ` at ${escapeMrkdwn(b.hotelName)}` : ''}? ${b.cancelPolicy ? escapeMrkdwn(b.cancelPolicy) : ''}`.trim(), 300) },
@@ -235,13 +210,6 @@ export function renderSlack(reply: Reply): SlackMessage {
 
 /** What a clicked message turns into at once, so its buttons cannot be clicked twice. */
 export function renderClicked(label: string | undefined, action: string): SlackMessage {
-  const doing: Record<string, string> = {
-    book_option: 'Booking',
-    confirm_payment_card: 'Confirming payment for',
-    decline_payment: 'Declined',
-    cancel_booking: 'Cancelling',
-  };
-  const subject = label ? ` ${escapeMrkdwn(label)}` : '';
-  const line = action === 'decline_payment' ? '✋ You declined this payment.' : `⏳ ${doing[action] ?? 'Working on'}${subject}…`;
-  return { text: line.replace(/[*_]/g, ''), blocks: [context(line)] };
+  const line = clickedNote(action, label && escapeMrkdwn(label));
+  return { text: clickedNote(action, label), blocks: [context(line)] };
 }
