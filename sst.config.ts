@@ -51,6 +51,7 @@ export default $config({
       ActorIdSecret: new sst.Secret('ActorIdSecret'),
       SlackSigningSecret: new sst.Secret('SlackSigningSecret'),
       SlackBotToken: new sst.Secret('SlackBotToken'),
+      TeamsAppPassword: new sst.Secret('TeamsAppPassword'),
     } satisfies Record<LinkedSecretName, sst.Secret>;
 
     // Not a secret, so a plain variable read at deploy time (not stored per stage): a deploy
@@ -80,7 +81,19 @@ export default $config({
       link: [table, secret.SlackSigningSecret],
     });
 
-    // Teams: functions/teams.ts, the same shape as Slack (url, the table, TEAMS_* secrets).
+    // Teams ingress: it verifies the Bot Framework's JWT against Microsoft's published keys with
+    // the bot's app id (not a secret) and writes the inbox record: the table and nothing else.
+    const teamsEnvironment = { TEAMS_APP_ID: deployValue('TEAMS_APP_ID'), ...optionalEnv('TEAMS_TENANT_ID'), ...optionalEnv('TEAMS_CONNECTOR_HOSTS') };
+    const teams = new sst.aws.Function('TeamsIngress', {
+      handler: 'functions/teams.handler',
+      runtime: 'nodejs22.x',
+      // Teams retries an activity it has no answer for within 15 s; the handler does one write.
+      timeout: '10 seconds',
+      url: { cors: false },
+      environment: { ...environment, ...teamsEnvironment },
+      link: [table],
+    });
+
     // WhatsApp: functions/whatsapp.ts, the same shape (url, the table, TWILIO_* secrets,
     // WHATSAPP_WEBHOOK_URL = its own URL, ActorIdSecret for the phone-number hash).
 
@@ -90,7 +103,7 @@ export default $config({
       transform: { queue: { messageRetentionSeconds: 14 * 24 * 3600 } },
     });
 
-    // The worker needs Brek, the actor id secret and the Slack bot token.
+    // The worker needs Brek, the actor id secret and each channel's sending credentials.
     const worker = table.subscribe(
       'Worker',
       {
@@ -100,8 +113,8 @@ export default $config({
         // wait out Retry-After up to 10 s; 60 s would cut that short and a timed-out turn is
         // re-delivered while its lease still holds it.
         timeout: '2 minutes',
-        environment,
-        link: [table, secret.BrekPartnerApiKey, secret.ActorIdSecret, secret.SlackBotToken],
+        environment: { ...environment, ...teamsEnvironment },
+        link: [table, secret.BrekPartnerApiKey, secret.ActorIdSecret, secret.SlackBotToken, secret.TeamsAppPassword],
         // Lambda sends the on-failure record with the function's own role.
         permissions: [{ actions: ['sqs:SendMessage'], resources: [workerFailures.arn] }],
       },
@@ -134,10 +147,13 @@ export default $config({
       // Slack app manifest: Event Subscriptions and Interactivity request URLs. A function URL
       // serves every path; this one keeps the route of DESIGN.md's runtime contract.
       slackEventsUrl: $interpolate`${slack.url}slack/events`,
+      // Teams bot registration (Azure Bot → Configuration): the messaging endpoint.
+      teamsMessagesUrl: $interpolate`${teams.url}teams/messages`,
       table: table.name,
       workerFailuresQueue: workerFailures.url,
       // For `aws logs tail /aws/lambda/<name> --follow`.
       slackFunction: slack.name,
+      teamsFunction: teams.name,
       workerFunction: worker.nodes.function.name,
     };
   },
@@ -150,6 +166,13 @@ function deployUrl(name: string): string {
   const protocol = URL.canParse(value) ? new URL(value).protocol : undefined;
   if (protocol !== 'https:' && protocol !== 'http:') throw new Error(`${name} must be an absolute http(s) URL, got "${value}"`);
   return value.replace(/\/+$/, '');
+}
+
+/** A plain value from the deployer's environment, required. */
+function deployValue(name: string): string {
+  const value = process.env[name]?.trim();
+  if (!value) throw new Error(`${name} must be set when deploying (see README, "Deploy (SST)")`);
+  return value;
 }
 
 /** Passes a deployer's variable through to the functions only when it is set. */

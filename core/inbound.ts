@@ -15,7 +15,9 @@ export type TurnInput =
   | { type: 'text'; text: string }
   | ActionInput
   /** Something the bridge cannot pass on (a photo, a voice note): answered, never sent to Brek. */
-  | { type: 'unsupported'; what: string };
+  | { type: 'unsupported'; what: string }
+  /** The bot was added to a conversation: a short hello, never sent to Brek. */
+  | { type: 'welcome' };
 
 export interface InboundTurn {
   channel: Channel;

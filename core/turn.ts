@@ -20,6 +20,8 @@ export const MESSAGES = {
   notYourButton: 'That button belongs to someone else’s conversation, so I did not act on it. Send me a message to start your own search.',
   busy: 'Sorry — the booking service is busy right now, so I could not handle that message. Please try again in a minute.',
   unavailable: 'Sorry — something went wrong on our side and I could not handle that message. Please try again later.',
+  welcome:
+    'Hi! I can find and book hotels for you. Tell me where and when — for example "Seattle Mar 20-23, 1 room, refundable" — and I will show you options to book.',
 } as const;
 
 export interface ChannelSender {
@@ -144,6 +146,7 @@ async function produceReply(record: InboxRecord, deps: TurnDeps, log: Logger): P
   if (record.cardNumberRemoved) return textReply(owner, 'bridge_card_number_refused', MESSAGES.cardNumber);
   const input = record.input;
   if (input.type === 'unsupported') return textReply(owner, 'bridge_unsupported_input', MESSAGES.unsupported(input.what));
+  if (input.type === 'welcome') return textReply(owner, 'bridge_welcome', MESSAGES.welcome);
   if (input.type === 'action' && input.ownerActorId !== record.actorId) {
     return textReply(owner, 'bridge_not_your_button', MESSAGES.notYourButton);
   }

@@ -22,6 +22,10 @@ import { DEV_PARTNER_KEY, sandboxConfigFromEnv } from '../sandbox/config.ts';
 import { startSandbox, type RunningSandbox } from '../sandbox/server.ts';
 import { StartupError } from './cli.ts';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.ts';
+import { startFakeTeams, type FakeTeams } from './fakes/teams.ts';
+import { loadTeamsConfig, type TeamsConfig } from '../adapters/teams/config.ts';
+import { teamsIngress } from '../adapters/teams/ingress.ts';
+import { BotTokenSource, TeamsSender } from '../adapters/teams/send.ts';
 import { startLocalDynamo, type LocalDynamo } from './local-dynamo.ts';
 
 export interface StackOptions {
@@ -44,7 +48,9 @@ export interface Stack {
   core: Core;
   config: CoreConfig;
   slack: SlackConfig;
+  teams: TeamsConfig;
   fakeSlack?: FakeSlack;
+  fakeTeams?: FakeTeams;
   sandbox?: RunningSandbox;
   /** Resolves when the in-process worker has nothing left to do. */
   idle(): Promise<void>;
@@ -56,6 +62,7 @@ export interface StackInfo {
   url: string;
   pid: number;
   fakeSlackUrl?: string;
+  fakeTeamsUrl?: string;
 }
 
 export interface DevSecrets {
@@ -142,13 +149,29 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
     env.SLACK_SIGNING_SECRET ??= secrets.slackSigningSecret;
 
+    // Teams: a real bot registration, or the fake Bot Framework (metadata, keys, token, connector).
+    let fakeTeams: FakeTeams | undefined;
+    if (!env.TEAMS_APP_ID) {
+      fakeTeams = await startFakeTeams();
+      closers.push(() => fakeTeams!.close());
+      env.TEAMS_APP_ID = fakeTeams.appId;
+      env.TEAMS_APP_PASSWORD = fakeTeams.appPassword;
+      env.TEAMS_OPENID_METADATA_URL ??= fakeTeams.openIdMetadataUrl;
+      env.TEAMS_TOKEN_URL ??= fakeTeams.tokenUrl;
+      env.TEAMS_CONNECTOR_HOSTS ??= '127.0.0.1';
+    }
+
     const config = loadCoreConfig(env, 'local');
     const slack = loadSlackConfig(env, 'local');
+    const teams = loadTeamsConfig(env, 'local');
     await ensureTable(documentClient({ endpoint: config.dynamoEndpoint! }), config.tableName).catch((error: unknown) => {
       throw new StartupError(`DynamoDB at ${config.dynamoEndpoint} is not reachable: ${error instanceof Error ? error.message : String(error)}`);
     });
     const core = createCore(config, { logger });
-    const senders: Partial<Record<Channel, ChannelSender>> = { slack: new SlackSender(slackWebClient(slack.botToken, slack.apiUrl), logger) };
+    const senders: Partial<Record<Channel, ChannelSender>> = {
+      slack: new SlackSender(slackWebClient(slack.botToken, slack.apiUrl), logger),
+      teams: new TeamsSender(teams, new BotTokenSource(teams), logger),
+    };
     const turnDeps = core.turnDeps(senders);
 
     const worker = new KeyedSerialQueue((error) => logger.error('worker crashed on a turn', { error }));
@@ -157,7 +180,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       logger,
       onAccepted: (key: { pk: string; sk: string }) => worker.push(key.pk, () => processTurn(key, turnDeps)),
     };
-    const routes: Record<string, ChannelIngress> = { '/slack/events': slackIngress(slack) };
+    const routes: Record<string, ChannelIngress> = { '/slack/events': slackIngress(slack), '/teams/messages': teamsIngress(teams) };
 
     const server: Server = createServer((req, res) => {
       void (async () => {
@@ -188,7 +211,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const url = `http://127.0.0.1:${actualPort}`;
     if (dataDir !== 'memory') {
       // Where `npm run chat` finds this stack and its simulated channels.
-      const info: StackInfo = { url, pid: process.pid, ...(fakeSlack ? { fakeSlackUrl: fakeSlack.url } : {}) };
+      const info: StackInfo = { url, pid: process.pid, ...(fakeSlack ? { fakeSlackUrl: fakeSlack.url } : {}), ...(fakeTeams ? { fakeTeamsUrl: fakeTeams.url } : {}) };
       await writeFile(join(dataDir, 'stack.json'), JSON.stringify(info, null, 2));
       closers.push(() => rm(join(dataDir, 'stack.json'), { force: true }));
     }
@@ -198,6 +221,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       { name: 'DynamoDB', where: `${config.dynamoEndpoint} (table ${config.tableName})`, embedded: Boolean(dynamo) },
       { name: 'Brek', where: config.brek.baseUrl!, embedded: Boolean(sandbox) },
       { name: 'Slack Web API', where: slack.apiUrl, embedded: Boolean(fakeSlack) },
+      { name: 'Teams (Bot Framework)', where: fakeTeams ? fakeTeams.url : `app ${teams.appId}`, embedded: Boolean(fakeTeams) },
     );
     return {
       url,
@@ -206,7 +230,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       core,
       config,
       slack,
+      teams,
       ...(fakeSlack ? { fakeSlack } : {}),
+      ...(fakeTeams ? { fakeTeams } : {}),
       ...(sandbox ? { sandbox } : {}),
       idle: () => worker.idle(),
       close,

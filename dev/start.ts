@@ -22,11 +22,13 @@ await runService('npm start', 'PORT', async () => {
       ...stack.parts.map((p) => `  ${p.name.padEnd(width)}  ${p.where}${p.name === 'bridge' ? '' : p.embedded ? '  (embedded)' : '  (configured)'}`),
       '  routes:',
       `    POST ${stack.url}/slack/events`,
+      `    POST ${stack.url}/teams/messages`,
       `    GET  ${stack.url}/healthz`,
-      '  Teams and WhatsApp routes arrive with their issues.',
+      '  The WhatsApp route arrives with its issue.',
       stack.fakeSlack
         ? '  Slack is simulated — talk to it with: npm run chat -- --channel slack'
         : '  Slack is real: point your app’s Event Subscriptions and Interactivity URLs at /slack/events (through a tunnel).',
+      stack.fakeTeams ? '  Teams is simulated — talk to it with: npm run chat -- --channel teams' : '  Teams is real: set the bot’s messaging endpoint to /teams/messages (through a tunnel).',
       'Ctrl-C stops it.',
     ],
   };

@@ -10,6 +10,7 @@ export const LINKED_SECRETS = {
   ActorIdSecret: 'ACTOR_ID_SECRET',
   SlackSigningSecret: 'SLACK_SIGNING_SECRET',
   SlackBotToken: 'SLACK_BOT_TOKEN',
+  TeamsAppPassword: 'TEAMS_APP_PASSWORD',
 } as const;
 
 export type LinkedSecretName = keyof typeof LINKED_SECRETS;

@@ -3,6 +3,8 @@
 // retries from the first one that failed.
 import { loadSlackConfig } from '../adapters/slack/config.ts';
 import { SlackSender, slackWebClient } from '../adapters/slack/send.ts';
+import { loadTeamsConfig } from '../adapters/teams/config.ts';
+import { BotTokenSource, TeamsSender } from '../adapters/teams/send.ts';
 import { createCore } from '../core/bridge.ts';
 import { loadCoreConfig } from '../core/config.ts';
 import { createLogger } from '../core/log.ts';
@@ -14,7 +16,11 @@ applyLinkedSecrets();
 const logger = createLogger();
 const core = createCore(loadCoreConfig(), { logger });
 const slack = loadSlackConfig(process.env, 'deployed', 'worker');
-const deps = core.turnDeps({ slack: new SlackSender(slackWebClient(slack.botToken, slack.apiUrl), logger) });
+const teams = loadTeamsConfig(process.env, 'deployed', 'worker');
+const deps = core.turnDeps({
+  slack: new SlackSender(slackWebClient(slack.botToken, slack.apiUrl), logger),
+  teams: new TeamsSender(teams, new BotTokenSource(teams), logger),
+});
 
 export async function handler(event: { Records?: StreamRecord[] }): Promise<BatchResult> {
   return handleStreamBatch(event.Records ?? [], (key) => processTurn(key, deps));

@@ -42,6 +42,9 @@ function deployEnv(env: Record<string, string | undefined> = {}): void {
     IDEMPOTENCY_PREFIX: undefined,
     SESSION_IDLE_HOURS: undefined,
     SLACK_APP_ID: undefined,
+    TEAMS_APP_ID: 'teams-app-id-0001',
+    TEAMS_TENANT_ID: 'tenant-0001',
+    TEAMS_CONNECTOR_HOSTS: undefined,
   };
   for (const [name, value] of Object.entries({ ...defaults, ...env })) vi.stubEnv(name, value);
 }
@@ -51,10 +54,11 @@ async function deploy(stage = 'dev', env: Record<string, string | undefined> = {
   const { outputs, world } = await sst.run(stage);
   const [table] = world.tables;
   const slack = world.functions.find((fn) => fn.logicalName === 'SlackIngress');
+  const teams = world.functions.find((fn) => fn.logicalName === 'TeamsIngress');
   const [worker] = world.subscriptions;
   const [queue] = world.queues;
-  if (!table || !slack || !worker || !queue) throw new Error('the config is missing the table, the Slack ingress, the worker or the queue');
-  return { outputs, world, table, slack, worker, queue };
+  if (!table || !slack || !teams || !worker || !queue) throw new Error('the config is missing the table, an ingress, the worker or the queue');
+  return { outputs, world, table, slack, teams, worker, queue };
 }
 
 function linkNames(fn: FunctionStandIn): string[] {
@@ -112,6 +116,22 @@ describe('secrets', () => {
   it('declares exactly the secrets functions/runtime.ts maps', async () => {
     const { world } = await deploy();
     expect(world.secrets.map((s) => s.name).sort()).toEqual(Object.keys(LINKED_SECRETS).sort());
+  });
+});
+
+describe('Teams ingress', () => {
+  it('is a Node 22 function with a URL, the table and the bot’s app id, and no secret', async () => {
+    const { teams, table } = await deploy();
+    expect(teams.args.handler).toBe('functions/teams.handler');
+    expect(existsSync('functions/teams.ts')).toBe(true);
+    expect(teams.args.runtime).toBe('nodejs22.x');
+    expect(teams.args.url).toBeTruthy();
+    expect(teams.args.environment).toMatchObject({ TABLE_NAME: table.name, TEAMS_APP_ID: 'teams-app-id-0001', TEAMS_TENANT_ID: 'tenant-0001' });
+    expect(linkNames(teams)).toEqual(['table:Bridge']);
+  });
+
+  it('refuses to deploy without the bot’s app id', async () => {
+    await expect(deploy('dev', { TEAMS_APP_ID: undefined })).rejects.toThrow('TEAMS_APP_ID must be set');
   });
 });
 
@@ -243,8 +263,8 @@ describe('worker', () => {
     expect(worker.fn.args.permissions).toContainEqual({ actions: ['sqs:SendMessage'], resources: [queueArn] });
   });
 
-  it('is linked to the table, Brek, the actor secret and the bot token only', () => {
-    expect(linkNames(worker.fn).sort()).toEqual(['table:Bridge', 'BrekPartnerApiKey', 'ActorIdSecret', 'SlackBotToken'].sort());
+  it('is linked to the table, Brek, the actor secret and the channels’ sending credentials only', () => {
+    expect(linkNames(worker.fn).sort()).toEqual(['table:Bridge', 'BrekPartnerApiKey', 'ActorIdSecret', 'SlackBotToken', 'TeamsAppPassword'].sort());
   });
 });
 
@@ -254,20 +274,23 @@ describe('the graph as a whole', () => {
     expect(world.tables).toHaveLength(1);
     expect(world.subscriptions).toHaveLength(1);
     expect(world.queues).toHaveLength(1);
-    expect(world.functions.map((fn) => fn.logicalName)).toEqual(['SlackIngress']);
-    expect(allFunctions(world).filter((fn) => fn.args.url).map((fn) => fn.logicalName)).toEqual([slack.logicalName]);
+    expect(world.functions.map((fn) => fn.logicalName)).toEqual(['SlackIngress', 'TeamsIngress']);
+    expect(allFunctions(world).filter((fn) => fn.args.url).map((fn) => fn.logicalName)).toEqual([slack.logicalName, 'TeamsIngress']);
     for (const fn of allFunctions(world)) expect(fn.args.runtime, fn.logicalName).toBe('nodejs22.x');
   });
 
-  it('outputs the Slack request URL, the table and the failure queue', async () => {
-    const { outputs, slack, table, queue, worker } = await deploy();
+  it('outputs the Slack and Teams request URLs, the table and the failure queue', async () => {
+    const { outputs, slack, teams, table, queue, worker } = await deploy();
     expect(outputs).toEqual({
       slackEventsUrl: `${slack.url}slack/events`,
+      teamsMessagesUrl: `${teams.url}teams/messages`,
       table: table.name,
       workerFailuresQueue: queue.url,
       slackFunction: slack.name,
+      teamsFunction: teams.name,
       workerFunction: worker.fn.name,
     });
+    expect(new URL(String(outputs.teamsMessagesUrl)).pathname).toBe('/teams/messages');
     expect(new URL(String(outputs.slackEventsUrl)).pathname).toBe('/slack/events');
   });
 });
@@ -286,6 +309,7 @@ describe('cold start with what the config gives each function', () => {
     ActorIdSecret: 'actor-id-secret-0123456789',
     SlackSigningSecret: 'slack-signing-secret-0123456789',
     SlackBotToken: 'xoxb-test-token',
+    TeamsAppPassword: 'teams-app-password',
   };
   // Every variable the loaders (and SST's link delivery) read, cleared first so the test's own
   // environment cannot help.
@@ -294,7 +318,8 @@ describe('cold start with what the config gives each function', () => {
     ...Object.keys(LINKED_SECRETS).map((name) => `SST_RESOURCE_${name}`),
     'SST_RESOURCE_App', 'SST_KEY', 'SST_KEY_FILE', 'SST_RESOURCES_JSON',
     'BREK_BASE_URL', 'BREK_AUTH_STYLE', 'TABLE_NAME', 'AWS_ENDPOINT_URL_DYNAMODB', 'IDEMPOTENCY_PREFIX',
-    'SESSION_IDLE_HOURS', 'SLACK_API_URL', 'SLACK_APP_ID',
+    'SESSION_IDLE_HOURS', 'SLACK_API_URL', 'SLACK_APP_ID', 'TEAMS_APP_ID', 'TEAMS_TENANT_ID', 'TEAMS_CONNECTOR_HOSTS',
+    'TEAMS_OPENID_METADATA_URL', 'TEAMS_TOKEN_URL',
   ];
   const dir = mkdtempSync(join(tmpdir(), 'sst-links-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -358,23 +383,26 @@ describe('cold start with what the config gives each function', () => {
   }
 
   let slack: FunctionStandIn;
+  let teams: FunctionStandIn;
   let worker: FunctionStandIn;
   beforeAll(async () => {
     const deployed = await deploy();
     slack = deployed.slack;
+    teams = deployed.teams;
     worker = deployed.worker.fn;
     vi.unstubAllEnvs();
   });
 
   it('the Slack ingress and the worker start with links as SST_RESOURCE_<Name> variables', async () => {
     await coldStart(slack, '../functions/slack.ts');
+    await coldStart(teams, '../functions/teams.ts');
     await coldStart(worker, '../functions/worker.ts');
   });
 
   // Each function needs every secret it is linked to: without any one of them it cannot start.
   const NEEDED: { fn: () => FunctionStandIn; module: string; secrets: LinkedSecretName[] }[] = [
     { fn: () => slack, module: '../functions/slack.ts', secrets: ['SlackSigningSecret'] },
-    { fn: () => worker, module: '../functions/worker.ts', secrets: ['BrekPartnerApiKey', 'ActorIdSecret', 'SlackBotToken'] },
+    { fn: () => worker, module: '../functions/worker.ts', secrets: ['BrekPartnerApiKey', 'ActorIdSecret', 'SlackBotToken', 'TeamsAppPassword'] },
   ];
   for (const { fn, module, secrets } of NEEDED) {
     for (const secret of secrets) {
@@ -396,6 +424,7 @@ describe('cold start with what the config gives each function', () => {
   // Deployed delivery: the links are in resource.enc, read with SST's own reader.
   it('the Slack ingress starts with links in resource.enc, as deployed', async () => {
     await coldStart(slack, '../functions/slack.ts', 'file');
+    await coldStart(teams, '../functions/teams.ts', 'file');
   });
   it('the worker starts with links in resource.enc, as deployed', async () => {
     await coldStart(worker, '../functions/worker.ts', 'file');

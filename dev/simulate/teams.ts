@@ -1,0 +1,79 @@
+// Activities exactly as the Bot Framework sends them to a Teams bot (personal chat messages,
+// channel mentions, card clicks as Action.Execute invokes, the bot joining a chat), with the
+// bearer token the caller supplies — for tests, `npm run chat` and the console.
+import { randomUUID } from 'node:crypto';
+
+export interface TeamsUser {
+  tenantId: string;
+  /** The user's AAD object id (Teams sends it as from.aadObjectId). */
+  aadObjectId: string;
+  name?: string;
+}
+
+export interface ActivityOptions {
+  serviceUrl: string;
+  botId?: string;
+  conversationId?: string;
+  conversationType?: 'personal' | 'channel' | 'groupChat';
+  id?: string;
+  localTimestamp?: string;
+}
+
+const BOT = '28:00000000-0000-4000-8000-0000000b0701';
+
+function envelope(user: TeamsUser, options: ActivityOptions): Record<string, unknown> {
+  const conversationType = options.conversationType ?? 'personal';
+  return {
+    id: options.id ?? `1${Date.now()}${Math.floor(Math.random() * 1000)}`,
+    channelId: 'msteams',
+    serviceUrl: options.serviceUrl,
+    timestamp: new Date().toISOString(),
+    localTimestamp: options.localTimestamp ?? '2026-11-28T09:00:00.000-08:00',
+    from: { id: `29:${user.aadObjectId}`, aadObjectId: user.aadObjectId, name: user.name ?? 'Traveller' },
+    recipient: { id: options.botId ?? BOT, name: 'Brek' },
+    conversation: {
+      id: options.conversationId ?? `a:${user.aadObjectId}`,
+      conversationType,
+      tenantId: user.tenantId,
+      ...(conversationType === 'channel' ? { isGroup: true } : {}),
+    },
+    channelData: { tenant: { id: user.tenantId } },
+  };
+}
+
+export function messageActivity(user: TeamsUser, text: string, options: ActivityOptions & { mention?: boolean }): Record<string, unknown> {
+  const activity = envelope(user, options);
+  const bot = activity.recipient as { id: string; name: string };
+  if (!options.mention) return { ...activity, type: 'message', text, textFormat: 'plain' };
+  const tag = `<at>${bot.name}</at>`;
+  return {
+    ...activity,
+    type: 'message',
+    text: `${tag} ${text}`,
+    entities: [{ type: 'mention', text: tag, mentioned: { id: bot.id, name: bot.name } }],
+  };
+}
+
+/** A click on an Action.Execute button: an invoke carrying the button's data. */
+export function executeActivity(user: TeamsUser, verb: string, data: unknown, replyToId: string, options: ActivityOptions): Record<string, unknown> {
+  return {
+    ...envelope(user, options),
+    type: 'invoke',
+    name: 'adaptiveCard/action',
+    replyToId,
+    value: { action: { type: 'Action.Execute', id: randomUUID(), verb, data }, trigger: 'manual' },
+  };
+}
+
+export function botAddedActivity(user: TeamsUser, options: ActivityOptions): Record<string, unknown> {
+  const activity = envelope(user, options);
+  return { ...activity, type: 'conversationUpdate', membersAdded: [{ id: (activity.recipient as { id: string }).id }] };
+}
+
+export async function postActivity(stackUrl: string, activity: Record<string, unknown>, token: string | undefined): Promise<Response> {
+  return fetch(`${stackUrl}/teams/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(activity),
+  });
+}
