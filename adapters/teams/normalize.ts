@@ -7,6 +7,7 @@ import { teamsActorId } from '../../core/identity.ts';
 import type { InboundTurn, Json, TurnInput } from '../../core/inbound.ts';
 import type { Normalized } from '../../core/ingress.ts';
 import { actionInputOf, unpackButton } from '../../core/reply.ts';
+import { MESSAGES } from '../../core/turn.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -100,7 +101,7 @@ export function normalizeTeams(raw: string, options: TeamsNormalizeOptions = {})
     const input = button && actionInputOf(button);
     if (!button || !input) return type === 'invoke' ? invokeMessage('That button is not one of mine.') : ignore('card value not ours');
     // Refused at once, without a turn: Teams shows the invoke's answer to the clicker only.
-    if (button.ownerActorId !== actorId) return invokeMessage('That button belongs to someone else’s conversation, so I did not act on it.');
+    if (button.ownerActorId !== actorId) return invokeMessage(MESSAGES.notYourButton);
     reference.clickedAction = button.action;
     if (button.label) reference.clickedLabel = button.label;
     if (type === 'invoke') reference.invoke = true;
