@@ -1,4 +1,4 @@
-// `npm run chat -- --channel slack [--user NAME] [--script FILE]`: talk to the local stack as a
+// `npm run chat -- --channel slack|teams [--user NAME] [--script FILE]`: talk to the local stack as a
 // channel user would. Each line is sent exactly as the platform sends it; replies are printed
 // with their buttons numbered. Commands: /b N clicks button N of the latest reply, /card adds the
 // sandbox's test Visa through the latest payment setup link, /quit leaves.
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { SlackChat } from './chat/slack.ts';
+import { TeamsChat } from './chat/teams.ts';
 import type { ChatButton, ChatChannel, ChatMessage } from './chat/types.ts';
 import type { DevSecrets, StackInfo } from './stack.ts';
 
@@ -86,8 +87,11 @@ async function main(): Promise<void> {
     const signingSecret = process.env.SLACK_SIGNING_SECRET ?? secrets?.slackSigningSecret;
     if (!signingSecret) fail('no Slack signing secret (set SLACK_SIGNING_SECRET as for `npm start`).');
     channel = new SlackChat(stack.url, stack.fakeSlackUrl, signingSecret, { teamId: 'T0LOCAL', userId: userId(values.user ?? 'traveller') });
+  } else if (values.channel === 'teams') {
+    if (!stack.fakeTeamsUrl) fail('the stack talks to a real Teams bot (TEAMS_APP_ID is set); chat needs its simulated Teams.');
+    channel = new TeamsChat(stack.url, stack.fakeTeamsUrl, { tenantId: 'tenant-local', aadObjectId: `aad-${userId(values.user ?? 'traveller').toLowerCase()}`, name: values.user ?? 'traveller' });
   } else {
-    fail(`--channel ${values.channel} is not available yet (slack is); teams and whatsapp arrive with their issues.`);
+    fail(`--channel ${values.channel} is not available yet (slack and teams are); whatsapp arrives with its issue.`);
   }
   await channel.start();
 

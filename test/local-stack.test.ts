@@ -112,6 +112,24 @@ describe('npm run chat', () => {
     }
   }, 90_000);
 
+  it('plays the same booking as a Teams user', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'bridge-chat-teams-'));
+    const { process: stack } = await startStack(dataDir, await freePort());
+    try {
+      const chat = run('npm', ['run', '--silent', 'chat', '--', '--channel', 'teams', '--user', 'Grace', '--script', 'examples/teams-booking.chat'], { BRIDGE_DATA_DIR: dataDir });
+      expect(await chat.exited).toBe(0);
+      const out = chat.output();
+      expect(out).toContain('as Grace on teams');
+      expect(out).toMatch(/brek> I found options matching your request in Las Vegas[\s\S]*1\. Branding Iron Motel[\s\S]*Per night: \$98\.11/);
+      expect(out).toMatch(/\[1\] Set up payment → http:\/\/127\.0\.0\.1:\d+\/portal\/payment\?token=psu_/);
+      expect(out).toContain('I found your updated card: VISA **** 4242.');
+      expect(out).toContain('brek> Booked Branding Iron Motel.');
+      expect(out).toMatch(/\[1\] View booking → http:\/\/127\.0\.0\.1:\d+\/my-bookings\/[0-9a-f]{24}/);
+    } finally {
+      await stack.stop('SIGINT');
+    }
+  }, 90_000);
+
   it('says plainly when no stack is running or the channel is unknown', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'bridge-none-'));
     const none = run('npm', ['run', '--silent', 'chat', '--', '--channel', 'slack'], { BRIDGE_DATA_DIR: empty });

@@ -1,0 +1,102 @@
+// The Teams side of `npm run chat`: activities with a Bot Framework token from the local fake
+// (as the real service would send), card buttons clicked as Action.Execute invokes, replies read
+// back from the fake connector.
+import { executeActivity, messageActivity, postActivity, type TeamsUser } from '../simulate/teams.ts';
+import type { ChatButton, ChatChannel, ChatMessage } from './types.ts';
+
+interface ConnectorCall {
+  method: string;
+  conversationId: string;
+  body: { type?: string; text?: string; attachments?: { contentType: string; content: unknown }[] };
+  fault?: string;
+}
+
+type Node = Record<string, unknown>;
+
+export class TeamsChat implements ChatChannel {
+  readonly name = 'teams';
+  private seen = 0;
+  private readonly conversationId: string;
+  private readonly serviceUrl: string;
+
+  constructor(
+    private readonly stackUrl: string,
+    private readonly fakeTeamsUrl: string,
+    private readonly user: TeamsUser,
+  ) {
+    this.conversationId = `a:${user.aadObjectId}`;
+    this.serviceUrl = `${fakeTeamsUrl}/teams/`;
+  }
+
+  async start(): Promise<void> {
+    this.seen = (await this.calls(0)).next;
+  }
+
+  private async calls(since: number): Promise<{ calls: ConnectorCall[]; next: number }> {
+    return (await (await fetch(`${this.fakeTeamsUrl}/__fake/activities?since=${since}`)).json()) as { calls: ConnectorCall[]; next: number };
+  }
+
+  private async token(): Promise<string> {
+    const res = await fetch(`${this.fakeTeamsUrl}/__fake/sign`, { method: 'POST', body: JSON.stringify({ serviceUrl: this.serviceUrl }) });
+    return ((await res.json()) as { token: string }).token;
+  }
+
+  private async post(activity: Record<string, unknown>): Promise<Response> {
+    const res = await postActivity(this.stackUrl, activity, await this.token());
+    if (res.status !== 200) throw new Error(`the bridge answered ${res.status}: ${await res.text()}`);
+    return res;
+  }
+
+  async send(text: string): Promise<void> {
+    await this.post(messageActivity(this.user, text, { serviceUrl: this.serviceUrl }));
+  }
+
+  async replies(timeoutMs: number): Promise<ChatMessage[]> {
+    const deadline = Date.now() + timeoutMs;
+    const out: ChatMessage[] = [];
+    let quietSince = 0;
+    while (Date.now() < deadline) {
+      const { calls, next } = await this.calls(this.seen);
+      this.seen = next;
+      for (const call of calls) {
+        if (call.conversationId === this.conversationId && call.method === 'POST' && call.body.type === 'message' && !call.fault) out.push(this.toMessage(call));
+      }
+      if (out.length > 0) {
+        quietSince ||= Date.now();
+        if (Date.now() - quietSince > 300) return out;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return out;
+  }
+
+  /** An Adaptive Card as text: text blocks, facts, and its buttons (show-cards opened inline). */
+  private toMessage(call: ConnectorCall): ChatMessage {
+    const card = call.body.attachments?.find((a) => a.contentType === 'application/vnd.microsoft.card.adaptive')?.content;
+    const lines: string[] = [];
+    const buttons: ChatButton[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(walk);
+      if (typeof node !== 'object' || node === null) return;
+      const n = node as Node;
+      if (n.type === 'TextBlock' && typeof n.text === 'string') lines.push(n.text.replace(/\*\*([^*]+)\*\*/g, '$1'));
+      if (n.type === 'FactSet' && Array.isArray(n.facts)) for (const f of n.facts as { title: string; value: string }[]) lines.push(`${f.title}: ${f.value}`);
+      if (n.type === 'Action.OpenUrl' && typeof n.url === 'string') buttons.push({ label: String(n.title ?? 'Open'), url: n.url });
+      if (n.type === 'Action.Execute') {
+        const verb = String(n.verb ?? '');
+        const data = n.data;
+        buttons.push({ label: String(n.title ?? verb), click: () => this.click(verb, data) });
+      }
+      for (const [key, value] of Object.entries(n)) if (key !== 'data') walk(value);
+    };
+    walk(card);
+    return { text: lines.length ? lines.join('\n') : String(call.body.text ?? ''), buttons };
+  }
+
+  private async click(verb: string, data: unknown): Promise<void> {
+    const res = await this.post(executeActivity(this.user, verb, data, '1', { serviceUrl: this.serviceUrl, conversationId: this.conversationId }));
+    // The invoke's own answer (the card replaced, or a refusal) is what Teams shows at once.
+    const answer = (await res.json()) as { type?: string; value?: unknown };
+    if (answer.type === 'application/vnd.microsoft.activity.message') process.stdout.write(`      (${String(answer.value)})\n`);
+  }
+}
