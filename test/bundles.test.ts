@@ -1,0 +1,43 @@
+// What each Lambda carries, bundled the way a deploy does (esbuild, Node, ESM, minified): every
+// ingress holds its own channel's SDK and nothing of the others, and the sizes are printed.
+import { build, type Metafile } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+async function bundle(entry: string): Promise<{ bytes: number; inputs: string[] }> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    minify: true,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    // CommonJS dependencies inside an ESM bundle need a require.
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  });
+  const inputs = Object.keys((result.metafile as Metafile).inputs);
+  return { bytes: result.outputFiles[0]!.contents.length, inputs };
+}
+
+const uses = (inputs: string[], pkg: string) => inputs.some((i) => i.includes(`node_modules/${pkg}/`));
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
+
+describe('Lambda bundles', () => {
+  it('each ingress bundles only its own channel (and no web framework); sizes reported', async () => {
+    const [slack, teams, worker] = await Promise.all([bundle('functions/slack.ts'), bundle('functions/teams.ts'), bundle('functions/worker.ts')]);
+    process.stdout.write(`bundle sizes: slack ingress ${kb(slack.bytes)}, teams ingress ${kb(teams.bytes)}, worker ${kb(worker.bytes)}\n`);
+
+    expect(uses(slack.inputs, '@slack/bolt')).toBe(true);
+    for (const other of ['@microsoft/teams.api', '@microsoft/teams.apps', 'twilio', '@slack/web-api', 'express']) expect(uses(slack.inputs, other), `slack ingress has ${other}`).toBe(false);
+
+    expect(uses(teams.inputs, '@microsoft/teams.apps')).toBe(true);
+    for (const other of ['@slack/bolt', '@slack/web-api', 'twilio', 'express', '@azure/msal-node']) expect(uses(teams.inputs, other), `teams ingress has ${other}`).toBe(false);
+
+    // The worker carries the senders.
+    expect(uses(worker.inputs, '@slack/web-api')).toBe(true);
+    expect(uses(worker.inputs, '@microsoft/teams.api')).toBe(true);
+    expect(uses(worker.inputs, 'express')).toBe(false);
+  }, 60_000);
+});
