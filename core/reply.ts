@@ -223,3 +223,13 @@ export function clickedNote(action: string, label: string | undefined): string {
   const doing: Record<string, string> = { book_option: 'Booking', confirm_payment_card: 'Confirming payment for', cancel_booking: 'Cancelling' };
   return `⏳ ${doing[action] ?? 'Working on'}${label ? ` ${label}` : ''}…`;
 }
+
+/** "$98.11"; a currency code Intl does not know still shows its amount. */
+export function formatMoney(amount: number | undefined, currency: string | undefined): string | undefined {
+  if (amount === undefined) return undefined;
+  try {
+    return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency ?? 'USD' }).format(amount);
+  } catch {
+    return `${amount.toFixed(2)} ${currency ?? ''}`.trim();
+  }
+}

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { SlackChat } from './chat/slack.ts';
+import { attachTestCard } from './simulate/payment.ts';
 import { TeamsChat } from './chat/teams.ts';
 import type { ChatButton, ChatChannel, ChatMessage } from './chat/types.ts';
 import type { DevSecrets, StackInfo } from './stack.ts';
@@ -55,20 +56,7 @@ interface ChatState {
 /** Adds the sandbox's test Visa through the newest setup link, as a tester would on the portal page. */
 async function addTestCard(setupUrl: string | undefined): Promise<string> {
   if (!setupUrl) return 'no payment setup link yet';
-  const link = new URL(setupUrl);
-  const res = await fetch(`${link.origin}/v1/hotel-ea/payment-methods/attach`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      portalToken: link.searchParams.get('token'),
-      paymentMethodId: 'pm_card_visa',
-      cardBrand: 'visa',
-      cardLast4: '4242',
-      expMonth: 12,
-      expYear: 2030,
-      setAsDefault: true,
-    }),
-  });
+  const res = await attachTestCard(setupUrl);
   return res.ok ? 'test card VISA •••• 4242 added on the payment page' : `the payment page said ${res.status}: ${await res.text()}`;
 }
 

@@ -5,6 +5,7 @@ import type { InboundTurn, TurnInput } from '../core/inbound.ts';
 import type { Reply } from '../core/reply.ts';
 import { MESSAGES } from '../core/turn.ts';
 import type { RequestRecord } from '../sandbox/server.ts';
+import { attachTestCard as attachCard } from '../dev/simulate/payment.ts';
 import { useCore } from './support/core.ts';
 
 const h = useCore();
@@ -38,20 +39,7 @@ function sandboxSessionsOf(actorId: string) {
 }
 
 async function attachTestCard(setupUrl: string | undefined) {
-  const res = await fetch(`${h.sandbox.url}/v1/hotel-ea/payment-methods/attach`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      portalToken: new URL(setupUrl!).searchParams.get('token'),
-      paymentMethodId: 'pm_card_visa',
-      cardBrand: 'visa',
-      cardLast4: '4242',
-      expMonth: 12,
-      expYear: 2030,
-      setAsDefault: true,
-    }),
-  });
-  expect(res.status).toBe(200);
+  expect((await attachCard(setupUrl!)).status).toBe(200);
 }
 
 describe('the golden path and scenarios through the pipeline', () => {

@@ -10,6 +10,7 @@ import type { DevSecrets, StackInfo } from '../dev/stack.ts';
 import { documentClient } from '../core/store/table.ts';
 import { SessionStore } from '../core/store/sessions.ts';
 import { slackActorId } from '../core/identity.ts';
+import { attachTestCard } from '../dev/simulate/payment.ts';
 import { run, type Running } from './support/spawn.ts';
 
 async function freePort(): Promise<number> {
@@ -53,13 +54,7 @@ describe('npm start', () => {
       await list!.buttons[0]!.click!();
       expect((await chat.replies(20_000))[0]?.text).toContain('guest name');
       const [setup] = await say('John Doe');
-      const setupUrl = setup!.buttons[0]!.url!;
-      const link = new URL(setupUrl);
-      const attached = await fetch(`${link.origin}/v1/hotel-ea/payment-methods/attach`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ portalToken: link.searchParams.get('token'), paymentMethodId: 'pm_card_visa', cardBrand: 'visa', cardLast4: '4242', expMonth: 12, expYear: 2030 }),
-      });
+      const attached = await attachTestCard(setup!.buttons[0]!.url!);
       expect(attached.status).toBe(200);
       const [consent] = await say('done');
       await consent!.buttons[0]!.click!();

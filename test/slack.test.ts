@@ -6,6 +6,7 @@ import { blockAction, messageEvent, postSlack, signSlack, slackRequest, slackTs,
 import type { SlackCall } from '../dev/fakes/slack.ts';
 import { inboxKey } from '../core/store/inbox.ts';
 import { slackActorId } from '../core/identity.ts';
+import { attachTestCard } from '../dev/simulate/payment.ts';
 import { SIGNING_SECRET, useStack } from './support/stack.ts';
 
 const h = useStack();
@@ -63,12 +64,7 @@ function traveller(teamId = 'T0TEST') {
 }
 
 async function attach(setupUrl: string) {
-  const res = await fetch(`${h.stack.sandbox!.url}/v1/hotel-ea/payment-methods/attach`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ portalToken: new URL(setupUrl).searchParams.get('token'), paymentMethodId: 'pm_card_visa', cardBrand: 'visa', cardLast4: '4242', expMonth: 12, expYear: 2030, setAsDefault: true }),
-  });
-  expect(res.status).toBe(200);
+  expect((await attachTestCard(setupUrl)).status).toBe(200);
 }
 
 describe('the golden path in Slack', () => {

@@ -7,6 +7,7 @@ import type { ConnectorCall } from '../dev/fakes/teams.ts';
 import { inboxKey } from '../core/store/inbox.ts';
 import { teamsActorId } from '../core/identity.ts';
 import { MESSAGES } from '../core/turn.ts';
+import { attachTestCard } from '../dev/simulate/payment.ts';
 import { useStack } from './support/stack.ts';
 
 const h = useStack();
@@ -69,12 +70,7 @@ function traveller(tenantId = 'tenant-test') {
 }
 
 async function attach(setupUrl: string) {
-  const res = await fetch(`${h.stack.sandbox!.url}/v1/hotel-ea/payment-methods/attach`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ portalToken: new URL(setupUrl).searchParams.get('token'), paymentMethodId: 'pm_card_visa', cardBrand: 'visa', cardLast4: '4242', expMonth: 12, expYear: 2030 }),
-  });
-  expect(res.status).toBe(200);
+  expect((await attachTestCard(setupUrl)).status).toBe(200);
 }
 
 describe('the golden path in Teams', () => {

@@ -2,7 +2,7 @@
 // statuses as text, and every message with a plain-text fallback for notifications and screen
 // readers. Brek's text is escaped for mrkdwn; button values carry only ids and the owner's actor.
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
-import { clickedNote, packButton, unpackButton, type ButtonPayload, type Reply, type ReplyOption } from '../../core/reply.ts';
+import { clickedNote, formatMoney as money, packButton, unpackButton, type ButtonPayload, type Reply, type ReplyOption } from '../../core/reply.ts';
 
 export interface SlackMessage {
   text: string;
@@ -49,15 +49,6 @@ export function escapeMrkdwn(text: string): string {
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-export function money(amount: number | undefined, currency: string | undefined): string | undefined {
-  if (amount === undefined) return undefined;
-  try {
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency ?? 'USD' }).format(amount);
-  } catch {
-    return `${amount.toFixed(2)} ${currency ?? ''}`.trim();
-  }
 }
 
 function section(mrkdwn: string, accessory?: Button): SectionBlock {

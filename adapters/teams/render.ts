@@ -14,7 +14,7 @@ import {
   TextBlock,
   type CardElement,
 } from '@microsoft/teams.cards';
-import { clickedNote, packButton, type ButtonPayload, type Reply, type ReplyOption } from '../../core/reply.ts';
+import { clickedNote, formatMoney as money, packButton, type ButtonPayload, type Reply, type ReplyOption } from '../../core/reply.ts';
 
 export type CardJson = Record<string, unknown>;
 
@@ -26,15 +26,6 @@ export interface TeamsMessage {
 
 /** Options shown on one card, to keep it scannable (and well inside Teams' 28 KB card limit). */
 export const MAX_OPTIONS_SHOWN = 10;
-
-export function money(amount: number | undefined, currency: string | undefined): string | undefined {
-  if (amount === undefined) return undefined;
-  try {
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency ?? 'USD' }).format(amount);
-  } catch {
-    return `${amount.toFixed(2)} ${currency ?? ''}`.trim();
-  }
-}
 
 function execute(title: string, payload: ButtonPayload, style?: 'positive' | 'destructive'): ExecuteAction {
   const action = new ExecuteAction({ title, verb: payload.action, data: packButton(payload) });

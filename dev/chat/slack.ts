@@ -2,7 +2,7 @@
 // and the replies read back from the local stack's fake Slack Web API.
 import type { KnownBlock } from '@slack/types';
 import { blockAction, messageEvent, postSlack, slackRequest, type SlackUser } from '../simulate/slack.ts';
-import type { ChatButton, ChatChannel, ChatMessage } from './types.ts';
+import { collectReplies, type ChatButton, type ChatChannel, type ChatMessage } from './types.ts';
 
 interface FakeCall {
   method: string;
@@ -58,26 +58,17 @@ export class SlackChat implements ChatChannel {
   }
 
   async replies(timeoutMs: number): Promise<ChatMessage[]> {
-    const deadline = Date.now() + timeoutMs;
-    const out: ChatMessage[] = [];
-    let quietSince = 0;
-    while (Date.now() < deadline) {
+    return collectReplies(async () => {
       const { calls, next } = await this.calls(this.seen);
       this.seen = next;
+      const out: ChatMessage[] = [];
       for (const call of calls) {
-        const mine = call.args.channel === this.channel && !call.fault;
-        if (!mine) continue;
+        if (call.args.channel !== this.channel || call.fault) continue;
         if (call.method === 'chat.postMessage') out.push(this.toMessage(call));
         if (call.method === 'chat.postEphemeral' && call.args.user === this.user.userId) out.push({ ...this.toMessage(call), private: true });
       }
-      // Once something arrived, wait a moment for anything that follows it.
-      if (out.length > 0) {
-        quietSince ||= Date.now();
-        if (Date.now() - quietSince > 300) return out;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    return out;
+      return out;
+    }, timeoutMs);
   }
 
   private toMessage(call: FakeCall): ChatMessage {

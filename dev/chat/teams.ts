@@ -2,7 +2,7 @@
 // (as the real service would send), card buttons clicked as Action.Execute invokes, replies read
 // back from the fake connector.
 import { executeActivity, messageActivity, postActivity, type TeamsUser } from '../simulate/teams.ts';
-import type { ChatButton, ChatChannel, ChatMessage } from './types.ts';
+import { collectReplies, type ChatButton, type ChatChannel, type ChatMessage } from './types.ts';
 
 interface ConnectorCall {
   method: string;
@@ -52,22 +52,13 @@ export class TeamsChat implements ChatChannel {
   }
 
   async replies(timeoutMs: number): Promise<ChatMessage[]> {
-    const deadline = Date.now() + timeoutMs;
-    const out: ChatMessage[] = [];
-    let quietSince = 0;
-    while (Date.now() < deadline) {
+    return collectReplies(async () => {
       const { calls, next } = await this.calls(this.seen);
       this.seen = next;
-      for (const call of calls) {
-        if (call.conversationId === this.conversationId && call.method === 'POST' && call.body.type === 'message' && !call.fault) out.push(this.toMessage(call));
-      }
-      if (out.length > 0) {
-        quietSince ||= Date.now();
-        if (Date.now() - quietSince > 300) return out;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    return out;
+      return calls
+        .filter((c) => c.conversationId === this.conversationId && c.method === 'POST' && c.body.type === 'message' && !c.fault)
+        .map((c) => this.toMessage(c));
+    }, timeoutMs);
   }
 
   /** An Adaptive Card as text: text blocks, facts, and its buttons (show-cards opened inline). */

@@ -23,3 +23,22 @@ export interface ChatChannel {
   /** Messages the bridge sent this user since the last call; waits for at least one. */
   replies(timeoutMs: number): Promise<ChatMessage[]>;
 }
+
+/**
+ * Polls for what the bridge sent until something arrives, then a moment more for anything that
+ * follows it (a reply and an update often come together).
+ */
+export async function collectReplies(next: () => Promise<ChatMessage[]>, timeoutMs: number): Promise<ChatMessage[]> {
+  const deadline = Date.now() + timeoutMs;
+  const out: ChatMessage[] = [];
+  let quietSince = 0;
+  while (Date.now() < deadline) {
+    out.push(...(await next()));
+    if (out.length > 0) {
+      quietSince ||= Date.now();
+      if (Date.now() - quietSince > 300) return out;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return out;
+}
