@@ -52,6 +52,7 @@ export default $config({
       SlackSigningSecret: new sst.Secret('SlackSigningSecret'),
       SlackBotToken: new sst.Secret('SlackBotToken'),
       TeamsAppPassword: new sst.Secret('TeamsAppPassword'),
+      TwilioAuthToken: new sst.Secret('TwilioAuthToken'),
     } satisfies Record<LinkedSecretName, sst.Secret>;
 
     // Not a secret, so a plain variable read at deploy time (not stored per stage): a deploy
@@ -94,8 +95,24 @@ export default $config({
       link: [table],
     });
 
-    // WhatsApp: functions/whatsapp.ts, the same shape (url, the table, TWILIO_* secrets,
-    // WHATSAPP_WEBHOOK_URL = its own URL, ActorIdSecret for the phone-number hash).
+    // WhatsApp ingress: Twilio's signature needs the auth token, and the phone number is hashed
+    // with the actor id secret before anything is stored. WHATSAPP_WEBHOOK_URL is the URL Twilio
+    // signs: a function cannot be given its own URL at creation, so it is a deploy-time setting
+    // (the README's two-step first deploy: deploy, copy whatsappWebhookUrl, deploy again).
+    const whatsappEnvironment = {
+      ...optionalEnv('TWILIO_ACCOUNT_SID'),
+      ...optionalEnv('TWILIO_WHATSAPP_FROM'),
+      ...optionalEnv('WHATSAPP_WEBHOOK_URL'),
+    };
+    const whatsapp = new sst.aws.Function('WhatsAppIngress', {
+      handler: 'functions/whatsapp.handler',
+      runtime: 'nodejs22.x',
+      // Twilio waits 15 s for its webhook; the handler does one write.
+      timeout: '10 seconds',
+      url: { cors: false },
+      environment: { ...environment, ...whatsappEnvironment },
+      link: [table, secret.TwilioAuthToken, secret.ActorIdSecret],
+    });
 
     // Turns the worker could not process after its retries: each message names the stream batch
     // (shard, sequence numbers); kept for the SQS maximum so they can be replayed.
@@ -113,8 +130,8 @@ export default $config({
         // wait out Retry-After up to 10 s; 60 s would cut that short and a timed-out turn is
         // re-delivered while its lease still holds it.
         timeout: '2 minutes',
-        environment: { ...environment, ...teamsEnvironment },
-        link: [table, secret.BrekPartnerApiKey, secret.ActorIdSecret, secret.SlackBotToken, secret.TeamsAppPassword],
+        environment: { ...environment, ...teamsEnvironment, ...whatsappEnvironment },
+        link: [table, secret.BrekPartnerApiKey, secret.ActorIdSecret, secret.SlackBotToken, secret.TeamsAppPassword, secret.TwilioAuthToken],
         // Lambda sends the on-failure record with the function's own role.
         permissions: [{ actions: ['sqs:SendMessage'], resources: [workerFailures.arn] }],
       },
@@ -149,11 +166,14 @@ export default $config({
       slackEventsUrl: $interpolate`${slack.url}slack/events`,
       // Teams bot registration (Azure Bot → Configuration): the messaging endpoint.
       teamsMessagesUrl: $interpolate`${teams.url}teams/messages`,
+      // Twilio: the WhatsApp sender's incoming-message webhook, and WHATSAPP_WEBHOOK_URL.
+      whatsappWebhookUrl: $interpolate`${whatsapp.url}whatsapp/webhook`,
       table: table.name,
       workerFailuresQueue: workerFailures.url,
       // For `aws logs tail /aws/lambda/<name> --follow`.
       slackFunction: slack.name,
       teamsFunction: teams.name,
+      whatsappFunction: whatsapp.name,
       workerFunction: worker.nodes.function.name,
     };
   },

@@ -8,6 +8,8 @@ export interface HttpRequest {
   headers: Record<string, string>;
   /** The raw bytes as received: signatures are computed over them. */
   body: Buffer;
+  /** The query string as received, without "?" (Twilio signs it as part of the URL). */
+  rawQuery?: string;
 }
 
 export interface HttpResponse {
@@ -22,6 +24,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** The fields of an API Gateway v2 / Lambda Function URL event that the bridge reads. */
 export interface LambdaHttpEvent {
   rawPath?: string;
+  rawQueryString?: string;
   headers?: Record<string, string | undefined>;
   body?: string;
   isBase64Encoded?: boolean;
@@ -59,6 +62,7 @@ export function fromLambdaEvent(event: LambdaHttpEvent): HttpRequest {
     path: event.rawPath ?? event.requestContext?.http?.path ?? '/',
     headers: lowerCaseHeaders(event.headers ?? {}),
     body,
+    ...(event.rawQueryString ? { rawQuery: event.rawQueryString } : {}),
   };
 }
 

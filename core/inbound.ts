@@ -17,7 +17,9 @@ export type TurnInput =
   /** Something the bridge cannot pass on (a photo, a voice note): answered, never sent to Brek. */
   | { type: 'unsupported'; what: string }
   /** The bot was added to a conversation: a short hello, never sent to Brek. */
-  | { type: 'welcome' };
+  | { type: 'welcome' }
+  /** STOP / START / HELP: messaging preferences, answered by the bridge, never sent to Brek. */
+  | { type: 'keyword'; keyword: 'stop' | 'start' | 'help' };
 
 export interface InboundTurn {
   channel: Channel;

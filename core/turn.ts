@@ -20,9 +20,16 @@ export const MESSAGES = {
   notYourButton: 'That button belongs to someone else’s conversation, so I did not act on it. Send me a message to start your own search.',
   busy: 'Sorry — the booking service is busy right now, so I could not handle that message. Please try again in a minute.',
   unavailable: 'Sorry — something went wrong on our side and I could not handle that message. Please try again later.',
+  optedOut: 'You are unsubscribed and will not get messages from us. Reply START to resume.',
+  optedIn: 'Welcome back! Tell me where and when you would like to stay.',
+  help: 'I find and book hotels. Tell me a city and dates (e.g. "Seattle Mar 20-23"), reply with an option’s number to book, and follow the secure payment link. Reply STOP to unsubscribe.',
+  pickInRange: (count: number) => `Please reply with a number from 1 to ${count} to book one of the options above.`,
   welcome:
     'Hi! I can find and book hotels for you. Tell me where and when — for example "Seattle Mar 20-23, 1 room, refundable" — and I will show you options to book.',
 } as const;
+
+/** A send the channel refused for good (a blocked number, outside a messaging window): not retried. */
+export class PermanentSendError extends Error {}
 
 export interface ChannelSender {
   /** Delivers one Reply for one inbox record; throws when the channel refused it. */
@@ -92,6 +99,12 @@ export async function processTurn(key: ItemKey, deps: TurnDeps, options: { repla
     }
   }
 
+  // A traveller who said STOP hears nothing until they say START (or ask for HELP).
+  if (record.input.type !== 'keyword' && !record.brek && (await deps.sessions.optedOut(record.actorId))) {
+    await deps.inbox.markIgnored(key, 'opted_out');
+    return { outcome: 'ignored', reason: 'opted_out' };
+  }
+
   let reply: Reply;
   let failure: string | undefined;
   try {
@@ -135,6 +148,7 @@ async function deliver(reply: Reply, record: InboxRecord, deps: TurnDeps, log: L
     } catch (error) {
       lastError = error instanceof Error ? error.message : String(error);
       log.warn('reply send failed', { attempt, error: lastError });
+      if (error instanceof PermanentSendError) return lastError;
       if (attempt < attempts) await new Promise((r) => setTimeout(r, (deps.sendBackoffMs ?? 200) * 2 ** (attempt - 1)));
     }
   }
@@ -147,6 +161,11 @@ async function produceReply(record: InboxRecord, deps: TurnDeps, log: Logger): P
   const input = record.input;
   if (input.type === 'unsupported') return textReply(owner, 'bridge_unsupported_input', MESSAGES.unsupported(input.what));
   if (input.type === 'welcome') return textReply(owner, 'bridge_welcome', MESSAGES.welcome);
+  if (input.type === 'keyword') {
+    if (input.keyword === 'help') return textReply(owner, 'bridge_help', MESSAGES.help);
+    await deps.sessions.setOptOut(record.actorId, input.keyword === 'stop');
+    return textReply(owner, input.keyword === 'stop' ? 'bridge_opted_out' : 'bridge_opted_in', input.keyword === 'stop' ? MESSAGES.optedOut : MESSAGES.optedIn);
+  }
   if (input.type === 'action' && input.ownerActorId !== record.actorId) {
     return textReply(owner, 'bridge_not_your_button', MESSAGES.notYourButton);
   }
@@ -155,6 +174,12 @@ async function produceReply(record: InboxRecord, deps: TurnDeps, log: Logger): P
   await sender?.progress?.(record).catch((error: unknown) => log.warn('progress indicator failed', { error }));
 
   const thread: Thread = { channel: record.channel, actorId: record.actorId, conversationId: record.conversationId };
+  // A number outside the open shortlist is answered here: Brek would only guess.
+  const open = await deps.sessions.get(thread);
+  const number = input.type === 'text' ? bareNumber(input.text) : undefined;
+  if (number !== undefined && open?.lastStatus === 'shortlist' && open.shortlist?.length && (number < 1 || number > open.shortlist.length)) {
+    return textReply(owner, 'bridge_pick_in_range', MESSAGES.pickInRange(open.shortlist.length));
+  }
   let session = await ensureSession(thread, record, deps).catch((error: unknown) => {
     throw failureFor(error, record, log);
   });
@@ -211,8 +236,19 @@ function ensureSession(thread: Thread, record: InboxRecord, deps: TurnDeps, stal
   );
 }
 
-/** Maps a turn to Brek's event. A bare number after a shortlist means "book that option". */
-export function brekCallFor(record: InboxRecord, session: Pick<ActiveSession, 'shortlist'>): BrekCall {
+function bareNumber(text: string): number | undefined {
+  const match = /^\s*#?(\d{1,2})\s*[.)]?\s*$/.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+const YES = /^\s*(yes|y|yep|yeah|ok|okay|confirm)\s*[.!]*\s*$/i;
+
+/**
+ * Maps a turn to Brek's event. While a shortlist is open a bare number means "book that option";
+ * while a card confirmation is open "yes" means "use that card" (and "no" stays text, Brek's
+ * decline).
+ */
+export function brekCallFor(record: InboxRecord, session: Pick<ActiveSession, 'shortlist' | 'lastStatus' | 'paymentMethodId'>): BrekCall {
   const input = record.input;
   const actor = { actorId: record.actorId };
   if (input.type === 'action') {
@@ -232,9 +268,12 @@ export function brekCallFor(record: InboxRecord, session: Pick<ActiveSession, 's
     }
   }
   const text = input.type === 'text' ? input.text : '';
-  const choice = /^\s*#?(\d{1,2})\s*[.)]?\s*$/.exec(text);
-  const optionId = choice ? session.shortlist?.[Number(choice[1]) - 1] : undefined;
+  const number = bareNumber(text);
+  const optionId = number !== undefined && session.lastStatus === 'shortlist' ? session.shortlist?.[number - 1] : undefined;
   if (optionId) return { action: 'action_book_option', event: { actor, kind: 'action_book_option', payload: { optionId } } };
+  if (session.lastStatus === 'payment_confirmation_required' && session.paymentMethodId && YES.test(text)) {
+    return { action: 'action_confirm_payment_card', event: { actor, kind: 'action_confirm_payment_card', payload: { paymentMethodId: session.paymentMethodId } } };
+  }
   return { action: 'text', event: { actor, text } };
 }
 

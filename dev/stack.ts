@@ -23,6 +23,10 @@ import { startSandbox, type RunningSandbox } from '../sandbox/server.ts';
 import { StartupError } from './cli.ts';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.ts';
 import { startFakeTeams, type FakeTeams } from './fakes/teams.ts';
+import { startFakeTwilio, type FakeTwilio } from './fakes/twilio.ts';
+import { loadWhatsAppConfig, type WhatsAppConfig } from '../adapters/whatsapp/config.ts';
+import { whatsappIngress } from '../adapters/whatsapp/ingress.ts';
+import { twilioClient, WhatsAppSender } from '../adapters/whatsapp/send.ts';
 import { loadTeamsConfig, type TeamsConfig } from '../adapters/teams/config.ts';
 import { teamsIngress } from '../adapters/teams/ingress.ts';
 import { BotTokenSource, TeamsSender } from '../adapters/teams/send.ts';
@@ -49,8 +53,10 @@ export interface Stack {
   config: CoreConfig;
   slack: SlackConfig;
   teams: TeamsConfig;
+  whatsapp: WhatsAppConfig;
   fakeSlack?: FakeSlack;
   fakeTeams?: FakeTeams;
+  fakeTwilio?: FakeTwilio;
   sandbox?: RunningSandbox;
   /** Resolves when the in-process worker has nothing left to do. */
   idle(): Promise<void>;
@@ -63,6 +69,9 @@ export interface StackInfo {
   pid: number;
   fakeSlackUrl?: string;
   fakeTeamsUrl?: string;
+  fakeTwilioUrl?: string;
+  whatsappFrom?: string;
+  whatsappWebhookUrl?: string;
 }
 
 export interface DevSecrets {
@@ -89,7 +98,9 @@ export async function devSecrets(dataDir: string | 'memory'): Promise<DevSecrets
 }
 
 function toRequest(req: IncomingMessage, body: Buffer): HttpRequest {
-  return { method: req.method ?? 'GET', path: new URL(req.url ?? '/', 'http://local').pathname, headers: lowerCaseHeaders(req.headers), body };
+  const url = new URL(req.url ?? '/', 'http://local');
+  const rawQuery = (req.url ?? '').split('?')[1];
+  return { method: req.method ?? 'GET', path: url.pathname, headers: lowerCaseHeaders(req.headers), body, ...(rawQuery ? { rawQuery } : {}) };
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
@@ -161,6 +172,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       env.TEAMS_CONNECTOR_HOSTS ??= '127.0.0.1';
     }
 
+    // WhatsApp: a real Twilio account, or the fake Messages API.
+    let fakeTwilio: FakeTwilio | undefined;
+    if (!env.TWILIO_ACCOUNT_SID) {
+      fakeTwilio = await startFakeTwilio(env.TWILIO_AUTH_TOKEN ? { authToken: env.TWILIO_AUTH_TOKEN } : {});
+      closers.push(() => fakeTwilio!.close());
+      env.TWILIO_ACCOUNT_SID = fakeTwilio.accountSid;
+      env.TWILIO_AUTH_TOKEN = fakeTwilio.authToken;
+      env.TWILIO_WHATSAPP_FROM ??= 'whatsapp:+14155238886';
+      env.TWILIO_API_URL ??= fakeTwilio.url;
+    }
+
     const config = loadCoreConfig(env, 'local');
     const slack = loadSlackConfig(env, 'local');
     const teams = loadTeamsConfig(env, 'local');
@@ -181,6 +203,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       onAccepted: (key: { pk: string; sk: string }) => worker.push(key.pk, () => processTurn(key, turnDeps)),
     };
     const routes: Record<string, ChannelIngress> = { '/slack/events': slackIngress(slack), '/teams/messages': teamsIngress(teams) };
+    // WhatsApp's route joins once the port is known: its ingress needs the public URL Twilio signs.
 
     const server: Server = createServer((req, res) => {
       void (async () => {
@@ -209,9 +232,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
     const actualPort = (server.address() as AddressInfo).port;
     const url = `http://127.0.0.1:${actualPort}`;
+    env.WHATSAPP_WEBHOOK_URL ??= `${url}/whatsapp/webhook`;
+    const whatsapp = loadWhatsAppConfig(env, 'local');
+    senders.whatsapp = new WhatsAppSender(twilioClient(whatsapp), whatsapp.from, logger);
+    routes['/whatsapp/webhook'] = whatsappIngress(whatsapp);
     if (dataDir !== 'memory') {
       // Where `npm run chat` finds this stack and its simulated channels.
-      const info: StackInfo = { url, pid: process.pid, ...(fakeSlack ? { fakeSlackUrl: fakeSlack.url } : {}), ...(fakeTeams ? { fakeTeamsUrl: fakeTeams.url } : {}) };
+      const info: StackInfo = {
+        url,
+        pid: process.pid,
+        ...(fakeSlack ? { fakeSlackUrl: fakeSlack.url } : {}),
+        ...(fakeTeams ? { fakeTeamsUrl: fakeTeams.url } : {}),
+        ...(fakeTwilio ? { fakeTwilioUrl: fakeTwilio.url, whatsappFrom: whatsapp.from, whatsappWebhookUrl: whatsapp.webhookUrl } : {}),
+      };
       await writeFile(join(dataDir, 'stack.json'), JSON.stringify(info, null, 2));
       closers.push(() => rm(join(dataDir, 'stack.json'), { force: true }));
     }
@@ -222,6 +255,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       { name: 'Brek', where: config.brek.baseUrl!, embedded: Boolean(sandbox) },
       { name: 'Slack Web API', where: slack.apiUrl, embedded: Boolean(fakeSlack) },
       { name: 'Teams (Bot Framework)', where: fakeTeams ? fakeTeams.url : `app ${teams.appId}`, embedded: Boolean(fakeTeams) },
+      { name: 'Twilio (WhatsApp)', where: fakeTwilio ? fakeTwilio.url : 'api.twilio.com', embedded: Boolean(fakeTwilio) },
     );
     return {
       url,
@@ -231,8 +265,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       config,
       slack,
       teams,
+      whatsapp,
       ...(fakeSlack ? { fakeSlack } : {}),
       ...(fakeTeams ? { fakeTeams } : {}),
+      ...(fakeTwilio ? { fakeTwilio } : {}),
       ...(sandbox ? { sandbox } : {}),
       idle: () => worker.idle(),
       close,

@@ -23,11 +23,12 @@ await runService('npm start', 'PORT', async () => {
       '  routes:',
       `    POST ${stack.url}/slack/events`,
       `    POST ${stack.url}/teams/messages`,
+      `    POST ${stack.url}/whatsapp/webhook`,
       `    GET  ${stack.url}/healthz`,
-      '  The WhatsApp route arrives with its issue.',
       stack.fakeSlack
         ? '  Slack is simulated — talk to it with: npm run chat -- --channel slack'
         : '  Slack is real: point your app’s Event Subscriptions and Interactivity URLs at /slack/events (through a tunnel).',
+      stack.fakeTwilio ? '  WhatsApp is simulated — talk to it with: npm run chat -- --channel whatsapp' : `  WhatsApp is real: set the sender’s incoming-message webhook to ${stack.whatsapp.webhookUrl}.`,
       stack.fakeTeams ? '  Teams is simulated — talk to it with: npm run chat -- --channel teams' : '  Teams is real: set the bot’s messaging endpoint to /teams/messages (through a tunnel).',
       'Ctrl-C stops it.',
     ],

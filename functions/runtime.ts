@@ -11,6 +11,7 @@ export const LINKED_SECRETS = {
   SlackSigningSecret: 'SLACK_SIGNING_SECRET',
   SlackBotToken: 'SLACK_BOT_TOKEN',
   TeamsAppPassword: 'TEAMS_APP_PASSWORD',
+  TwilioAuthToken: 'TWILIO_AUTH_TOKEN',
 } as const;
 
 export type LinkedSecretName = keyof typeof LINKED_SECRETS;

@@ -45,6 +45,9 @@ function deployEnv(env: Record<string, string | undefined> = {}): void {
     TEAMS_APP_ID: 'teams-app-id-0001',
     TEAMS_TENANT_ID: 'tenant-0001',
     TEAMS_CONNECTOR_HOSTS: undefined,
+    TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef',
+    TWILIO_WHATSAPP_FROM: 'whatsapp:+14155238886',
+    WHATSAPP_WEBHOOK_URL: 'https://wa.example.test/whatsapp/webhook',
   };
   for (const [name, value] of Object.entries({ ...defaults, ...env })) vi.stubEnv(name, value);
 }
@@ -55,10 +58,11 @@ async function deploy(stage = 'dev', env: Record<string, string | undefined> = {
   const [table] = world.tables;
   const slack = world.functions.find((fn) => fn.logicalName === 'SlackIngress');
   const teams = world.functions.find((fn) => fn.logicalName === 'TeamsIngress');
+  const whatsapp = world.functions.find((fn) => fn.logicalName === 'WhatsAppIngress');
   const [worker] = world.subscriptions;
   const [queue] = world.queues;
-  if (!table || !slack || !teams || !worker || !queue) throw new Error('the config is missing the table, an ingress, the worker or the queue');
-  return { outputs, world, table, slack, teams, worker, queue };
+  if (!table || !slack || !teams || !whatsapp || !worker || !queue) throw new Error('the config is missing the table, an ingress, the worker or the queue');
+  return { outputs, world, table, slack, teams, whatsapp, worker, queue };
 }
 
 function linkNames(fn: FunctionStandIn): string[] {
@@ -132,6 +136,17 @@ describe('Teams ingress', () => {
 
   it('refuses to deploy without the bot’s app id', async () => {
     await expect(deploy('dev', { TEAMS_APP_ID: undefined })).rejects.toThrow('TEAMS_APP_ID must be set');
+  });
+});
+
+describe('WhatsApp ingress', () => {
+  it('is a Node 22 function with a URL, linked to the table, Twilio’s auth token and the actor secret only', async () => {
+    const { whatsapp } = await deploy();
+    expect(whatsapp.args.handler).toBe('functions/whatsapp.handler');
+    expect(whatsapp.args.runtime).toBe('nodejs22.x');
+    expect(whatsapp.args.url).toBeTruthy();
+    expect(whatsapp.args.environment).toMatchObject({ WHATSAPP_WEBHOOK_URL: 'https://wa.example.test/whatsapp/webhook', TWILIO_WHATSAPP_FROM: 'whatsapp:+14155238886' });
+    expect(linkNames(whatsapp).sort()).toEqual(['table:Bridge', 'TwilioAuthToken', 'ActorIdSecret'].sort());
   });
 });
 
@@ -264,7 +279,7 @@ describe('worker', () => {
   });
 
   it('is linked to the table, Brek, the actor secret and the channels’ sending credentials only', () => {
-    expect(linkNames(worker.fn).sort()).toEqual(['table:Bridge', 'BrekPartnerApiKey', 'ActorIdSecret', 'SlackBotToken', 'TeamsAppPassword'].sort());
+    expect(linkNames(worker.fn).sort()).toEqual(['table:Bridge', 'BrekPartnerApiKey', 'ActorIdSecret', 'SlackBotToken', 'TeamsAppPassword', 'TwilioAuthToken'].sort());
   });
 });
 
@@ -274,16 +289,18 @@ describe('the graph as a whole', () => {
     expect(world.tables).toHaveLength(1);
     expect(world.subscriptions).toHaveLength(1);
     expect(world.queues).toHaveLength(1);
-    expect(world.functions.map((fn) => fn.logicalName)).toEqual(['SlackIngress', 'TeamsIngress']);
-    expect(allFunctions(world).filter((fn) => fn.args.url).map((fn) => fn.logicalName)).toEqual([slack.logicalName, 'TeamsIngress']);
+    expect(world.functions.map((fn) => fn.logicalName)).toEqual(['SlackIngress', 'TeamsIngress', 'WhatsAppIngress']);
+    expect(allFunctions(world).filter((fn) => fn.args.url).map((fn) => fn.logicalName)).toEqual([slack.logicalName, 'TeamsIngress', 'WhatsAppIngress']);
     for (const fn of allFunctions(world)) expect(fn.args.runtime, fn.logicalName).toBe('nodejs22.x');
   });
 
   it('outputs the Slack and Teams request URLs, the table and the failure queue', async () => {
-    const { outputs, slack, teams, table, queue, worker } = await deploy();
+    const { outputs, slack, teams, whatsapp, table, queue, worker } = await deploy();
     expect(outputs).toEqual({
       slackEventsUrl: `${slack.url}slack/events`,
       teamsMessagesUrl: `${teams.url}teams/messages`,
+      whatsappWebhookUrl: `${whatsapp.url}whatsapp/webhook`,
+      whatsappFunction: whatsapp.name,
       table: table.name,
       workerFailuresQueue: queue.url,
       slackFunction: slack.name,
@@ -310,6 +327,7 @@ describe('cold start with what the config gives each function', () => {
     SlackSigningSecret: 'slack-signing-secret-0123456789',
     SlackBotToken: 'xoxb-test-token',
     TeamsAppPassword: 'teams-app-password',
+    TwilioAuthToken: 'twilio-auth-token',
   };
   // Every variable the loaders (and SST's link delivery) read, cleared first so the test's own
   // environment cannot help.
@@ -319,7 +337,7 @@ describe('cold start with what the config gives each function', () => {
     'SST_RESOURCE_App', 'SST_KEY', 'SST_KEY_FILE', 'SST_RESOURCES_JSON',
     'BREK_BASE_URL', 'BREK_AUTH_STYLE', 'TABLE_NAME', 'AWS_ENDPOINT_URL_DYNAMODB', 'IDEMPOTENCY_PREFIX',
     'SESSION_IDLE_HOURS', 'SLACK_API_URL', 'SLACK_APP_ID', 'TEAMS_APP_ID', 'TEAMS_TENANT_ID', 'TEAMS_CONNECTOR_HOSTS',
-    'TEAMS_OPENID_METADATA_URL', 'TEAMS_TOKEN_URL',
+    'TEAMS_OPENID_METADATA_URL', 'TEAMS_TOKEN_URL', 'TWILIO_ACCOUNT_SID', 'TWILIO_WHATSAPP_FROM', 'TWILIO_API_URL', 'WHATSAPP_WEBHOOK_URL',
   ];
   const dir = mkdtempSync(join(tmpdir(), 'sst-links-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -384,11 +402,13 @@ describe('cold start with what the config gives each function', () => {
 
   let slack: FunctionStandIn;
   let teams: FunctionStandIn;
+  let whatsapp: FunctionStandIn;
   let worker: FunctionStandIn;
   beforeAll(async () => {
     const deployed = await deploy();
     slack = deployed.slack;
     teams = deployed.teams;
+    whatsapp = deployed.whatsapp;
     worker = deployed.worker.fn;
     vi.unstubAllEnvs();
   });
@@ -396,13 +416,15 @@ describe('cold start with what the config gives each function', () => {
   it('the Slack ingress and the worker start with links as SST_RESOURCE_<Name> variables', async () => {
     await coldStart(slack, '../functions/slack.ts');
     await coldStart(teams, '../functions/teams.ts');
+    await coldStart(whatsapp, '../functions/whatsapp.ts');
     await coldStart(worker, '../functions/worker.ts');
   });
 
   // Each function needs every secret it is linked to: without any one of them it cannot start.
   const NEEDED: { fn: () => FunctionStandIn; module: string; secrets: LinkedSecretName[] }[] = [
     { fn: () => slack, module: '../functions/slack.ts', secrets: ['SlackSigningSecret'] },
-    { fn: () => worker, module: '../functions/worker.ts', secrets: ['BrekPartnerApiKey', 'ActorIdSecret', 'SlackBotToken', 'TeamsAppPassword'] },
+    { fn: () => worker, module: '../functions/worker.ts', secrets: ['BrekPartnerApiKey', 'ActorIdSecret', 'SlackBotToken', 'TeamsAppPassword', 'TwilioAuthToken'] },
+    { fn: () => whatsapp, module: '../functions/whatsapp.ts', secrets: ['TwilioAuthToken', 'ActorIdSecret'] },
   ];
   for (const { fn, module, secrets } of NEEDED) {
     for (const secret of secrets) {
@@ -425,6 +447,7 @@ describe('cold start with what the config gives each function', () => {
   it('the Slack ingress starts with links in resource.enc, as deployed', async () => {
     await coldStart(slack, '../functions/slack.ts', 'file');
     await coldStart(teams, '../functions/teams.ts', 'file');
+    await coldStart(whatsapp, '../functions/whatsapp.ts', 'file');
   });
   it('the worker starts with links in resource.enc, as deployed', async () => {
     await coldStart(worker, '../functions/worker.ts', 'file');

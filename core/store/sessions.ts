@@ -4,7 +4,7 @@
 // replaced the same way, the claim conditioned on the record's version.
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Channel } from '../identity.ts';
 import type { Json } from '../inbound.ts';
 import { epochSeconds, SESSION_SK, threadPk, type ItemKey } from './table.ts';
@@ -50,6 +50,11 @@ export interface SessionPolicy {
 }
 
 export class SessionBusyError extends Error {}
+
+/** A traveller who said STOP: kept per actor until they say START. */
+export function optOutKey(actorId: string): ItemKey {
+  return { pk: `OPTOUT#${actorId}`, sk: 'OPTOUT' };
+}
 
 export interface CreatedSession {
   sessionId: string;
@@ -187,6 +192,19 @@ export class SessionStore {
       }),
     );
     return Attributes as ActiveSession;
+  }
+
+  async optedOut(actorId: string): Promise<boolean> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: optOutKey(actorId), ConsistentRead: true }));
+    return Item !== undefined;
+  }
+
+  async setOptOut(actorId: string, optedOut: boolean): Promise<void> {
+    if (optedOut) {
+      await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...optOutKey(actorId), type: 'optout', since: new Date(this.now()).toISOString() } }));
+    } else {
+      await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: optOutKey(actorId) }));
+    }
   }
 
   /** Records a turn on the session: it stays alive, and remembers what "2" or "YES" refer to. */
