@@ -1,4 +1,4 @@
-// `npm run chat -- --channel slack|teams [--user NAME] [--script FILE]`: talk to the local stack as a
+// `npm run chat -- --channel slack|teams|whatsapp [--user NAME] [--script FILE]`: talk to the local stack as a
 // channel user would. Each line is sent exactly as the platform sends it; replies are printed
 // with their buttons numbered. Commands: /b N clicks button N of the latest reply, /card adds the
 // sandbox's test Visa through the latest payment setup link, /quit leaves.
@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { SlackChat } from './chat/slack.ts';
 import { attachTestCard } from './simulate/payment.ts';
 import { TeamsChat } from './chat/teams.ts';
+import { WhatsAppChat } from './chat/whatsapp.ts';
 import type { ChatButton, ChatChannel, ChatMessage } from './chat/types.ts';
 import type { DevSecrets, StackInfo } from './stack.ts';
 
@@ -78,8 +79,16 @@ async function main(): Promise<void> {
   } else if (values.channel === 'teams') {
     if (!stack.fakeTeamsUrl) fail('the stack talks to a real Teams bot (TEAMS_APP_ID is set); chat needs its simulated Teams.');
     channel = new TeamsChat(stack.url, stack.fakeTeamsUrl, { tenantId: 'tenant-local', aadObjectId: `aad-${userId(values.user ?? 'traveller').toLowerCase()}`, name: values.user ?? 'traveller' });
+  } else if (values.channel === 'whatsapp') {
+    if (!stack.fakeTwilioUrl || !stack.whatsappWebhookUrl || !stack.whatsappFrom) fail('the stack talks to real Twilio (TWILIO_ACCOUNT_SID is set); chat needs its simulated WhatsApp.');
+    const secrets = await readJson<DevSecrets>(join(dataDir, 'dev-secrets.json'));
+    const authToken = process.env.TWILIO_AUTH_TOKEN ?? secrets?.twilioAuthToken;
+    if (!authToken) fail('no Twilio auth token (set TWILIO_AUTH_TOKEN as for `npm start`).');
+    // A made-up number per user name: it stays on this machine, hashed before anything is stored.
+    const digits = [...(values.user ?? 'traveller')].reduce((n, c) => (n * 31 + c.charCodeAt(0)) % 10_000_000, 7);
+    channel = new WhatsAppChat(stack.whatsappWebhookUrl, stack.fakeTwilioUrl, authToken, stack.whatsappFrom, { phone: `+1555${String(digits).padStart(7, '0')}`, name: values.user ?? 'traveller' });
   } else {
-    fail(`--channel ${values.channel} is not available yet (slack and teams are); whatsapp arrives with its issue.`);
+    fail(`--channel must be slack, teams or whatsapp, not "${values.channel}".`);
   }
   await channel.start();
 

@@ -77,6 +77,7 @@ export interface StackInfo {
 export interface DevSecrets {
   actorIdSecret: string;
   slackSigningSecret: string;
+  twilioAuthToken: string;
 }
 
 /** Generated once per checkout and kept under .data/, so identities survive restarts. */
@@ -84,6 +85,7 @@ export async function devSecrets(dataDir: string | 'memory'): Promise<DevSecrets
   const fresh = (): DevSecrets => ({
     actorIdSecret: randomBytes(24).toString('hex'),
     slackSigningSecret: randomBytes(16).toString('hex'),
+    twilioAuthToken: randomBytes(16).toString('hex'),
   });
   if (dataDir === 'memory') return fresh();
   const file = join(dataDir, 'dev-secrets.json');
@@ -175,7 +177,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // WhatsApp: a real Twilio account, or the fake Messages API.
     let fakeTwilio: FakeTwilio | undefined;
     if (!env.TWILIO_ACCOUNT_SID) {
-      fakeTwilio = await startFakeTwilio(env.TWILIO_AUTH_TOKEN ? { authToken: env.TWILIO_AUTH_TOKEN } : {});
+      fakeTwilio = await startFakeTwilio({ authToken: env.TWILIO_AUTH_TOKEN ?? secrets.twilioAuthToken });
       closers.push(() => fakeTwilio!.close());
       env.TWILIO_ACCOUNT_SID = fakeTwilio.accountSid;
       env.TWILIO_AUTH_TOKEN = fakeTwilio.authToken;

@@ -125,6 +125,24 @@ describe('npm run chat', () => {
     }
   }, 90_000);
 
+  it('plays the same booking as a WhatsApp user, typing numbers and YES', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'bridge-chat-wa-'));
+    const { process: stack } = await startStack(dataDir, await freePort());
+    try {
+      const chat = run('npm', ['run', '--silent', 'chat', '--', '--channel', 'whatsapp', '--user', 'Ada', '--script', 'examples/whatsapp-booking.chat'], { BRIDGE_DATA_DIR: dataDir });
+      expect(await chat.exited).toBe(0);
+      const out = chat.output();
+      expect(out).toContain('as Ada on whatsapp');
+      expect(out).toContain('*1. Branding Iron Motel*');
+      expect(out).toMatch(/you> 1\n\nbrek> Before I book/);
+      expect(out).toContain('(test card VISA •••• 4242 added on the payment page)');
+      expect(out).toContain('Reply *YES* to pay with VISA •••• 4242, or *NO*.');
+      expect(out).toContain('brek> Booked Branding Iron Motel.');
+    } finally {
+      await stack.stop('SIGINT');
+    }
+  }, 90_000);
+
   it('says plainly when no stack is running or the channel is unknown', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'bridge-none-'));
     const none = run('npm', ['run', '--silent', 'chat', '--', '--channel', 'slack'], { BRIDGE_DATA_DIR: empty });

@@ -1,0 +1,50 @@
+// The WhatsApp side of `npm run chat`: messages posted to the webhook exactly as Twilio sends
+// them (signed form posts), replies read back from the fake Messages API. WhatsApp has no
+// buttons here: the traveller types numbers, YES, NO and DONE.
+import { inboundMessage, postTwilio, type WhatsAppUser } from '../simulate/whatsapp.ts';
+import { collectReplies, type ChatButton, type ChatChannel, type ChatMessage } from './types.ts';
+
+interface FakeMessage {
+  to: string;
+  body: string;
+  fault?: string;
+}
+
+export class WhatsAppChat implements ChatChannel {
+  readonly name = 'whatsapp';
+  private seen = 0;
+
+  constructor(
+    private readonly webhookUrl: string,
+    private readonly fakeTwilioUrl: string,
+    private readonly authToken: string,
+    private readonly from: string,
+    private readonly user: WhatsAppUser,
+  ) {}
+
+  async start(): Promise<void> {
+    this.seen = (await this.messages(0)).next;
+  }
+
+  private async messages(since: number): Promise<{ messages: FakeMessage[]; next: number }> {
+    return (await (await fetch(`${this.fakeTwilioUrl}/__fake/messages?since=${since}`)).json()) as { messages: FakeMessage[]; next: number };
+  }
+
+  async send(text: string): Promise<void> {
+    const res = await postTwilio(this.webhookUrl, this.webhookUrl, this.authToken, inboundMessage(this.user, this.from, text));
+    if (res.status !== 200) throw new Error(`the bridge answered ${res.status}: ${await res.text()}`);
+  }
+
+  async replies(timeoutMs: number): Promise<ChatMessage[]> {
+    return collectReplies(async () => {
+      const { messages, next } = await this.messages(this.seen);
+      this.seen = next;
+      return messages.filter((m) => m.to === `whatsapp:${this.user.phone}` && !m.fault).map((m) => ({ text: m.body, buttons: links(m.body) }));
+    }, timeoutMs);
+  }
+}
+
+/** Links in the text, offered as numbered links so /card finds the payment page. */
+function links(text: string): ChatButton[] {
+  return [...text.matchAll(/https?:\/\/\S+\/portal\/payment\?token=\S+/g)].map((m) => ({ label: 'Payment link', url: m[0] }));
+}
