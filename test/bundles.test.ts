@@ -26,8 +26,15 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 
 describe('Lambda bundles', () => {
   it('each ingress bundles only its own channel (and no web framework); sizes reported', async () => {
-    const [slack, teams, worker] = await Promise.all([bundle('functions/slack.ts'), bundle('functions/teams.ts'), bundle('functions/worker.ts')]);
-    process.stdout.write(`bundle sizes: slack ingress ${kb(slack.bytes)}, teams ingress ${kb(teams.bytes)}, worker ${kb(worker.bytes)}\n`);
+    const [slack, teams, whatsapp, worker] = await Promise.all(
+      ['functions/slack.ts', 'functions/teams.ts', 'functions/whatsapp.ts', 'functions/worker.ts'].map(bundle),
+    ) as [Awaited<ReturnType<typeof bundle>>, Awaited<ReturnType<typeof bundle>>, Awaited<ReturnType<typeof bundle>>, Awaited<ReturnType<typeof bundle>>];
+    process.stdout.write(`bundle sizes: slack ingress ${kb(slack.bytes)}, teams ingress ${kb(teams.bytes)}, whatsapp ingress ${kb(whatsapp.bytes)}, worker ${kb(worker.bytes)}\n`);
+
+    // Twilio's webhooks module alone: its REST client (the package root) stays out of the ingress.
+    expect(whatsapp.inputs.some((i) => i.includes('node_modules/twilio/lib/webhooks/'))).toBe(true);
+    expect(whatsapp.inputs.some((i) => i.includes('node_modules/twilio/lib/rest/'))).toBe(false);
+    for (const other of ['@slack/bolt', '@slack/web-api', '@microsoft/teams.api', 'express', 'axios']) expect(uses(whatsapp.inputs, other), `whatsapp ingress has ${other}`).toBe(false);
 
     expect(uses(slack.inputs, '@slack/bolt')).toBe(true);
     for (const other of ['@microsoft/teams.api', '@microsoft/teams.apps', 'twilio', '@slack/web-api', 'express']) expect(uses(slack.inputs, other), `slack ingress has ${other}`).toBe(false);
@@ -38,6 +45,7 @@ describe('Lambda bundles', () => {
     // The worker carries the senders.
     expect(uses(worker.inputs, '@slack/web-api')).toBe(true);
     expect(uses(worker.inputs, '@microsoft/teams.api')).toBe(true);
+    expect(uses(worker.inputs, 'twilio')).toBe(true);
     expect(uses(worker.inputs, 'express')).toBe(false);
   }, 60_000);
 });
