@@ -176,7 +176,31 @@ describe('exactly once, forgeries and privacy', () => {
   });
 });
 
+describe('the JSON signature scheme', () => {
+  it('a JSON body signed with bodySHA256 in the URL verifies (and is then refused as not a message webhook)', async () => {
+    const { getExpectedBodyHash, getExpectedTwilioSignature } = await import('twilio/lib/webhooks/webhooks.js');
+    const body = JSON.stringify({ MessageSid: 'SMjson', From: 'whatsapp:+14155550000' });
+    const url = `${webhook()}?bodySHA256=${getExpectedBodyHash(body)}`;
+    const post = (signature: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-twilio-signature': signature }, body });
+    expect((await post(getExpectedTwilioSignature(twilio().authToken, url, {}))).status).toBe(415);
+    expect((await post(getExpectedTwilioSignature('wrong-token', url, {}))).status).toBe(401);
+  });
+});
+
 describe('Twilio failures', () => {
+  it('a reply more than 24 hours after the traveller wrote is not attempted', async () => {
+    const { WhatsAppSender, twilioClient } = await import('../adapters/whatsapp/send.ts');
+    const { PermanentSendError } = await import('../core/turn.ts');
+    const { textReply } = await import('../core/reply.ts');
+    const sender = new WhatsAppSender(twilioClient({ accountSid: twilio().accountSid, authToken: twilio().authToken, apiUrl: twilio().url }), h.stack.whatsapp.from);
+    const record = { reference: { to: 'whatsapp:+14155550123' }, receivedAt: new Date(Date.now() - 25 * 3_600_000).toISOString() } as unknown as Parameters<typeof sender.send>[1];
+    const before = twilio().messages.length;
+    await expect(sender.send(textReply('a', 'x', 'late'), record)).rejects.toBeInstanceOf(PermanentSendError);
+    expect(twilio().messages.length).toBe(before);
+    await sender.send(textReply('a', 'x', 'on time'), { ...record, receivedAt: new Date().toISOString() });
+    expect(twilio().messages.at(-1)).toMatchObject({ to: 'whatsapp:+14155550123', body: 'on time', from: h.stack.whatsapp.from });
+  });
+
   it('a 429 is retried and the reply still goes once; a permanent error is not retried', async () => {
     const t = traveller();
     twilio().fail({ status: 429 });
