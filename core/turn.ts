@@ -9,7 +9,7 @@ import { idempotencyKey, type Channel } from './identity.ts';
 import type { Logger } from './log.ts';
 import { replyFromResult, textReply, type Reply } from './reply.ts';
 import type { InboxRecord, InboxStore } from './store/inbox.ts';
-import type { ActiveSession, SessionStore, Thread } from './store/sessions.ts';
+import type { ActiveSession, SessionRecord, SessionStore, Thread } from './store/sessions.ts';
 import type { ItemKey } from './store/table.ts';
 
 /** The bridge's own words, kept together so every channel says the same thing. */
@@ -180,7 +180,7 @@ async function produceReply(record: InboxRecord, deps: TurnDeps, log: Logger): P
   if (number !== undefined && open?.lastStatus === 'shortlist' && open.shortlist?.length && (number < 1 || number > open.shortlist.length)) {
     return textReply(owner, 'bridge_pick_in_range', MESSAGES.pickInRange(open.shortlist.length));
   }
-  let session = await ensureSession(thread, record, deps).catch((error: unknown) => {
+  let session = await ensureSession(thread, record, deps, undefined, open).catch((error: unknown) => {
     throw failureFor(error, record, log);
   });
   let result: EventResult;
@@ -214,7 +214,7 @@ async function produceReply(record: InboxRecord, deps: TurnDeps, log: Logger): P
   return replyFromResult(result, owner);
 }
 
-function ensureSession(thread: Thread, record: InboxRecord, deps: TurnDeps, staleSessionId?: string): Promise<ActiveSession> {
+function ensureSession(thread: Thread, record: InboxRecord, deps: TurnDeps, staleSessionId?: string, known?: SessionRecord): Promise<ActiveSession> {
   return deps.sessions.getOrCreate(
     thread,
     async () => {
@@ -232,7 +232,7 @@ function ensureSession(thread: Thread, record: InboxRecord, deps: TurnDeps, stal
       });
       return { sessionId: created.data.sessionId, ...(timezoneOffsetMinutes === undefined ? {} : { timezoneOffsetMinutes }) };
     },
-    staleSessionId ? { staleSessionId } : {},
+    { ...(staleSessionId ? { staleSessionId } : {}), ...(known ? { known } : {}) },
   );
 }
 

@@ -97,11 +97,12 @@ export class SessionStore {
   async getOrCreate(
     thread: Thread,
     create: () => Promise<CreatedSession>,
-    options: { staleSessionId?: string } = {},
+    options: { staleSessionId?: string; known?: SessionRecord } = {},
   ): Promise<ActiveSession & { created: boolean }> {
     const deadline = this.now() + this.policy.waitMs;
     for (let round = 0; ; round++) {
-      const current = await this.get(thread);
+      // The caller's fresh read saves the first one; every retry reads again.
+      const current = round === 0 && options.known ? options.known : await this.get(thread);
       if (this.usable(current, options.staleSessionId)) return { ...current, created: false };
       const now = this.now();
       const claimHeld = current?.state === 'creating' && (current.leaseUntil ?? 0) > now;
