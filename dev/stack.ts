@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { loadSlackConfig, type SlackConfig } from '../adapters/slack/config.ts';
 import { slackIngress } from '../adapters/slack/ingress.ts';
 import { SlackSender, slackWebClient } from '../adapters/slack/send.ts';
+import { BrekClient } from '../core/brek/client.ts';
 import { createCore, type Core } from '../core/bridge.ts';
 import { loadCoreConfig, type CoreConfig } from '../core/config.ts';
 import { json, lowerCaseHeaders, MAX_BODY_BYTES, type HttpRequest, type HttpResponse } from '../core/http.ts';
@@ -197,6 +198,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       teams: new TeamsSender(teams, new BotTokenSource(teams), logger),
     };
     const turnDeps = core.turnDeps(senders);
+    // Health answers fast: one try, a short timeout, no retries.
+    const brekProbe = new BrekClient({
+      baseUrl: config.brek.baseUrl!,
+      apiKey: config.brek.apiKey ?? '',
+      authStyle: config.brek.authStyle,
+      retry: { maxAttempts: 1, timeoutMs: 2_000 },
+    });
 
     const worker = new KeyedSerialQueue((error) => logger.error('worker crashed on a turn', { error }));
     const ingressDeps = {
@@ -214,7 +222,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         const request = toRequest(req, body);
         const ingress = routes[request.path];
         if (ingress) return write(res, await handleIngress(request, ingress, ingressDeps));
-        if (request.path === '/healthz') return write(res, await health(core));
+        if (request.path === '/healthz') return write(res, await health(core, brekProbe));
         return write(res, json(404, { error: 'not_found', message: `No route ${request.method} ${request.path}` }));
       })().catch((error: unknown) => {
         logger.error('request failed', { error });
@@ -281,7 +289,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 }
 
-async function health(core: Core): Promise<HttpResponse> {
+async function health(core: Core, brekProbe: BrekClient): Promise<HttpResponse> {
   const check = async (probe: () => Promise<unknown>) => {
     try {
       await probe();
@@ -294,7 +302,7 @@ async function health(core: Core): Promise<HttpResponse> {
     check(() => core.inbox.get({ pk: 'HEALTH', sk: 'HEALTH' })),
     check(async () => {
       // Any answer from Brek's gateway proves it is there; 404 for a made-up session is fine.
-      await core.brek.getSession('sess_healthcheck').catch((error: { kind?: string }) => {
+      await brekProbe.getSession('sess_healthcheck').catch((error: { kind?: string }) => {
         if (error.kind !== 'session_not_found') throw error;
       });
     }),

@@ -150,3 +150,18 @@ describe('npm run chat', () => {
     expect(none.output().trim()).toBe('npm run chat: no local stack is running here (start it with `npm start`).');
   });
 });
+
+describe('GET /healthz', () => {
+  it('says which part is unreachable', async () => {
+    const { startStack: start } = await import('../dev/stack.ts');
+    const { createLogger, memorySink } = await import('../core/log.ts');
+    const stack = await start({ dataDir: 'memory', logger: createLogger({ sink: memorySink().sink }), env: { PORT: '0', BREK_BASE_URL: 'http://127.0.0.1:9', BREK_PARTNER_API_KEY: 'k' } });
+    try {
+      const res = await fetch(`${stack.url}/healthz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ ok: false, table: 'reachable', brek: 'unreachable' });
+    } finally {
+      await stack.close();
+    }
+  });
+});
