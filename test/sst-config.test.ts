@@ -434,6 +434,12 @@ describe('cold start with what the config gives each function', () => {
     }
   }
 
+  it('the worker starts without WhatsApp when no Twilio account is configured', async () => {
+    const bare = { ...worker, args: { ...worker.args, environment: { ...(worker.args.environment ?? {}) } } } as FunctionStandIn;
+    delete (bare.args.environment as Record<string, unknown>).TWILIO_ACCOUNT_SID;
+    await coldStart(bare, '../functions/worker.ts', 'env', 'TwilioAuthToken');
+  });
+
   it("writes resource.enc the way SST's own reader decrypts it", async () => {
     stubFunctionEnv(worker, 'file');
     freshProcess();
