@@ -233,3 +233,27 @@ export function formatMoney(amount: number | undefined, currency: string | undef
     return `${amount.toFixed(2)} ${currency ?? ''}`.trim();
   }
 }
+
+// ---------------------------------------------------------------- shared wording
+
+/** The reply's message; Brek's text is optional in practice and channels refuse empty messages. */
+export function replyText(reply: Reply): string {
+  return reply.text.trim() || (reply.kind === 'error' ? 'Sorry, that did not work.' : 'Here is an update on your booking.');
+}
+
+/** "VISA •••• 4242", or undefined when the card is not described. */
+export function cardName(card: ReplyPaymentMethod | undefined): string | undefined {
+  if (!card?.brand && !card?.last4) return undefined;
+  return `${(card.brand ?? 'card').toUpperCase()} •••• ${card.last4 ?? '????'}`;
+}
+
+/** The plain-text version of a reply, for notifications and screen readers. */
+export function plainSummary(reply: Reply, maxOptions: number): string {
+  const said = replyText(reply);
+  if (reply.kind === 'shortlist') return [said, ...reply.options.slice(0, maxOptions).map((o) => `${o.index}. ${o.name ?? 'Option'}`)].join('\n');
+  if (reply.kind === 'booked') {
+    const b = reply.booking;
+    return [said, b?.hotelName, b?.bookingId && `Booking ${b.bookingId}`, b?.confirmationUrl].filter(Boolean).join(' — ');
+  }
+  return said;
+}

@@ -2,7 +2,7 @@
 // statuses as text, and every message with a plain-text fallback for notifications and screen
 // readers. Brek's text is escaped for mrkdwn; button values carry only ids and the owner's actor.
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
-import { clickedNote, formatMoney as money, packButton, unpackButton, type ButtonPayload, type Reply, type ReplyOption } from '../../core/reply.ts';
+import { cardName, clickedNote, formatMoney as money, packButton, plainSummary, replyText, unpackButton, type ButtonPayload, type Reply, type ReplyOption } from '../../core/reply.ts';
 
 export interface SlackMessage {
   text: string;
@@ -108,9 +108,9 @@ function shortlistBlocks(reply: Reply): KnownBlock[] {
 
 function cardLabel(reply: Reply): string | undefined {
   const card = reply.paymentMethod;
-  if (!card?.last4 && !card?.brand) return undefined;
-  const expiry = card.expMonth && card.expYear ? ` (exp ${String(card.expMonth).padStart(2, '0')}/${card.expYear})` : '';
-  return `${(card.brand ?? 'card').toUpperCase()} •••• ${card.last4 ?? '????'}${expiry}`;
+  const name = cardName(card);
+  const expiry = card?.expMonth && card.expYear ? ` (exp ${String(card.expMonth).padStart(2, '0')}/${card.expYear})` : '';
+  return name && `${name}${expiry}`;
 }
 
 function bookingFields(reply: Reply): SectionBlock | undefined {
@@ -128,16 +128,12 @@ function bookingFields(reply: Reply): SectionBlock | undefined {
 
 export function renderSlack(reply: Reply): SlackMessage {
   // Slack refuses empty texts; Brek's message is optional in practice, so say something useful.
-  const said = reply.text.trim() || (reply.kind === 'error' ? 'Sorry, that did not work.' : 'Here is an update on your booking.');
-  const message = escapeMrkdwn(said);
+  const message = escapeMrkdwn(replyText(reply));
   const blocks: KnownBlock[] = [];
-  let fallback = said;
 
   switch (reply.kind) {
     case 'shortlist': {
       blocks.push(...shortlistBlocks(reply));
-      const names = reply.options.slice(0, MAX_OPTIONS_SHOWN).map((o) => `${o.index}. ${o.name ?? 'Option'}`);
-      fallback = [said, ...names].join('\n');
       break;
     }
     case 'payment_setup_required': {
@@ -189,14 +185,13 @@ export function renderSlack(reply: Reply): SlackMessage {
         );
       }
       if (elements.length) blocks.push({ type: 'actions', elements });
-      fallback = [said, b?.hotelName, b?.bookingId && `Booking ${b.bookingId}`, b?.confirmationUrl].filter(Boolean).join(' — ');
       break;
     }
     default:
       // guest_name_required, error and any other status: the message, no write buttons.
       blocks.push(section(message));
   }
-  return { text: truncate(fallback, SLACK_LIMITS.fallbackText), blocks };
+  return { text: truncate(plainSummary(reply, MAX_OPTIONS_SHOWN), SLACK_LIMITS.fallbackText), blocks };
 }
 
 /** What a clicked message turns into at once, so its buttons cannot be clicked twice. */

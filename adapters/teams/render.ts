@@ -14,7 +14,7 @@ import {
   TextBlock,
   type CardElement,
 } from '@microsoft/teams.cards';
-import { clickedNote, formatMoney as money, packButton, type ButtonPayload, type Reply, type ReplyOption } from '../../core/reply.ts';
+import { cardName, clickedNote, formatMoney as money, packButton, plainSummary, replyText, type ButtonPayload, type Reply, type ReplyOption } from '../../core/reply.ts';
 
 export type CardJson = Record<string, unknown>;
 
@@ -63,10 +63,8 @@ function plain(card: AdaptiveCard): CardJson {
 }
 
 export function renderTeams(reply: Reply): TeamsMessage {
-  const said = reply.text.trim() || (reply.kind === 'error' ? 'Sorry, that did not work.' : 'Here is an update on your booking.');
-  const body: CardElement[] = [text(said)];
+  const body: CardElement[] = [text(replyText(reply))];
   const actions = [];
-  let fallback = said;
   const owner = reply.ownerActorId;
 
   switch (reply.kind) {
@@ -78,7 +76,6 @@ export function renderTeams(reply: Reply): TeamsMessage {
       }
       const hidden = reply.options.length - shown.length;
       if (hidden > 0) body.push(text(`…and ${hidden} more. Tell me more about what you need to narrow it down.`, { isSubtle: true }));
-      fallback = [said, ...shown.map((o) => `${o.index}. ${o.name ?? 'Option'}`)].join('\n');
       break;
     }
     case 'payment_setup_required':
@@ -91,7 +88,7 @@ export function renderTeams(reply: Reply): TeamsMessage {
       const card = reply.paymentMethod;
       const expiry = card?.expMonth && card.expYear ? `${String(card.expMonth).padStart(2, '0')}/${card.expYear}` : undefined;
       const set = facts([
-        ['Card', card?.brand || card?.last4 ? `${(card.brand ?? 'card').toUpperCase()} •••• ${card.last4 ?? '????'}` : undefined],
+        ['Card', cardName(card)],
         ['Expires', expiry],
       ]);
       if (set) body.push(set);
@@ -120,7 +117,6 @@ export function renderTeams(reply: Reply): TeamsMessage {
         ).withActions(execute('Yes, cancel it', { action: 'cancel_booking', ownerActorId: owner, bookingId: b.bookingId, ...(b.hotelName ? { label: b.hotelName } : {}) }, 'destructive'));
         actions.push(new ShowCardAction({ title: 'Cancel booking', card: ask }));
       }
-      fallback = [said, b?.hotelName, b?.bookingId && `Booking ${b.bookingId}`, b?.confirmationUrl].filter(Boolean).join(' — ');
       break;
     }
     default:
@@ -130,7 +126,7 @@ export function renderTeams(reply: Reply): TeamsMessage {
 
   const card = new AdaptiveCard(...body).withVersion('1.5');
   if (actions.length) card.withActions(...actions);
-  return { text: fallback, card: plain(card) };
+  return { text: plainSummary(reply, MAX_OPTIONS_SHOWN), card: plain(card) };
 }
 
 /** The card a clicked card becomes (answered in the invoke's own HTTP response). */

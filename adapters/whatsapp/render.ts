@@ -1,7 +1,7 @@
 // Reply → WhatsApp text, as a pure function: *bold* and _italic_, numbered choices instead of
 // buttons, links written out in full. Long messages are split at line boundaries (never inside
 // a link) to stay under Twilio's 1600-character limit for a WhatsApp body.
-import { formatMoney, type Reply, type ReplyOption } from '../../core/reply.ts';
+import { cardName, formatMoney, replyText, type Reply, type ReplyOption } from '../../core/reply.ts';
 
 export const MAX_BODY = 1600;
 
@@ -22,14 +22,8 @@ function optionLines(o: ReplyOption): string[] {
   return lines;
 }
 
-function cardLabel(reply: Reply): string {
-  const card = reply.paymentMethod;
-  return card?.brand || card?.last4 ? `${(card.brand ?? 'card').toUpperCase()} •••• ${card.last4 ?? '????'}` : 'your saved card';
-}
-
 export function renderWhatsApp(reply: Reply): string[] {
-  const said = reply.text.trim() || (reply.kind === 'error' ? 'Sorry, that did not work.' : 'Here is an update on your booking.');
-  const blocks: string[] = [said];
+  const blocks: string[] = [replyText(reply)];
   switch (reply.kind) {
     case 'shortlist': {
       for (const option of reply.options) blocks.push(optionLines(option).join('\n'));
@@ -41,7 +35,7 @@ export function renderWhatsApp(reply: Reply): string[] {
       if (reply.paymentSetupUrl) blocks.push(`Set up payment: ${reply.paymentSetupUrl}`, 'Reply *DONE* when you have added your card.');
       break;
     case 'payment_confirmation_required':
-      blocks.push(`Reply *YES* to pay with ${cardLabel(reply)}, or *NO*.`);
+      blocks.push(`Reply *YES* to pay with ${cardName(reply.paymentMethod) ?? 'your saved card'}, or *NO*.`);
       break;
     case 'booked': {
       const b = reply.booking;
