@@ -1,8 +1,9 @@
 // The three Partner Core Chat endpoints, behind the gateway (auth and rate limits are in
 // server.ts). Validation messages and envelopes are the ones the guides and OpenAPI document.
+import { isWriteKind } from '../core/brek/types.ts';
 import { runTurn, TurnRejected } from './assistant.ts';
 import { eventIdClock, newSessionId } from './ids.ts';
-import type { Session, World } from './world.ts';
+import type { Session, StoredAnswer, World } from './world.ts';
 
 export interface Caller {
   partnerId: string;
@@ -12,18 +13,8 @@ export interface Caller {
   setupTokenTtlMs: number;
 }
 
-export interface ApiAnswer {
-  status: number;
-  body: unknown;
-}
-
-const WRITE_KINDS = new Set([
-  'command_book_by_option_id',
-  'action_book_option',
-  'action_confirm_price_change',
-  'action_confirm_payment_card',
-  'action_cancel_booking',
-]);
+/** What an endpoint answers: the same shape the idempotency store keeps. */
+export type ApiAnswer = StoredAnswer;
 
 /** "Validation/proxy error envelope" of the guide: no code, no details. */
 export function validationError(caller: Pick<Caller, 'requestId'>, error: string, status = 400): ApiAnswer {
@@ -148,7 +139,7 @@ export class PartnerApi {
     if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || idempotencyKey === '')) {
       return validationError(caller, 'idempotencyKey must be a non-empty string');
     }
-    if (kind && WRITE_KINDS.has(kind) && idempotencyKey === undefined) {
+    if (kind && isWriteKind(kind) && idempotencyKey === undefined) {
       return validationError(caller, `idempotencyKey is required for kind=${kind}`);
     }
     if (actor !== undefined && !isRecord(actor)) return validationError(caller, 'actor must be an object');

@@ -4,7 +4,8 @@ import type { City } from './gazetteer.ts';
 import type { Hotel } from './inventory.ts';
 import type { SearchQuery } from './understand.ts';
 
-export interface Json200 {
+/** An HTTP answer kept for an idempotency key. */
+export interface StoredAnswer {
   status: number;
   body: unknown;
 }
@@ -50,7 +51,7 @@ export interface Session {
   updatedAt: string;
   events: SessionEvent[];
   /** idempotencyKey → the response first given for it. */
-  idempotent: Map<string, Json200>;
+  idempotent: Map<string, StoredAnswer>;
   /** Search slots gathered over turns ("vegas" then "5/15 to 5/16"). */
   query: SearchQuery;
   shortlist: OfferedOption[];

@@ -33,4 +33,3 @@ export const KNOWN_STATUSES = [
   'booked',
   'error',
 ] as const;
-export type KnownStatus = (typeof KNOWN_STATUSES)[number];

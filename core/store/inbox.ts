@@ -41,10 +41,6 @@ export function inboxKey(turn: Pick<InboundTurn, 'actorId' | 'conversationId' | 
   return { pk: threadPk(turn.actorId, turn.conversationId), sk: `${INBOX_SK_PREFIX}${turn.dedupeKey ?? turn.channelMessageId}` };
 }
 
-export function isInboxKey(key: ItemKey): boolean {
-  return key.sk.startsWith(INBOX_SK_PREFIX);
-}
-
 const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
 
 export class InboxStore {
