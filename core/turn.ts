@@ -90,8 +90,10 @@ export async function processTurn(key: ItemKey, deps: TurnDeps, options: { repla
     attempt: record.attempts,
   });
 
+  // The thread's session, read once here when the known-thread rule needs it (and reused below).
+  let known: SessionRecord | undefined;
   if (record.onlyInKnownThread && !record.brek) {
-    const known = await deps.sessions.get({ channel: record.channel, actorId: record.actorId, conversationId: record.conversationId });
+    known = await deps.sessions.get({ channel: record.channel, actorId: record.actorId, conversationId: record.conversationId });
     if (!known?.sessionId) {
       await deps.inbox.markIgnored(key, 'not_in_conversation');
       log.debug('thread message ignored: the traveller has no conversation with the bridge here');
@@ -108,7 +110,7 @@ export async function processTurn(key: ItemKey, deps: TurnDeps, options: { repla
   let reply: Reply;
   let failure: string | undefined;
   try {
-    reply = record.brek ? replyFromResult(record.brek.result, record.actorId) : await produceReply(record, deps, log);
+    reply = record.brek ? replyFromResult(record.brek.result, record.actorId) : await produceReply(record, deps, log, known);
   } catch (error) {
     if (error instanceof TurnFailure) {
       reply = error.reply;
@@ -155,7 +157,7 @@ async function deliver(reply: Reply, record: InboxRecord, deps: TurnDeps, log: L
   return lastError;
 }
 
-async function produceReply(record: InboxRecord, deps: TurnDeps, log: Logger): Promise<Reply> {
+async function produceReply(record: InboxRecord, deps: TurnDeps, log: Logger, known?: SessionRecord): Promise<Reply> {
   const owner = record.actorId;
   if (record.cardNumberRemoved) return textReply(owner, 'bridge_card_number_refused', MESSAGES.cardNumber);
   const input = record.input;
@@ -175,7 +177,7 @@ async function produceReply(record: InboxRecord, deps: TurnDeps, log: Logger): P
 
   const thread: Thread = { channel: record.channel, actorId: record.actorId, conversationId: record.conversationId };
   // A number outside the open shortlist is answered here: Brek would only guess.
-  const open = await deps.sessions.get(thread);
+  const open = known ?? (await deps.sessions.get(thread));
   const number = input.type === 'text' ? bareNumber(input.text) : undefined;
   if (number !== undefined && open?.lastStatus === 'shortlist' && open.shortlist?.length && (number < 1 || number > open.shortlist.length)) {
     return textReply(owner, 'bridge_pick_in_range', MESSAGES.pickInRange(open.shortlist.length));
