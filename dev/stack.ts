@@ -8,7 +8,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadSlackConfig, type SlackConfig } from '../adapters/slack/config.ts';
 import { slackIngress } from '../adapters/slack/ingress.ts';
-import { SlackSender, slackWebClient } from '../adapters/slack/send.ts';
 import { BrekClient } from '../core/brek/client.ts';
 import { createCore, type Core } from '../core/bridge.ts';
 import { loadCoreConfig, type CoreConfig } from '../core/config.ts';
@@ -17,8 +16,8 @@ import { handleIngress, type ChannelIngress } from '../core/ingress.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import { KeyedSerialQueue } from '../core/queue.ts';
 import { documentClient, ensureTable } from '../core/store/table.ts';
-import { processTurn, type ChannelSender } from '../core/turn.ts';
-import type { Channel } from '../core/identity.ts';
+import { processTurn } from '../core/turn.ts';
+import { channelSenders } from '../functions/senders.ts';
 import { DEV_PARTNER_KEY, sandboxConfigFromEnv } from '../sandbox/config.ts';
 import { startSandbox, type RunningSandbox } from '../sandbox/server.ts';
 import { StartupError } from './cli.ts';
@@ -27,10 +26,8 @@ import { startFakeTeams, type FakeTeams } from './fakes/teams.ts';
 import { startFakeTwilio, type FakeTwilio } from './fakes/twilio.ts';
 import { loadWhatsAppConfig, type WhatsAppConfig } from '../adapters/whatsapp/config.ts';
 import { whatsappIngress } from '../adapters/whatsapp/ingress.ts';
-import { twilioClient, WhatsAppSender } from '../adapters/whatsapp/send.ts';
 import { loadTeamsConfig, type TeamsConfig } from '../adapters/teams/config.ts';
 import { teamsIngress } from '../adapters/teams/ingress.ts';
-import { BotTokenSource, TeamsSender } from '../adapters/teams/send.ts';
 import { startLocalDynamo, type LocalDynamo } from './local-dynamo.ts';
 
 export interface StackOptions {
@@ -193,10 +190,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       throw new StartupError(`DynamoDB at ${config.dynamoEndpoint} is not reachable: ${error instanceof Error ? error.message : String(error)}`);
     });
     const core = createCore(config, { logger });
-    const senders: Partial<Record<Channel, ChannelSender>> = {
-      slack: new SlackSender(slackWebClient(slack.botToken, slack.apiUrl), logger),
-      teams: new TeamsSender(teams, new BotTokenSource(teams), logger),
-    };
+    const senders = channelSenders({ slack, teams }, logger);
     const turnDeps = core.turnDeps(senders);
     // Health answers fast: one try, a short timeout, no retries.
     const brekProbe = new BrekClient({
@@ -244,7 +238,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const url = `http://127.0.0.1:${actualPort}`;
     env.WHATSAPP_WEBHOOK_URL ??= `${url}/whatsapp/webhook`;
     const whatsapp = loadWhatsAppConfig(env, 'local');
-    senders.whatsapp = new WhatsAppSender(twilioClient(whatsapp), whatsapp.from, logger);
+    Object.assign(senders, channelSenders({ whatsapp }, logger));
     routes['/whatsapp/webhook'] = whatsappIngress(whatsapp);
     if (dataDir !== 'memory') {
       // Where `npm run chat` finds this stack and its simulated channels.

@@ -1,0 +1,25 @@
+// One place that turns channel configurations into the worker's senders, for the deployed worker
+// and the local stack alike.
+import type { SlackConfig } from '../adapters/slack/config.ts';
+import { SlackSender, slackWebClient } from '../adapters/slack/send.ts';
+import type { TeamsConfig } from '../adapters/teams/config.ts';
+import { BotTokenSource, TeamsSender } from '../adapters/teams/send.ts';
+import type { WhatsAppConfig } from '../adapters/whatsapp/config.ts';
+import { twilioClient, WhatsAppSender } from '../adapters/whatsapp/send.ts';
+import type { Channel } from '../core/identity.ts';
+import type { Logger } from '../core/log.ts';
+import type { ChannelSender } from '../core/turn.ts';
+
+export interface ChannelConfigs {
+  slack?: SlackConfig;
+  teams?: TeamsConfig;
+  whatsapp?: WhatsAppConfig;
+}
+
+export function channelSenders(configs: ChannelConfigs, logger: Logger): Partial<Record<Channel, ChannelSender>> {
+  const senders: Partial<Record<Channel, ChannelSender>> = {};
+  if (configs.slack) senders.slack = new SlackSender(slackWebClient(configs.slack.botToken, configs.slack.apiUrl), logger);
+  if (configs.teams) senders.teams = new TeamsSender(configs.teams, new BotTokenSource(configs.teams), logger);
+  if (configs.whatsapp) senders.whatsapp = new WhatsAppSender(twilioClient(configs.whatsapp), configs.whatsapp.from, logger);
+  return senders;
+}
