@@ -6,11 +6,13 @@ import { createLogger, type Logger } from './log.ts';
 import { InboxStore } from './store/inbox.ts';
 import { SessionStore } from './store/sessions.ts';
 import { documentClient } from './store/table.ts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ChannelSender, TurnDeps } from './turn.ts';
 import type { Channel } from './identity.ts';
 
 export interface Core {
   config: CoreConfig;
+  db: DynamoDBDocumentClient;
   inbox: InboxStore;
   sessions: SessionStore;
   brek: BrekClient;
@@ -44,6 +46,7 @@ export function createCore(
   const brek = new BrekClient({ baseUrl: config.brek.baseUrl, apiKey: config.brek.apiKey, authStyle: config.brek.authStyle, ...options.brek });
   return {
     config,
+    db,
     inbox,
     sessions,
     brek,

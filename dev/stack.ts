@@ -16,10 +16,12 @@ import { handleIngress, type ChannelIngress } from '../core/ingress.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import { KeyedSerialQueue } from '../core/queue.ts';
 import { documentClient, ensureTable } from '../core/store/table.ts';
+import { InboxStore } from '../core/store/inbox.ts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { processTurn } from '../core/turn.ts';
 import { channelSenders } from '../functions/senders.ts';
 import { DEV_PARTNER_KEY, sandboxConfigFromEnv } from '../sandbox/config.ts';
-import { startSandbox, type RunningSandbox } from '../sandbox/server.ts';
+import { startSandbox, type Exchange, type RunningSandbox } from '../sandbox/server.ts';
 import { StartupError } from './cli.ts';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.ts';
 import { startFakeTeams, type FakeTeams } from './fakes/teams.ts';
@@ -35,6 +37,8 @@ export interface StackOptions {
   /** Where embedded data and dev secrets live; 'memory' keeps nothing on disk. */
   dataDir?: string | 'memory';
   logger?: Logger;
+  /** Sees every raw exchange with the embedded Brek sandbox (tests scan them for personal data). */
+  onBrekExchange?: (exchange: Exchange) => void;
 }
 
 export interface Part {
@@ -48,6 +52,8 @@ export interface Stack {
   port: number;
   parts: Part[];
   core: Core;
+  /** The ingress's and the worker's DynamoDB clients, apart as in a deployment (bench counts each). */
+  db: { ingress: DynamoDBDocumentClient; worker: DynamoDBDocumentClient };
   config: CoreConfig;
   slack: SlackConfig;
   teams: TeamsConfig;
@@ -144,7 +150,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // Brek: the configured one, or the embedded sandbox.
     let sandbox: RunningSandbox | undefined;
     if (!env.BREK_BASE_URL) {
-      sandbox = await startSandbox({ ...sandboxConfigFromEnv({ ...env, BREK_SANDBOX_PORT: env.BREK_SANDBOX_PORT ?? '0' }) });
+      sandbox = await startSandbox(
+        { ...sandboxConfigFromEnv({ ...env, BREK_SANDBOX_PORT: env.BREK_SANDBOX_PORT ?? '0' }) },
+        options.onBrekExchange ? { onExchange: options.onBrekExchange } : {},
+      );
       closers.push(() => sandbox!.close());
       env.BREK_BASE_URL = sandbox.url;
       env.BREK_PARTNER_API_KEY ??= DEV_PARTNER_KEY;
@@ -201,8 +210,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
 
     const worker = new KeyedSerialQueue((error) => logger.error('worker crashed on a turn', { error }));
+    // The ingress gets its own client, as its own Lambda would.
+    const ingressDb = documentClient({ endpoint: config.dynamoEndpoint! });
     const ingressDeps = {
-      inbox: core.inbox,
+      inbox: new InboxStore(ingressDb, config.tableName),
       logger,
       onAccepted: (key: { pk: string; sk: string }) => worker.push(key.pk, () => processTurn(key, turnDeps)),
     };
@@ -266,6 +277,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       port: actualPort,
       parts,
       core,
+      db: { ingress: ingressDb, worker: core.db },
       config,
       slack,
       teams,

@@ -3,6 +3,8 @@ import { afterAll, beforeAll } from 'vitest';
 import { createLogger, memorySink } from '../../core/log.ts';
 import type { RequestRecord } from '../../sandbox/server.ts';
 import { startStack, type Stack } from '../../dev/stack.ts';
+import type { Exchange } from '../../sandbox/server.ts';
+import { brekRequestText, findLeaks, type Leak } from './privacy.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const ADMIN_KEY = 'stack-admin-key';
@@ -12,14 +14,19 @@ export interface StackHarness {
   logs: ReturnType<typeof memorySink>;
   brekRequests(): Promise<RequestRecord[]>;
   faults(settings: unknown): Promise<void>;
+  /** Every raw request the embedded Brek sandbox received. */
+  brekExchanges: Exchange[];
+  /** Card numbers, phone numbers, tokens or secrets found in the logs or in what Brek received. */
+  leaks(knownPersonal?: string[]): Leak[];
 }
 
 export function useStack(env: Record<string, string> = {}): StackHarness {
   const logs = memorySink();
-  const h = { logs } as StackHarness;
+  const h = { logs, brekExchanges: [] as Exchange[] } as StackHarness;
   beforeAll(async () => {
     h.stack = await startStack({
       dataDir: 'memory',
+      onBrekExchange: (exchange) => h.brekExchanges.push(exchange),
       logger: createLogger({ sink: logs.sink, level: 'debug' }),
       env: {
         PORT: '0',
@@ -44,6 +51,24 @@ export function useStack(env: Record<string, string> = {}): StackHarness {
       headers: { 'x-sandbox-admin-key': ADMIN_KEY, 'content-type': 'application/json' },
       ...(settings === null ? {} : { body: JSON.stringify(settings) }),
     });
+  };
+  h.leaks = (knownPersonal = []) => {
+    const { stack } = h;
+    const secrets = [
+      SIGNING_SECRET,
+      'test-actor-secret-0123456789',
+      stack.slack.botToken,
+      stack.whatsapp.authToken,
+      stack.teams.appPassword,
+      ...knownPersonal,
+    ].filter((value): value is string => typeof value === 'string' && value.length > 0);
+    return findLeaks(
+      [
+        ...logs.lines.map((line, i) => ({ where: `log line ${i + 1}`, text: line })),
+        ...h.brekExchanges.map((exchange, i) => ({ where: `brek request ${i + 1} (${exchange.method} ${exchange.path})`, text: brekRequestText(exchange) })),
+      ],
+      secrets,
+    );
   };
   return h;
 }
