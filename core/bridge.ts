@@ -4,7 +4,7 @@ import { BrekClient, type BrekClientOptions } from './brek/client.ts';
 import type { CoreConfig } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { InboxStore } from './store/inbox.ts';
-import { SessionStore } from './store/sessions.ts';
+import { ThreadStore } from './store/threads.ts';
 import { documentClient } from './store/table.ts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ChannelSender, TurnDeps } from './turn.ts';
@@ -14,7 +14,7 @@ export interface Core {
   config: CoreConfig;
   db: DynamoDBDocumentClient;
   inbox: InboxStore;
-  sessions: SessionStore;
+  threads: ThreadStore;
   brek: BrekClient;
   logger: Logger;
   /** Everything processTurn needs, given the channels' senders. */
@@ -37,20 +37,15 @@ export function createCore(
   const db = documentClient(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {});
   const logger = options.logger ?? createLogger();
   const inbox = new InboxStore(db, config.tableName, now);
-  const sessions = new SessionStore(
-    db,
-    config.tableName,
-    { idleMs: config.sessionIdleHours * 3_600_000, leaseMs: 30_000, waitMs: 40_000 },
-    now,
-  );
+  const threads = new ThreadStore(db, config.tableName, config.sessionIdleHours * 3_600_000, now);
   const brek = new BrekClient({ baseUrl: config.brek.baseUrl, apiKey: config.brek.apiKey, authStyle: config.brek.authStyle, ...options.brek });
   return {
     config,
     db,
     inbox,
-    sessions,
+    threads,
     brek,
     logger,
-    turnDeps: (senders) => ({ inbox, sessions, brek, senders, idempotencyPrefix: config.idempotencyPrefix, logger }),
+    turnDeps: (senders) => ({ inbox, threads, brek, senders, idempotencyPrefix: config.idempotencyPrefix, logger }),
   };
 }

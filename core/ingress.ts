@@ -4,8 +4,7 @@
 import { json, MAX_BODY_BYTES, type HttpRequest, type HttpResponse } from './http.ts';
 import type { InboundTurn } from './inbound.ts';
 import type { Logger } from './log.ts';
-import type { InboxStore } from './store/inbox.ts';
-import type { ItemKey } from './store/table.ts';
+import type { InboxRecord, InboxStore } from './store/inbox.ts';
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
 
@@ -31,7 +30,8 @@ export interface IngressDeps {
   logger: Logger;
   now?: () => number;
   /** The local stack runs the worker in-process; deployed, the table's stream does. */
-  onAccepted?: (key: ItemKey, turn: InboundTurn) => void;
+  /** The local stack's stand-in for the table stream: the stored record, handed to its worker. */
+  onAccepted?: (record: InboxRecord) => void;
 }
 
 export async function handleIngress(request: HttpRequest, ingress: ChannelIngress, deps: IngressDeps): Promise<HttpResponse> {
@@ -69,11 +69,11 @@ export async function handleIngress(request: HttpRequest, ingress: ChannelIngres
   }
 
   const turn = normalized.turn;
-  const { outcome, key } = await deps.inbox.accept(turn);
+  const { outcome, record } = await deps.inbox.accept(turn);
   log.info(outcome === 'accepted' ? 'turn accepted' : 'duplicate delivery acknowledged', {
     channelMessageId: turn.channelMessageId,
     actorId: turn.actorId,
   });
-  if (outcome === 'accepted') deps.onAccepted?.(key, turn);
+  if (outcome === 'accepted') deps.onAccepted?.(record);
   return ingress.acknowledge(outcome, turn);
 }

@@ -1,16 +1,15 @@
-// processTurn: the worker's whole job for one inbox record. Claim it, get the thread's Brek
-// session, send the turn to POST /events under its idempotency key, turn the result into a Reply,
-// hand that to the channel's sender, and record that exactly one reply went out. Every failure
+// processTurn: the worker's whole job for one inbox record. Claim its thread, get the thread's
+// Brek session, send the turn to POST /events under its idempotency key, turn the result into a
+// Reply, hand that to the channel's sender, and record the outcome on the thread. Every failure
 // ends in a reply (an apology at worst) and a visible `failed` record — never a silent drop.
+// A steady-state turn costs two DynamoDB requests here (claim, finish): see store/threads.ts.
 import type { BrekClient, SendEventInput } from './brek/client.ts';
 import { BrekError, isBrekError } from './brek/errors.ts';
-import type { EventResult } from './brek/results.ts';
 import { idempotencyKey, type Channel } from './identity.ts';
 import type { Logger } from './log.ts';
 import { replyFromResult, textReply, type Reply } from './reply.ts';
-import type { InboxRecord, InboxStore } from './store/inbox.ts';
-import type { ActiveSession, SessionRecord, SessionStore, Thread } from './store/sessions.ts';
-import type { ItemKey } from './store/table.ts';
+import type { InboxRecord, InboxStore, StoredBrekResult } from './store/inbox.ts';
+import type { ThreadRecord, ThreadStore, ThreadUpdate, Thread } from './store/threads.ts';
 
 /** The bridge's own words, kept together so every channel says the same thing. */
 export const MESSAGES = {
@@ -42,12 +41,12 @@ export interface ChannelSender {
 
 export interface TurnDeps {
   inbox: InboxStore;
-  sessions: SessionStore;
+  threads: ThreadStore;
   brek: BrekClient;
   senders: Partial<Record<Channel, ChannelSender>>;
   idempotencyPrefix: string;
   logger: Logger;
-  /** How long one worker may hold a record; longer than Brek's worst case with retries. */
+  /** How long one turn may hold its thread; longer than Brek's worst case with retries. */
   leaseMs?: number;
   /** Tries per reply delivery, and the first backoff between them. */
   sendAttempts?: number;
@@ -58,7 +57,7 @@ export type TurnOutcome =
   | { outcome: 'replied'; status: string }
   | { outcome: 'failed'; status: string; error: string }
   | { outcome: 'ignored'; reason: string }
-  /** Another worker holds the record (a re-delivery while the first try still runs): retry later. */
+  /** Another turn holds the thread (or a re-delivery while the first try still runs): retry later. */
   | { outcome: 'busy' }
   | { outcome: 'skipped' };
 
@@ -79,38 +78,54 @@ class TurnFailure extends Error {
   }
 }
 
-export async function processTurn(key: ItemKey, deps: TurnDeps, options: { replayFailed?: boolean } = {}): Promise<TurnOutcome> {
-  const claim = await deps.inbox.claim(key, { leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS, replayFailed: options.replayFailed ?? false });
-  if (!claim.record) return claim.reason === 'held' ? { outcome: 'busy' } : { outcome: 'skipped' };
-  const record = claim.record;
-  const log = deps.logger.child({
-    channel: record.channel,
-    channelMessageId: record.channelMessageId,
-    actorId: record.actorId,
-    attempt: record.attempts,
-  });
+/** What a turn produced besides its reply: changes for its thread, and Brek's answer if any. */
+interface TurnWork {
+  update: ThreadUpdate;
+  answer?: StoredBrekResult;
+}
 
-  // The thread's session, read once here when the known-thread rule needs it (and reused below).
-  let known: SessionRecord | undefined;
-  if (record.onlyInKnownThread && !record.brek) {
-    known = await deps.sessions.get({ channel: record.channel, actorId: record.actorId, conversationId: record.conversationId });
-    if (!known?.sessionId) {
-      await deps.inbox.markIgnored(key, 'not_in_conversation');
-      log.debug('thread message ignored: the traveller has no conversation with the bridge here');
-      return { outcome: 'ignored', reason: 'not_in_conversation' };
-    }
+export async function processTurn(record: InboxRecord, deps: TurnDeps, options: { replayFailed?: boolean } = {}): Promise<TurnOutcome> {
+  const thread: Thread = { channel: record.channel, actorId: record.actorId, conversationId: record.conversationId };
+  const claim = await deps.threads.claimTurn(thread, record.dedupeKey, {
+    leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS,
+    replayFailed: options.replayFailed ?? false,
+    // A thread reply in a shared channel is for the bridge only where it already talks to this traveller.
+    knownThreadOnly: Boolean(record.onlyInKnownThread) && !record.brek,
+  });
+  const log = deps.logger.child({ channel: record.channel, channelMessageId: record.channelMessageId, actorId: record.actorId });
+  if (!claim.thread) {
+    if (claim.reason === 'held') return { outcome: 'busy' };
+    if (claim.reason === 'done') return { outcome: 'skipped' };
+    log.debug('thread message ignored: the traveller has no conversation with the bridge here');
+    return { outcome: 'ignored', reason: 'not_in_conversation' };
   }
+  try {
+    return await runClaimedTurn(record, claim.thread, deps, log);
+  } catch (error) {
+    // Unexpected (the table unreachable mid-turn): free the thread so the retry need not wait.
+    await deps.threads.releaseTurn(thread, record.dedupeKey);
+    throw error;
+  }
+}
+
+async function runClaimedTurn(record: InboxRecord, claimed: ThreadRecord, deps: TurnDeps, log: Logger): Promise<TurnOutcome> {
+  const key = { pk: record.pk, sk: record.sk };
+  const work: TurnWork = { update: { reference: record.reference } };
+  const finish = async (state: 'replied' | 'failed' | 'ignored', status: string, error?: string) => {
+    const held = await deps.threads.finishTurn(claimed, record.dedupeKey, { state, status, ...(error ? { error } : {}) }, work.update);
+    if (!held) log.warn('turn outlived its lease; another delivery may have answered too', { state });
+  };
 
   // A traveller who said STOP hears nothing until they say START (or ask for HELP).
-  if (record.input.type !== 'keyword' && !record.brek && (await deps.sessions.optedOut(record.actorId))) {
-    await deps.inbox.markIgnored(key, 'opted_out');
+  if (record.input.type !== 'keyword' && !record.brek && claimed.optedOut) {
+    await finish('ignored', 'opted_out');
     return { outcome: 'ignored', reason: 'opted_out' };
   }
 
   let reply: Reply;
   let failure: string | undefined;
   try {
-    reply = record.brek ? replyFromResult(record.brek.result, record.actorId) : await produceReply(record, deps, log, known);
+    reply = record.brek ? replyFromResult(record.brek.result, record.actorId) : await produceReply(record, claimed, work, deps, log);
   } catch (error) {
     if (error instanceof TurnFailure) {
       reply = error.reply;
@@ -123,17 +138,18 @@ export async function processTurn(key: ItemKey, deps: TurnDeps, options: { repla
   }
 
   const sendError = await deliver(reply, record, deps, log);
-  if (sendError) {
-    log.error('reply not delivered', { status: reply.status, error: sendError });
-    await deps.inbox.markFailed(key, `send: ${sendError}${failure ? `; ${failure}` : ''}`);
-    return { outcome: 'failed', status: reply.status, error: sendError };
+  if (sendError || failure) {
+    const error = sendError ? `send: ${sendError}${failure ? `; ${failure}` : ''}` : failure!;
+    const replyStatus = sendError ? 'none' : reply.status;
+    // The details and any undelivered Brek answer stay on the message, for a replay.
+    const answer = sendError ? (work.answer ?? record.brek) : undefined;
+    await deps.inbox.markFailed(key, { error, replyStatus, ...(answer ? { brek: answer } : {}) });
+    await finish('failed', replyStatus, error);
+    if (sendError) log.error('reply not delivered', { status: reply.status, error: sendError });
+    else log.warn('turn failed; apology sent', { status: reply.status, error: failure });
+    return { outcome: 'failed', status: reply.status, error: sendError ?? failure! };
   }
-  if (failure) {
-    await deps.inbox.markFailed(key, failure, reply.status);
-    log.warn('turn failed; apology sent', { status: reply.status, error: failure });
-    return { outcome: 'failed', status: reply.status, error: failure };
-  }
-  await deps.inbox.markReplied(key, reply.status);
+  await finish('replied', reply.status);
   log.info('turn replied', { status: reply.status });
   return { outcome: 'replied', status: reply.status };
 }
@@ -157,7 +173,7 @@ async function deliver(reply: Reply, record: InboxRecord, deps: TurnDeps, log: L
   return lastError;
 }
 
-async function produceReply(record: InboxRecord, deps: TurnDeps, log: Logger, known?: SessionRecord): Promise<Reply> {
+async function produceReply(record: InboxRecord, claimed: ThreadRecord, work: TurnWork, deps: TurnDeps, log: Logger): Promise<Reply> {
   const owner = record.actorId;
   if (record.cardNumberRemoved) return textReply(owner, 'bridge_card_number_refused', MESSAGES.cardNumber);
   const input = record.input;
@@ -165,77 +181,75 @@ async function produceReply(record: InboxRecord, deps: TurnDeps, log: Logger, kn
   if (input.type === 'welcome') return textReply(owner, 'bridge_welcome', MESSAGES.welcome);
   if (input.type === 'keyword') {
     if (input.keyword === 'help') return textReply(owner, 'bridge_help', MESSAGES.help);
-    await deps.sessions.setOptOut(record.actorId, input.keyword === 'stop');
+    work.update.optedOut = input.keyword === 'stop';
     return textReply(owner, input.keyword === 'stop' ? 'bridge_opted_out' : 'bridge_opted_in', input.keyword === 'stop' ? MESSAGES.optedOut : MESSAGES.optedIn);
   }
   if (input.type === 'action' && input.ownerActorId !== record.actorId) {
     return textReply(owner, 'bridge_not_your_button', MESSAGES.notYourButton);
   }
 
+  // A number outside the open shortlist is answered here: Brek would only guess.
+  const live = deps.threads.liveSession(claimed);
+  const number = input.type === 'text' ? bareNumber(input.text) : undefined;
+  if (number !== undefined && live?.lastStatus === 'shortlist' && live.shortlist?.length && (number < 1 || number > live.shortlist.length)) {
+    return textReply(owner, 'bridge_pick_in_range', MESSAGES.pickInRange(live.shortlist.length));
+  }
+
   const sender = deps.senders[record.channel];
   await sender?.progress?.(record).catch((error: unknown) => log.warn('progress indicator failed', { error }));
 
-  const thread: Thread = { channel: record.channel, actorId: record.actorId, conversationId: record.conversationId };
-  // A number outside the open shortlist is answered here: Brek would only guess.
-  const open = known ?? (await deps.sessions.get(thread));
-  const number = input.type === 'text' ? bareNumber(input.text) : undefined;
-  if (number !== undefined && open?.lastStatus === 'shortlist' && open.shortlist?.length && (number < 1 || number > open.shortlist.length)) {
-    return textReply(owner, 'bridge_pick_in_range', MESSAGES.pickInRange(open.shortlist.length));
-  }
-  let session = await ensureSession(thread, record, deps, undefined, open).catch((error: unknown) => {
-    throw failureFor(error, record, log);
-  });
-  let result: EventResult;
-  let requestId: string | undefined;
+  let session: TurnSession;
   try {
-    ({ result, requestId } = await sendToBrek(record, session, deps, log));
+    session = live ?? (await newSession(record, work, deps));
+  } catch (error) {
+    throw failureFor(error, record, log);
+  }
+  let answer: StoredBrekResult;
+  try {
+    answer = await sendToBrek(record, session, deps, log);
   } catch (error) {
     // Brek lost the session (or it is not this actor's): a new one, and the turn replayed once.
     if (!isBrekError(error, 'session_not_found') && !isBrekError(error, 'actor_mismatch')) throw failureFor(error, record, log);
     log.warn('brek session lost; creating a new one', { brekRequestId: error.requestId, kind: error.kind });
     try {
-      session = await ensureSession(thread, record, deps, session.sessionId);
-      ({ result, requestId } = await sendToBrek(record, session, deps, log));
+      session = await newSession(record, work, deps);
+      answer = await sendToBrek(record, session, deps, log);
     } catch (again) {
       throw failureFor(again, record, log);
     }
   }
-
-  await deps.inbox.saveBrekResult({ pk: record.pk, sk: record.sk }, { sessionId: session.sessionId, result, ...(requestId ? { requestId } : {}) });
-  const optionIds = result.status === 'shortlist' ? (result.artifacts.shortlist ?? []).map((o) => o.optionId ?? '') : undefined;
-  const paymentMethodId = result.status === 'payment_confirmation_required' ? result.artifacts.payment?.paymentMethodId : undefined;
-  // Brek has answered: a failure to note it on the session must not cost the traveller the reply.
-  await deps.sessions
-    .touch(thread, session.sessionId, {
-      status: result.status,
-      reference: record.reference,
-      ...(optionIds ? { shortlist: optionIds } : {}),
-      ...(paymentMethodId ? { paymentMethodId } : {}),
-    })
-    .catch((error: unknown) => log.warn('session not updated after the turn', { error }));
+  work.answer = answer;
+  const result = answer.result;
+  work.update.answered = {
+    status: result.status,
+    ...(result.status === 'shortlist' ? { shortlist: (result.artifacts.shortlist ?? []).map((o) => o.optionId ?? '') } : {}),
+    ...(result.status === 'payment_confirmation_required' && result.artifacts.payment?.paymentMethodId
+      ? { paymentMethodId: result.artifacts.payment.paymentMethodId }
+      : {}),
+  };
   return replyFromResult(result, owner);
 }
 
-function ensureSession(thread: Thread, record: InboxRecord, deps: TurnDeps, staleSessionId?: string, known?: SessionRecord): Promise<ActiveSession> {
-  return deps.sessions.getOrCreate(
-    thread,
-    async () => {
-      // Asked only here, so once per session: the channel lookup may cost an API call.
-      const timezoneOffsetMinutes =
-        record.timezoneOffsetMinutes ?? (await deps.senders[record.channel]?.timezoneOffsetMinutes?.(record).catch(() => undefined));
-      const created = await deps.brek.createSession({
-        actor: {
-          actorId: record.actorId,
-          ...(timezoneOffsetMinutes === undefined ? {} : { timezoneOffsetMinutes }),
-        },
-        ...(record.workspaceId ? { channel: { workspaceId: record.workspaceId } } : {}),
-        // The channel's name only: conversation ids can be personal (a WhatsApp number pair).
-        conversation: { channelId: record.channel },
-      });
-      return { sessionId: created.data.sessionId, ...(timezoneOffsetMinutes === undefined ? {} : { timezoneOffsetMinutes }) };
+/** The Brek session a turn talks to; only its id and what its last answer offered matter here. */
+type TurnSession = Pick<ThreadRecord, 'shortlist' | 'lastStatus' | 'paymentMethodId'> & { sessionId: string };
+
+/** A new Brek session for the thread; safe without a lock, because the turn holds the thread. */
+async function newSession(record: InboxRecord, work: TurnWork, deps: TurnDeps): Promise<TurnSession> {
+  // Asked only here, so once per session: the channel lookup may cost an API call.
+  const timezoneOffsetMinutes =
+    record.timezoneOffsetMinutes ?? (await deps.senders[record.channel]?.timezoneOffsetMinutes?.(record).catch(() => undefined));
+  const created = await deps.brek.createSession({
+    actor: {
+      actorId: record.actorId,
+      ...(timezoneOffsetMinutes === undefined ? {} : { timezoneOffsetMinutes }),
     },
-    { ...(staleSessionId ? { staleSessionId } : {}), ...(known ? { known } : {}) },
-  );
+    ...(record.workspaceId ? { channel: { workspaceId: record.workspaceId } } : {}),
+    // The channel's name only: conversation ids can be personal (a WhatsApp number pair).
+    conversation: { channelId: record.channel },
+  });
+  const sessionId = created.data.sessionId;
+  work.update.session = { sessionId, ...(timezoneOffsetMinutes === undefined ? {} : { timezoneOffsetMinutes }) };
+  return { sessionId };
 }
 
 function bareNumber(text: string): number | undefined {
@@ -250,7 +264,7 @@ const YES = /^\s*(yes|y|yep|yeah|ok|okay|confirm)\s*[.!]*\s*$/i;
  * while a card confirmation is open "yes" means "use that card" (and "no" stays text, Brek's
  * decline).
  */
-export function brekCallFor(record: InboxRecord, session: Pick<ActiveSession, 'shortlist' | 'lastStatus' | 'paymentMethodId'>): BrekCall {
+export function brekCallFor(record: InboxRecord, session: Pick<ThreadRecord, 'shortlist' | 'lastStatus' | 'paymentMethodId'>): BrekCall {
   const input = record.input;
   const actor = { actorId: record.actorId };
   if (input.type === 'action') {
@@ -279,7 +293,7 @@ export function brekCallFor(record: InboxRecord, session: Pick<ActiveSession, 's
   return { action: 'text', event: { actor, text } };
 }
 
-async function sendToBrek(record: InboxRecord, session: ActiveSession, deps: TurnDeps, log: Logger) {
+async function sendToBrek(record: InboxRecord, session: TurnSession, deps: TurnDeps, log: Logger): Promise<StoredBrekResult> {
   const call = brekCallFor(record, session);
   const key = idempotencyKey(deps.idempotencyPrefix, session.sessionId, call.action, record.channelMessageId);
   const response = await deps.brek.sendEvent({ ...call.event, sessionId: session.sessionId, idempotencyKey: key });
@@ -290,7 +304,7 @@ async function sendToBrek(record: InboxRecord, session: ActiveSession, deps: Tur
     brekAttempts: response.meta.attempts,
     action: call.action,
   });
-  return { result: response.data.result, requestId: response.meta.requestId };
+  return { sessionId: session.sessionId, result: response.data.result, ...(response.meta.requestId ? { requestId: response.meta.requestId } : {}) };
 }
 
 /** What the traveller hears when Brek cannot answer, and what the record says. */

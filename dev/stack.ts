@@ -16,7 +16,8 @@ import { handleIngress, type ChannelIngress } from '../core/ingress.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import { KeyedSerialQueue } from '../core/queue.ts';
 import { documentClient, ensureTable } from '../core/store/table.ts';
-import { InboxStore } from '../core/store/inbox.ts';
+import { InboxStore, type InboxRecord } from '../core/store/inbox.ts';
+import { processWithRetries } from '../core/worker.ts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { processTurn } from '../core/turn.ts';
 import { channelSenders } from '../functions/senders.ts';
@@ -215,7 +216,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const ingressDeps = {
       inbox: new InboxStore(ingressDb, config.tableName),
       logger,
-      onAccepted: (key: { pk: string; sk: string }) => worker.push(key.pk, () => processTurn(key, turnDeps)),
+      onAccepted: (record: InboxRecord) => worker.push(record.pk, () => processWithRetries(() => processTurn(record, turnDeps))),
     };
     const routes: Record<string, ChannelIngress> = { '/slack/events': slackIngress(slack), '/teams/messages': teamsIngress(teams) };
     // WhatsApp's route joins once the port is known: its ingress needs the public URL Twilio signs.

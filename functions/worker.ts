@@ -29,5 +29,5 @@ const deps = core.turnDeps(
 );
 
 export async function handler(event: { Records?: StreamRecord[] }): Promise<BatchResult> {
-  return handleStreamBatch(event.Records ?? [], (key) => processTurn(key, deps));
+  return handleStreamBatch(event.Records ?? [], (record) => processTurn(record, deps));
 }

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { SlackChat } from '../dev/chat/slack.ts';
 import type { DevSecrets, StackInfo } from '../dev/stack.ts';
 import { documentClient } from '../core/store/table.ts';
-import { SessionStore } from '../core/store/sessions.ts';
+import { ThreadStore } from '../core/store/threads.ts';
 import { slackActorId } from '../core/identity.ts';
 import { attachTestCard } from '../dev/simulate/payment.ts';
 import { run, type Running } from './support/spawn.ts';
@@ -61,7 +61,7 @@ describe('npm start', () => {
       const [booked] = await chat.replies(20_000);
       expect(booked?.text).toContain('Booked Branding Iron Motel.');
 
-      sessionId = (await new SessionStore(documentClient({ endpoint: first.dynamo }), 'brek-bridge', { idleMs: 3_600_000, leaseMs: 1, waitMs: 1 }).get(thread))?.sessionId;
+      sessionId = (await new ThreadStore(documentClient({ endpoint: first.dynamo }), 'brek-bridge', 3_600_000).get(thread))?.sessionId;
       expect(sessionId).toMatch(/^sess_/);
     } finally {
       await stack.stop('SIGINT');
@@ -71,7 +71,7 @@ describe('npm start', () => {
     const restarted = await startStack(dataDir, port);
     stack = restarted.process;
     try {
-      const sessions = new SessionStore(documentClient({ endpoint: restarted.dynamo }), 'brek-bridge', { idleMs: 3_600_000, leaseMs: 1, waitMs: 1 });
+      const sessions = new ThreadStore(documentClient({ endpoint: restarted.dynamo }), 'brek-bridge', 3_600_000);
       expect((await sessions.get(thread))?.sessionId).toBe(sessionId);
       const secrets = JSON.parse(await readFile(join(dataDir, 'dev-secrets.json'), 'utf8')) as DevSecrets;
       const info = JSON.parse(await readFile(join(dataDir, 'stack.json'), 'utf8')) as StackInfo;

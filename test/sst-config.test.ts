@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { INBOX_SK_PREFIX, TABLE_KEYS, TTL_ATTRIBUTE, tableDefinition } from '../core/store/table.ts';
-import { inboxKeyOf, type StreamRecord } from '../core/worker.ts';
+import { inboxRecordOf, type StreamRecord } from '../core/worker.ts';
 import { LINKED_SECRETS, type LinkedSecretName } from '../functions/runtime.ts';
 import {
   DynamoStandIn,
@@ -210,7 +210,8 @@ function filterMatches(pattern: unknown, value: unknown): boolean {
 }
 
 function streamRecord(eventName: string, sk: string): StreamRecord {
-  return { eventName, dynamodb: { Keys: { [TABLE_KEYS.partitionKey]: { S: 'T#slack:T1:U1#D1' }, [TABLE_KEYS.sortKey]: { S: sk } }, SequenceNumber: '1' } };
+  const keys = { [TABLE_KEYS.partitionKey]: { S: 'T#slack:T1:U1#D1' }, [TABLE_KEYS.sortKey]: { S: sk } };
+  return { eventName, dynamodb: { Keys: keys, NewImage: keys, SequenceNumber: '1' } };
 }
 
 describe('worker', () => {
@@ -248,12 +249,12 @@ describe('worker', () => {
       streamRecord('INSERT', `${INBOX_SK_PREFIX}slack:Ev1`),
       streamRecord('MODIFY', `${INBOX_SK_PREFIX}slack:Ev1`),
       streamRecord('REMOVE', `${INBOX_SK_PREFIX}slack:Ev1`),
-      streamRecord('INSERT', 'SESSION'),
-      streamRecord('MODIFY', 'SESSION'),
+      streamRecord('INSERT', 'THREAD'),
+      streamRecord('MODIFY', 'THREAD'),
     ];
     for (const record of records) {
       const delivered = filters.some((filter) => filterMatches(filter, record));
-      expect(delivered, `${record.eventName} ${record.dynamodb?.Keys?.sk?.S}`).toBe(inboxKeyOf(record) !== undefined);
+      expect(delivered, `${record.eventName} ${record.dynamodb?.Keys?.sk?.S}`).toBe(inboxRecordOf(record) !== undefined);
     }
   });
 

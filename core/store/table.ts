@@ -4,7 +4,7 @@
 // Single-table layout: every record of one traveller in one conversation shares a partition key,
 // so the table's stream delivers that thread's turns in order.
 //   pk = T#{actorId}#{conversationId}
-//   sk = SESSION            the Brek session of that thread
+//   sk = THREAD             the thread: its Brek session, turn lease and recent turn outcomes
 //   sk = IN#{dedupeKey}     one inbox record per channel message (dedupe + durable enqueue)
 import {
   CreateTableCommand,
@@ -19,7 +19,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 /** Epoch seconds; DynamoDB TTL deletes lazily, so every read also checks it. */
 export const TTL_ATTRIBUTE = 'expiresAt';
-export const SESSION_SK = 'SESSION';
+export const THREAD_SK = 'THREAD';
 export const INBOX_SK_PREFIX = 'IN#';
 
 export function tableDefinition(tableName: string): CreateTableCommandInput {

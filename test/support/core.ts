@@ -7,7 +7,7 @@ import type { InboundTurn, TurnInput } from '../../core/inbound.ts';
 import { createLogger, memorySink } from '../../core/log.ts';
 import type { Reply } from '../../core/reply.ts';
 import { InboxStore, type InboxRecord } from '../../core/store/inbox.ts';
-import { SessionStore, type SessionPolicy } from '../../core/store/sessions.ts';
+import { ThreadStore, type TurnRecord } from '../../core/store/threads.ts';
 import { documentClient, ensureTable, type ItemKey } from '../../core/store/table.ts';
 import { processTurn, type ChannelSender, type TurnDeps } from '../../core/turn.ts';
 import { startLocalDynamo, type LocalDynamo } from '../../dev/local-dynamo.ts';
@@ -35,14 +35,17 @@ export interface CoreHarness {
   sandbox: SandboxHarness;
   dynamo: LocalDynamo;
   inbox: InboxStore;
-  sessions: SessionStore;
+  threads: ThreadStore;
   sender: RecordingSender;
   logs: ReturnType<typeof memorySink>;
   clock: { offsetMs: number };
-  deps(overrides?: { brek?: Partial<BrekClientOptions>; policy?: Partial<SessionPolicy> }): TurnDeps;
+  deps(overrides?: { brek?: Partial<BrekClientOptions>; idleMs?: number }): TurnDeps;
   /** A turn from one traveller in one conversation; ids unique per call. */
   turn(thread: { actorId: string; conversationId: string }, input: TurnInput | string, extra?: Partial<InboundTurn>): InboundTurn;
-  process(key: ItemKey, overrides?: Parameters<CoreHarness['deps']>[0]): ReturnType<typeof processTurn>;
+  /** Runs the worker on a stored record, as the stream would hand it over. */
+  process(key: ItemKey, overrides?: Parameters<CoreHarness['deps']>[0], options?: { replayFailed?: boolean }): ReturnType<typeof processTurn>;
+  /** The outcome the worker recorded on the turn's thread, if any. */
+  outcome(key: ItemKey): Promise<TurnRecord | undefined>;
 }
 
 export const TABLE = 'bridge-test';
@@ -53,17 +56,17 @@ export function useCore(): CoreHarness {
   const clock = { offsetMs: 0 };
   const now = () => Date.now() + clock.offsetMs;
   const h = { sandbox, logs, clock, sender: new RecordingSender() } as CoreHarness;
-  const policy: SessionPolicy = { idleMs: 24 * 3_600_000, leaseMs: 30_000, waitMs: 20_000 };
+  const idleMs = 24 * 3_600_000;
 
   beforeAll(async () => {
     h.dynamo = await startLocalDynamo();
     const db = documentClient({ endpoint: h.dynamo.endpoint });
     await ensureTable(db, TABLE);
     h.inbox = new InboxStore(db, TABLE, now);
-    h.sessions = new SessionStore(db, TABLE, policy, now);
+    h.threads = new ThreadStore(db, TABLE, idleMs, now);
     h.deps = (overrides = {}) => ({
       inbox: h.inbox,
-      sessions: overrides.policy ? new SessionStore(db, TABLE, { ...policy, ...overrides.policy }, now) : h.sessions,
+      threads: overrides.idleMs ? new ThreadStore(db, TABLE, overrides.idleMs, now) : h.threads,
       brek: sandbox.client({ retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...overrides.brek }),
       senders: { slack: h.sender, teams: h.sender, whatsapp: h.sender },
       idempotencyPrefix: 'bridge',
@@ -87,6 +90,15 @@ export function useCore(): CoreHarness {
     timezoneOffsetMinutes: -420,
     ...extra,
   });
-  h.process = (key, overrides) => processTurn(key, h.deps(overrides));
+  h.process = async (key, overrides, options) => {
+    const record = await h.inbox.get(key);
+    if (!record) throw new Error(`no inbox record ${key.pk} ${key.sk}`);
+    return processTurn(record, h.deps(overrides), options);
+  };
+  h.outcome = async (key) => {
+    const record = await h.inbox.get(key);
+    const thread = record && (await h.threads.get(record));
+    return record && thread?.turns?.[record.dedupeKey];
+  };
   return h;
 }

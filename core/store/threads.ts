@@ -1,0 +1,247 @@
+// One record per thread — (actor, conversation) — and it is the worker's whole state for that
+// thread: the Brek session, what "2" and "YES" refer to, the turn lease, the opt-out flag, and the
+// outcome of each recent turn. A turn is therefore two writes to this one item: `claimTurn` (a
+// conditional update that takes the lease and returns the record) and `finishTurn` (records the
+// outcome, the session's new state and releases the lease). With the ingress's one write that is
+// three DynamoDB requests per turn, and one item to lock means no transactions are needed.
+//
+// The lease serialises a thread's turns even across overlapping Lambda invocations, so creating
+// the Brek session under it cannot race: concurrent first turns end with exactly one session.
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { Channel } from '../identity.ts';
+import type { Json } from '../inbound.ts';
+import { epochSeconds, THREAD_SK, threadPk, type ItemKey } from './table.ts';
+
+export interface Thread {
+  channel: Channel;
+  actorId: string;
+  conversationId: string;
+}
+
+export type TurnState = 'replied' | 'failed' | 'ignored';
+
+/** What became of one turn, kept on its thread (so a re-delivery is skipped without a read). */
+export interface TurnRecord {
+  state: TurnState;
+  /** The reply's status (e.g. `shortlist`, `bridge_apology`), or why nothing was said. */
+  status: string;
+  at: number;
+  error?: string;
+}
+
+export interface ThreadRecord extends ItemKey {
+  type: 'thread';
+  channel: Channel;
+  actorId: string;
+  conversationId: string;
+  /** Outcomes of recent turns by dedupe key (the last TURNS_KEPT, none older than TURNS_KEPT_MS). */
+  turns: Record<string, TurnRecord>;
+  /** The turn that holds the thread, and until when (epoch ms). */
+  leaseKey?: string;
+  leaseUntil?: number;
+  sessionId?: string;
+  createdAt?: string;
+  lastUsedAt?: number;
+  timezoneOffsetMinutes?: number;
+  /** optionIds of the last shortlist, in order, so "2" can mean the second option. */
+  shortlist?: string[];
+  lastStatus?: string;
+  /** The card of the last payment_confirmation_required, for "YES" replies. */
+  paymentMethodId?: string;
+  /** The channel's conversation reference of the latest turn, for messages the bridge starts. */
+  reference?: { [key: string]: Json };
+  /** The traveller said STOP in this conversation (WhatsApp: this number pair) and not START since. */
+  optedOut?: boolean;
+  expiresAt: number;
+}
+
+export type ActiveSession = ThreadRecord & { sessionId: string };
+
+/** Re-deliveries stop well within this (a stream keeps records 24 h): older outcomes are dropped. */
+export const TURNS_KEPT_MS = 48 * 3_600_000;
+export const TURNS_KEPT = 100;
+
+export type ClaimResult =
+  | { thread: ThreadRecord }
+  /** done: answered already; held: another invocation has it; unknown: no conversation here yet. */
+  | { thread?: undefined; reason: 'done' | 'held' | 'unknown_thread' };
+
+/** What a finished turn changes on its thread, besides its outcome. */
+export interface ThreadUpdate {
+  /** A Brek session created during the turn. */
+  session?: { sessionId: string; timezoneOffsetMinutes?: number };
+  /** Brek answered: the session stays alive and remembers what the answer offered. */
+  answered?: { status: string; shortlist?: string[]; paymentMethodId?: string };
+  reference?: { [key: string]: Json };
+  optedOut?: boolean;
+}
+
+export function threadKey(thread: Pick<Thread, 'actorId' | 'conversationId'>): ItemKey {
+  return { pk: threadPk(thread.actorId, thread.conversationId), sk: THREAD_SK };
+}
+
+const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
+
+export class ThreadStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    /** A session unused this long is replaced by a new one. */
+    private readonly idleMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(thread: Pick<Thread, 'actorId' | 'conversationId'>): Promise<ThreadRecord | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: threadKey(thread), ConsistentRead: true }));
+    return Item as ThreadRecord | undefined;
+  }
+
+  /** The thread's Brek session if it may still be used (it exists, is not idle, is not `stale`). */
+  liveSession(record: ThreadRecord | undefined, staleSessionId?: string): ActiveSession | undefined {
+    const live =
+      record?.sessionId !== undefined && record.sessionId !== staleSessionId && (record.lastUsedAt ?? 0) + this.idleMs > this.now();
+    return live ? (record as ActiveSession) : undefined;
+  }
+
+  /**
+   * Takes the thread for one turn: only if no other turn holds it and this turn has no outcome
+   * yet (or a failed one, when replaying). `knownThreadOnly` also requires a Brek session there.
+   * One conditional update; only a refused claim costs a read, to say why.
+   */
+  async claimTurn(
+    thread: Thread,
+    dedupeKey: string,
+    options: { leaseMs: number; replayFailed?: boolean; knownThreadOnly?: boolean },
+  ): Promise<ClaimResult> {
+    const now = this.now();
+    const conditions = [
+      '(attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+      options.replayFailed ? '(attribute_not_exists(turns.#turn) OR turns.#turn.#state = :failed)' : 'attribute_not_exists(turns.#turn)',
+      ...(options.knownThreadOnly ? ['attribute_exists(sessionId)'] : []),
+    ];
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: threadKey(thread),
+          UpdateExpression:
+            'SET leaseKey = :turn, leaseUntil = :until, #type = :type, #channel = :channel, actorId = :actorId, ' +
+            'conversationId = :conversationId, turns = if_not_exists(turns, :noTurns), expiresAt = if_not_exists(expiresAt, :expires)',
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: {
+            '#turn': dedupeKey,
+            '#type': 'type',
+            '#channel': 'channel',
+            ...(options.replayFailed ? { '#state': 'state' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':turn': dedupeKey,
+            ':until': now + options.leaseMs,
+            ':now': now,
+            ':type': 'thread',
+            ':channel': thread.channel,
+            ':actorId': thread.actorId,
+            ':conversationId': thread.conversationId,
+            ':noTurns': {},
+            ':expires': this.expiry(now),
+            ...(options.replayFailed ? { ':failed': 'failed' } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { thread: Attributes as ThreadRecord };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const current = await this.get(thread);
+      const outcome = current?.turns?.[dedupeKey];
+      if (outcome && !(options.replayFailed && outcome.state === 'failed')) return { reason: 'done' };
+      // The only other condition that can fail is the known-thread one; when in doubt, retry later.
+      const unknown = options.knownThreadOnly && !current?.sessionId && !(current?.leaseUntil !== undefined && current.leaseUntil >= now);
+      return { reason: unknown ? 'unknown_thread' : 'held' };
+    }
+  }
+
+  /**
+   * Records the turn's outcome and what it changed, and releases the lease — only while this
+   * turn still holds it (a turn that outlived its lease must not overwrite its successor's work).
+   */
+  async finishTurn(claimed: ThreadRecord, dedupeKey: string, outcome: Omit<TurnRecord, 'at'>, update: ThreadUpdate = {}): Promise<boolean> {
+    const now = this.now();
+    const changes = new Map<string, unknown>();
+    const removes = new Set(['leaseKey', 'leaseUntil']);
+    if (update.session) {
+      changes.set('sessionId', update.session.sessionId).set('createdAt', new Date(now).toISOString()).set('lastUsedAt', now);
+      if (update.session.timezoneOffsetMinutes !== undefined) changes.set('timezoneOffsetMinutes', update.session.timezoneOffsetMinutes);
+      // A new session has offered nothing yet.
+      for (const stale of ['shortlist', 'lastStatus', 'paymentMethodId']) removes.add(stale);
+    }
+    if (update.answered) {
+      changes.set('lastUsedAt', now).set('lastStatus', update.answered.status);
+      if (update.answered.shortlist) changes.set('shortlist', update.answered.shortlist);
+      if (update.answered.paymentMethodId) changes.set('paymentMethodId', update.answered.paymentMethodId);
+      else removes.add('paymentMethodId');
+    }
+    if (update.reference) changes.set('reference', update.reference);
+    if (update.optedOut === true) changes.set('optedOut', true);
+    if (update.optedOut === false) removes.add('optedOut');
+    const names: Record<string, string> = { '#turn': dedupeKey };
+    const values: Record<string, unknown> = {
+      ':outcome': { ...outcome, at: now, ...(outcome.error ? { error: outcome.error.slice(0, 300) } : {}) },
+      ':expires': this.expiry(now),
+      ':turn': dedupeKey,
+    };
+    const sets = ['turns.#turn = :outcome', 'expiresAt = :expires'];
+    for (const [attribute, value] of changes) {
+      names[`#${attribute}`] = attribute;
+      values[`:${attribute}`] = value;
+      sets.push(`#${attribute} = :${attribute}`);
+      removes.delete(attribute);
+    }
+    // Forget outcomes too old or too many to matter (no transaction: this item is ours under the lease).
+    const old = Object.entries(claimed.turns ?? {})
+      .filter(([key]) => key !== dedupeKey)
+      .sort(([, a], [, b]) => b.at - a.at)
+      .filter(([, turn], index) => index >= TURNS_KEPT - 1 || turn.at < now - TURNS_KEPT_MS);
+    old.forEach(([key], i) => {
+      names[`#old${i}`] = key;
+      removes.add(`turns.#old${i}`);
+    });
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: threadKey(claimed),
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE ${[...removes].join(', ')}`,
+          ConditionExpression: 'leaseKey = :turn',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Lets the next delivery take the thread at once after a turn crashed (best effort). */
+  async releaseTurn(thread: Pick<Thread, 'actorId' | 'conversationId'>, dedupeKey: string): Promise<void> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: threadKey(thread),
+          UpdateExpression: 'REMOVE leaseKey, leaseUntil',
+          ConditionExpression: 'leaseKey = :turn',
+          ExpressionAttributeValues: { ':turn': dedupeKey },
+        }),
+      )
+      .catch(() => undefined);
+  }
+
+  private expiry(now: number): number {
+    // Outlives both an idle session and the turn outcomes it keeps.
+    return epochSeconds(now + Math.max(this.idleMs, TURNS_KEPT_MS)) + 86_400;
+  }
+}
