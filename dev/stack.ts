@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadSlackConfig, type SlackConfig } from '../adapters/slack/config.ts';
 import { slackIngress } from '../adapters/slack/ingress.ts';
-import { BrekClient } from '../core/brek/client.ts';
+import { BrekClient, type BrekClientOptions } from '../core/brek/client.ts';
 import { createCore, type Core } from '../core/bridge.ts';
 import { loadCoreConfig, type CoreConfig } from '../core/config.ts';
 import { json, lowerCaseHeaders, MAX_BODY_BYTES, type HttpRequest, type HttpResponse } from '../core/http.ts';
@@ -38,6 +38,8 @@ export interface StackOptions {
   /** Where embedded data and dev secrets live; 'memory' keeps nothing on disk. */
   dataDir?: string | 'memory';
   logger?: Logger;
+  /** Overrides for the worker's Brek client (the reliability suite shortens its timeouts). */
+  brek?: Partial<BrekClientOptions>;
   /** Sees every raw exchange with the embedded Brek sandbox (tests scan them for personal data). */
   onBrekExchange?: (exchange: Exchange) => void;
 }
@@ -199,7 +201,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await ensureTable(documentClient({ endpoint: config.dynamoEndpoint! }), config.tableName).catch((error: unknown) => {
       throw new StartupError(`DynamoDB at ${config.dynamoEndpoint} is not reachable: ${error instanceof Error ? error.message : String(error)}`);
     });
-    const core = createCore(config, { logger });
+    const core = createCore(config, { logger, ...(options.brek ? { brek: options.brek } : {}) });
     const senders = channelSenders({ slack, teams }, logger);
     const turnDeps = core.turnDeps(senders);
     // Health answers fast: one try, a short timeout, no retries.

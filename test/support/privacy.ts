@@ -9,12 +9,24 @@ export interface Leak {
   where: string;
   what: string;
   sample: string;
+  /** The text around it, the value itself masked, so a failure says where it sat. */
+  around: string;
 }
 
-/** Luhn-valid digit runs of card length, spaces and dashes allowed between digits. */
+function around(text: string, found: string): string {
+  const at = text.indexOf(found);
+  return `${text.slice(Math.max(0, at - 40), at)}<${found.length} chars>${text.slice(at + found.length, at + found.length + 40)}`;
+}
+
+/**
+ * Luhn-valid digit runs of card length, spaces and dashes allowed between digits, standing alone:
+ * digits inside an identifier (Brek's `sess_1795839598763_x`, a Teams activity id at the end of an
+ * idempotency key `…:text:1795839598763`) are not a typed card. The exact card numbers the tests
+ * type are searched for everywhere besides (see `known`).
+ */
 function cardNumbersIn(text: string): string[] {
   const found: string[] = [];
-  for (const match of text.matchAll(/\d(?:[ -]?\d){12,18}/g)) {
+  for (const match of text.matchAll(/(?<![\w.:-])\d(?:[ -]?\d){12,18}(?![\w-])/g)) {
     const digits = match[0].replace(/[ -]/g, '');
     let sum = 0;
     for (let i = 0; i < digits.length; i++) {
@@ -29,7 +41,8 @@ function cardNumbersIn(text: string): string[] {
 
 const SHAPES: { what: string; pattern: RegExp }[] = [
   { what: 'phone number', pattern: /\+\d{8,15}\b/g },
-  { what: 'whatsapp address', pattern: /whatsapp:\+?\d+/gi },
+  // A number after whatsapp: (the bridge's hashed ids are hex, so they do not match).
+  { what: 'whatsapp address', pattern: /whatsapp:\+?\d{7,15}(?!\w)/gi },
   { what: 'slack token', pattern: /xox[abposr]-[A-Za-z0-9-]{6,}/g },
   { what: 'bearer credential', pattern: /Bearer\s+[A-Za-z0-9._~+/=-]{8,}/gi },
   { what: 'jwt', pattern: /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\./g },
@@ -47,10 +60,12 @@ export function findLeaks(sources: { where: string; text: string }[], known: str
   const leaks: Leak[] = [];
   const knownForms = known.flatMap((value) => spellings(value).map((form) => ({ value, form })));
   for (const { where, text } of sources) {
-    for (const card of cardNumbersIn(text)) leaks.push({ where, what: 'card number', sample: card });
-    for (const { what, pattern } of SHAPES) for (const match of text.matchAll(pattern)) leaks.push({ where, what, sample: match[0] });
+    for (const card of cardNumbersIn(text)) leaks.push({ where, what: 'card number', sample: card, around: around(text, card) });
+    for (const { what, pattern } of SHAPES) {
+      for (const match of text.matchAll(pattern)) leaks.push({ where, what, sample: match[0], around: around(text, match[0]) });
+    }
     for (const { value, form } of knownForms) {
-      if (text.includes(form)) leaks.push({ where, what: 'known secret or personal value', sample: `${value.slice(0, 4)}…` });
+      if (text.includes(form)) leaks.push({ where, what: 'known secret or personal value', sample: `${value.slice(0, 4)}…`, around: around(text, form) });
     }
   }
   return leaks;

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { createLogger, memorySink } from '../../core/log.ts';
 import type { RequestRecord } from '../../sandbox/server.ts';
-import { startStack, type Stack } from '../../dev/stack.ts';
+import { startStack, type Stack, type StackOptions } from '../../dev/stack.ts';
 import type { Exchange } from '../../sandbox/server.ts';
 import { brekRequestText, findLeaks, type Leak } from './privacy.ts';
 
@@ -20,13 +20,14 @@ export interface StackHarness {
   leaks(knownPersonal?: string[]): Leak[];
 }
 
-export function useStack(env: Record<string, string> = {}): StackHarness {
+export function useStack(env: Record<string, string> = {}, options: Pick<StackOptions, 'brek'> = {}): StackHarness {
   const logs = memorySink();
   const h = { logs, brekExchanges: [] as Exchange[] } as StackHarness;
   beforeAll(async () => {
     h.stack = await startStack({
       dataDir: 'memory',
       onBrekExchange: (exchange) => h.brekExchanges.push(exchange),
+      ...options,
       logger: createLogger({ sink: logs.sink, level: 'debug' }),
       env: {
         PORT: '0',

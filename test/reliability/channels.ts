@@ -1,0 +1,115 @@
+// One driver per channel for the reliability suite: a traveller's message as a delivery the
+// channel would make (signed afresh on every delivery, the same channel message id on every
+// retry), and the replies the bridge sent that traveller, read from the channel's fake API.
+import { createHash } from 'node:crypto';
+import { messageEvent, slackRequest, postSlack, slackTs } from '../../dev/simulate/slack.ts';
+import { messageActivity, postActivity } from '../../dev/simulate/teams.ts';
+import { inboundMessage, postTwilio } from '../../dev/simulate/whatsapp.ts';
+import type { Channel } from '../../core/identity.ts';
+import type { StackHarness } from '../support/stack.ts';
+import { SIGNING_SECRET } from '../support/stack.ts';
+
+export const CHANNELS: Channel[] = ['slack', 'teams', 'whatsapp'];
+
+export interface Message {
+  /** Posts one delivery of this message; retries of it are the same message delivered again. */
+  deliver(retry: number): Promise<Response>;
+}
+
+export interface Traveller {
+  channel: Channel;
+  /** A message from this traveller; `id` makes its channel message id (unique per suite run). */
+  message(text: string, id: string): Message;
+  /** What the bridge has said to this traveller so far, oldest first. */
+  replies(): string[];
+  /** Phone numbers and other personal values this traveller exposes (for the privacy scan). */
+  personal: string[];
+}
+
+const digest = (value: string, length: number) => createHash('sha256').update(value).digest('hex').slice(0, length);
+
+export function traveller(h: StackHarness, channel: Channel, name: string): Traveller {
+  switch (channel) {
+    case 'slack': {
+      const user = { teamId: 'TREL', userId: `U${digest(name, 10).toUpperCase()}` };
+      const dm = `D${user.userId}`;
+      return {
+        channel,
+        personal: [],
+        message(text, id) {
+          const ts = slackTs();
+          const eventId = `Ev${digest(id, 10).toUpperCase()}`;
+          return {
+            deliver: (retry) =>
+              postSlack(h.stack.url, slackRequest(messageEvent(user, { text, channel: dm, ts, eventId }), SIGNING_SECRET, retry ? { retryNum: retry } : {})),
+          };
+        },
+        replies: () =>
+          h.stack.fakeSlack!.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === dm && !c.fault).map((c) => String(c.args.text ?? '')),
+      };
+    }
+    case 'teams': {
+      const user = { tenantId: 'tenant-rel', aadObjectId: `aad-${digest(name, 12)}` };
+      const conversationId = `a:${user.aadObjectId}`;
+      const fake = () => h.stack.fakeTeams!;
+      return {
+        channel,
+        personal: [],
+        message(text, id) {
+          const activityId = `1${BigInt(`0x${digest(id, 12)}`).toString()}`;
+          return {
+            deliver: () =>
+              postActivity(
+                h.stack.url,
+                messageActivity(user, text, { serviceUrl: fake().serviceUrl, id: activityId }),
+                fake().signInbound({ serviceUrl: fake().serviceUrl }),
+              ),
+          };
+        },
+        replies: () =>
+          fake()
+            .calls.filter((c) => c.method === 'POST' && c.conversationId === conversationId && c.body.type === 'message' && !c.fault)
+            .map((c) => JSON.stringify(c.body)),
+      };
+    }
+    case 'whatsapp': {
+      const phone = `+1555${String(parseInt(digest(name, 8), 16) % 10_000_000).padStart(7, '0')}`;
+      const twilio = () => h.stack.fakeTwilio!;
+      const webhook = () => h.stack.whatsapp.webhookUrl;
+      return {
+        channel,
+        personal: [phone, `whatsapp:${phone}`],
+        message(text, id) {
+          const params = inboundMessage({ phone }, h.stack.whatsapp.from, text, { MessageSid: `SM${digest(id, 32)}` });
+          return { deliver: () => postTwilio(webhook(), webhook(), twilio().authToken, params) };
+        },
+        replies: () => twilio().messages.filter((m) => m.to === `whatsapp:${phone}` && !m.fault).map((m) => m.body),
+      };
+    }
+  }
+}
+
+/** A fixed-seed shuffle (mulberry32), so a failing order can be replayed. */
+export function shuffled<T>(items: T[], seed: number): T[] {
+  let state = seed >>> 0;
+  const random = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/** Brek's POST /events requests as the sandbox received them. */
+export function brekEvents(h: StackHarness): { idempotencyKey: string; body: string }[] {
+  return h.brekExchanges
+    .filter((e) => e.method === 'POST' && e.path.endsWith('/events'))
+    .map((e) => ({ idempotencyKey: String((JSON.parse(e.requestBody) as { idempotencyKey?: string }).idempotencyKey), body: e.requestBody }));
+}
