@@ -20,7 +20,7 @@ export interface Traveller {
   channel: Channel;
   /** A message from this traveller; `id` makes its channel message id (unique per suite run). */
   message(text: string, id: string): Message;
-  /** What the bridge has said to this traveller so far, oldest first. */
+  /** What the bridge has said to this traveller so far, oldest first (the channel's payload, as text). */
   replies(): string[];
   /** Phone numbers and other personal values this traveller exposes (for the privacy scan). */
   personal: string[];
@@ -45,7 +45,7 @@ export function traveller(h: StackHarness, channel: Channel, name: string): Trav
           };
         },
         replies: () =>
-          h.stack.fakeSlack!.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === dm && !c.fault).map((c) => String(c.args.text ?? '')),
+          h.stack.fakeSlack!.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === dm && !c.fault).map((c) => JSON.stringify(c.args)),
       };
     }
     case 'teams': {
@@ -112,4 +112,9 @@ export function brekEvents(h: StackHarness): { idempotencyKey: string; body: str
   return h.brekExchanges
     .filter((e) => e.method === 'POST' && e.path.endsWith('/events'))
     .map((e) => ({ idempotencyKey: String((JSON.parse(e.requestBody) as { idempotencyKey?: string }).idempotencyKey), body: e.requestBody }));
+}
+
+/** The payment setup link in a reply, whichever channel rendered it. */
+export function setupLinkIn(reply: string | undefined): string | undefined {
+  return /https?:\/\/[^"\s\\]+\/portal\/payment\?token=psu_[A-Za-z0-9_-]+/.exec(reply ?? '')?.[0];
 }
