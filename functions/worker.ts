@@ -9,7 +9,7 @@ import { createCore } from '../core/bridge.ts';
 import { loadCoreConfig } from '../core/config.ts';
 import { createLogger } from '../core/log.ts';
 import { processTurn } from '../core/turn.ts';
-import { handleStreamBatch, type BatchResult, type StreamRecord } from '../core/worker.ts';
+import { handleStreamBatch, processWithRetries, type BatchResult, type StreamRecord } from '../core/worker.ts';
 import { applyLinkedSecrets } from './runtime.ts';
 import { channelSenders } from './senders.ts';
 
@@ -29,5 +29,7 @@ const deps = core.turnDeps(
 );
 
 export async function handler(event: { Records?: StreamRecord[] }): Promise<BatchResult> {
-  return handleStreamBatch(event.Records ?? [], (record) => processTurn(record, deps));
+  // A busy thread (an earlier invocation still holds it) is waited for here, about 30 s, before
+  // the record is handed back to Lambda, whose few quick retries alone could outlast no lease.
+  return handleStreamBatch(event.Records ?? [], (record) => processWithRetries(() => processTurn(record, deps), { attempts: 7, backoffMs: 500 }));
 }
