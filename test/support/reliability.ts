@@ -1,0 +1,74 @@
+// Counters for the reliability suite: what the table holds and what left the bridge, so a test
+// can say "nothing stored, nothing forwarded" about a request by comparing before and after.
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { Stack } from '../../dev/stack.ts';
+import { brekRequestText, type Leak } from './privacy.ts';
+import type { StackHarness } from './stack.ts';
+
+/** Inbox records in the table (sk IN#…); the worker's SESSION items are not counted. */
+export async function inboxItemCount(stack: Stack): Promise<number> {
+  let count = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await stack.db.ingress.send(
+      new ScanCommand({
+        TableName: stack.config.tableName,
+        Select: 'COUNT',
+        FilterExpression: 'begins_with(sk, :inbox)',
+        ExpressionAttributeValues: { ':inbox': 'IN#' },
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    count += page.Count ?? 0;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return count;
+}
+
+/** Everything that left the bridge: Brek requests, posts to each fake channel, Teams tokens fetched. */
+export function forwardedCount(h: StackHarness): number {
+  const { fakeSlack, fakeTeams, fakeTwilio } = h.stack;
+  return h.brekExchanges.length + (fakeSlack?.calls.length ?? 0) + (fakeTeams?.calls.length ?? 0) + (fakeTeams?.tokensIssued ?? 0) + (fakeTwilio?.messages.length ?? 0);
+}
+
+export interface Observed {
+  status: number;
+  stored: number;
+  forwarded: number;
+}
+
+/** Sends one request, waits for the in-process worker, and reports what it changed. */
+export async function observe(h: StackHarness, send: () => Promise<Response>): Promise<Observed> {
+  await h.stack.idle();
+  const storedBefore = await inboxItemCount(h.stack);
+  const forwardedBefore = forwardedCount(h);
+  const res = await send();
+  await res.arrayBuffer();
+  await h.stack.idle();
+  return { status: res.status, stored: (await inboxItemCount(h.stack)) - storedBefore, forwarded: forwardedCount(h) - forwardedBefore };
+}
+
+/**
+ * `h.leaks`, less one false positive of its card-number shape: the Brek sandbox's own ids
+ * (`sess_1795839252636_…`, `evt_1795839252644`) carry 13-digit millisecond timestamps, and about
+ * one in ten of those is Luhn-valid. A hit is dropped only when every occurrence of it in its
+ * source sits right after such an id prefix (`word_`); anything else still counts.
+ */
+export function leaksBeyondBrekIds(h: StackHarness, knownPersonal: string[]): { leaks: Leak[]; brekIdsIgnored: number } {
+  const sourceOf = (where: string): string => {
+    const n = Number(/\d+/.exec(where)?.[0] ?? 0);
+    if (where.startsWith('log line ')) return h.logs.lines[n - 1] ?? '';
+    const exchange = h.brekExchanges[n - 1];
+    return exchange ? brekRequestText(exchange) : '';
+  };
+  const isBrekId = (leak: Leak): boolean => {
+    if (leak.what !== 'card number' || !/^\d+$/.test(leak.sample)) return false;
+    const text = sourceOf(leak.where);
+    const at: number[] = [];
+    for (let i = text.indexOf(leak.sample); i >= 0; i = text.indexOf(leak.sample, i + 1)) at.push(i);
+    return at.length > 0 && at.every((i) => /\b[a-z]+_$/.test(text.slice(Math.max(0, i - 16), i)));
+  };
+  const all = h.leaks(knownPersonal);
+  const leaks = all.filter((leak) => !isBrekId(leak));
+  return { leaks, brekIdsIgnored: all.length - leaks.length };
+}
