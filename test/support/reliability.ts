@@ -49,26 +49,35 @@ export async function observe(h: StackHarness, send: () => Promise<Response>): P
 }
 
 /**
- * `h.leaks`, less one false positive of its card-number shape: the Brek sandbox's own ids
- * (`sess_1795839252636_…`, `evt_1795839252644`) carry 13-digit millisecond timestamps, and about
- * one in ten of those is Luhn-valid. A hit is dropped only when every occurrence of it in its
- * source sits right after such an id prefix (`word_`); anything else still counts.
+ * `h.leaks`, less two false positives of its shapes, each set aside only where the hit is exactly
+ * an id the design prescribes:
+ * - card number: the Brek sandbox's ids (`sess_1795839252636_…`, `evt_1795839252644`) carry
+ *   13-digit millisecond timestamps, about one in ten of them Luhn-valid — dropped when every
+ *   occurrence in its source sits right after such an id prefix (`word_`);
+ * - whatsapp address: the WhatsApp actor id is `whatsapp:` + 32 hex chars of a keyed hash
+ *   (DESIGN.md), which starts with a digit 10 times in 16 — dropped when every occurrence is the
+ *   start of exactly such an id (no `+`, 32 hex, then no more hex).
+ * Anything else still counts.
  */
-export function leaksBeyondBrekIds(h: StackHarness, knownPersonal: string[]): { leaks: Leak[]; brekIdsIgnored: number } {
+export function leaksBeyondDesignedIds(h: StackHarness, knownPersonal: string[]): { leaks: Leak[]; idsSetAside: number } {
   const sourceOf = (where: string): string => {
     const n = Number(/\d+/.exec(where)?.[0] ?? 0);
     if (where.startsWith('log line ')) return h.logs.lines[n - 1] ?? '';
     const exchange = h.brekExchanges[n - 1];
     return exchange ? brekRequestText(exchange) : '';
   };
-  const isBrekId = (leak: Leak): boolean => {
-    if (leak.what !== 'card number' || !/^\d+$/.test(leak.sample)) return false;
+  const everyOccurrence = (leak: Leak, test: (text: string, at: number) => boolean): boolean => {
     const text = sourceOf(leak.where);
     const at: number[] = [];
     for (let i = text.indexOf(leak.sample); i >= 0; i = text.indexOf(leak.sample, i + 1)) at.push(i);
-    return at.length > 0 && at.every((i) => /\b[a-z]+_$/.test(text.slice(Math.max(0, i - 16), i)));
+    return at.length > 0 && at.every((i) => test(text, i));
+  };
+  const isDesignedId = (leak: Leak): boolean => {
+    if (leak.what === 'card number' && /^\d+$/.test(leak.sample)) return everyOccurrence(leak, (text, i) => /\b[a-z]+_$/.test(text.slice(Math.max(0, i - 16), i)));
+    if (leak.what === 'whatsapp address' && /^whatsapp:\d+$/i.test(leak.sample)) return everyOccurrence(leak, (text, i) => /^whatsapp:[0-9a-f]{32}(?![0-9a-f])/.test(text.slice(i, i + 44)));
+    return false;
   };
   const all = h.leaks(knownPersonal);
-  const leaks = all.filter((leak) => !isBrekId(leak));
-  return { leaks, brekIdsIgnored: all.length - leaks.length };
+  const leaks = all.filter((leak) => !isDesignedId(leak));
+  return { leaks, idsSetAside: all.length - leaks.length };
 }
