@@ -201,7 +201,7 @@ describe('WhatsApp forgeries', () => {
 describe('privacy after the forgeries', () => {
   it('no phone number, token or secret reached a log line or Brek', () => {
     const { leaks, idsSetAside } = leaksBeyondDesignedIds(h, knownPersonal);
-    console.log(`privacy forgery: ${h.logs.lines.length} log lines and ${h.brekExchanges.length} Brek requests scanned, ${leaks.length} leaks (${idsSetAside} designed ids set aside: Brek ids with Luhn-valid timestamps, hashed WhatsApp actor ids)`);
+    console.log(`privacy forgery: ${h.logs.lines.length} log lines and ${h.brekExchanges.length} Brek requests scanned, ${leaks.length} leaks (${idsSetAside} designed ids set aside: Brek ids with Luhn-valid timestamps, hashed WhatsApp actor ids, request-id UUIDs)`);
     expect(leaks).toEqual([]);
   });
 });

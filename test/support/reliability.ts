@@ -56,9 +56,17 @@ export async function observe(h: StackHarness, send: () => Promise<Response>): P
  *   occurrence in its source sits right after such an id prefix (`word_`);
  * - whatsapp address: the WhatsApp actor id is `whatsapp:` + 32 hex chars of a keyed hash
  *   (DESIGN.md), which starts with a digit 10 times in 16 — dropped when every occurrence is the
- *   start of exactly such an id (no `+`, 32 hex, then no more hex).
+ *   start of exactly such an id (no `+`, 32 hex, then no more hex);
+ * - card number in a UUID (Brek's `x-request-id`, logged as brekRequestId): "2614a299-9319-4781-87d4-…"
+ *   holds a dash-grouped 13-digit run — dropped when every occurrence lies inside a UUID.
  * Anything else still counts.
  */
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+function insideUuid(text: string, at: number, length: number): boolean {
+  for (const match of text.matchAll(UUID)) if (match.index <= at && at + length <= match.index + match[0].length) return true;
+  return false;
+}
+
 export function leaksBeyondDesignedIds(h: StackHarness, knownPersonal: string[]): { leaks: Leak[]; idsSetAside: number } {
   const sourceOf = (where: string): string => {
     const n = Number(/\d+/.exec(where)?.[0] ?? 0);
@@ -74,6 +82,7 @@ export function leaksBeyondDesignedIds(h: StackHarness, knownPersonal: string[])
   };
   const isDesignedId = (leak: Leak): boolean => {
     if (leak.what === 'card number' && /^\d+$/.test(leak.sample)) return everyOccurrence(leak, (text, i) => /\b[a-z]+_$/.test(text.slice(Math.max(0, i - 16), i)));
+    if (leak.what === 'card number') return everyOccurrence(leak, (text, i) => insideUuid(text, i, leak.sample.length));
     if (leak.what === 'whatsapp address' && /^whatsapp:\d+$/i.test(leak.sample)) return everyOccurrence(leak, (text, i) => /^whatsapp:[0-9a-f]{32}(?![0-9a-f])/.test(text.slice(i, i + 44)));
     return false;
   };
