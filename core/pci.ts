@@ -1,8 +1,10 @@
 // Card-number detection: 13–19 digits, optionally grouped by single spaces or dashes, that pass
 // the Luhn check and stand alone (not inside a longer token such as psu_1771456992743_x).
 // Used wherever text could carry a primary account number (PAN) that must never go further.
+// A run of digit groups is searched span by span, so digits next to a card — its expiry in
+// "4111 1111 1111 1111 12/26" — cannot hide it by making the whole run Luhn-invalid.
 
-const CANDIDATE = /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])/g;
+const RUN = /(?<![\w-])\d+(?:[ -]\d+)*(?![\w-])/g;
 
 export function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -22,9 +24,23 @@ export function luhnValid(digits: string): boolean {
 /** The card numbers in a text, as they appear there. */
 export function findCardNumbers(text: string): string[] {
   const found: string[] = [];
-  for (const match of text.matchAll(CANDIDATE)) {
-    const digits = match[0].replace(/[ -]/g, '');
-    if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits)) found.push(match[0]);
+  for (const run of text.matchAll(RUN)) {
+    const groups = [...run[0].matchAll(/\d+/g)].map((g) => ({ digits: g[0], start: g.index, end: g.index + g[0].length }));
+    // Left to right, the longest card-shaped span of whole groups starting at each group.
+    for (let i = 0; i < groups.length; ) {
+      let match: number | undefined;
+      let digits = '';
+      for (let j = i; j < groups.length && digits.length + groups[j]!.digits.length <= 19; j++) {
+        digits += groups[j]!.digits;
+        if (digits.length >= 13 && luhnValid(digits)) match = j;
+      }
+      if (match === undefined) {
+        i++;
+        continue;
+      }
+      found.push(run[0].slice(groups[i]!.start, groups[match]!.end));
+      i = match + 1;
+    }
   }
   return found;
 }

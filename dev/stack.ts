@@ -112,15 +112,17 @@ function toRequest(req: IncomingMessage, body: Buffer): HttpRequest {
   return { method: req.method ?? 'GET', path: url.pathname, headers: lowerCaseHeaders(req.headers), body, ...(rawQuery ? { rawQuery } : {}) };
 }
 
+/** A body over the limit is read to its end but not kept, so the client still gets its 413. */
 async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
+    // Leaving the loop early would destroy the socket under a client still sending (ECONNRESET).
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
+    else if (size > 16 * MAX_BODY_BYTES) req.destroy(); // past any sane client: stop reading
   }
-  return Buffer.concat(chunks);
+  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks);
 }
 
 function write(res: ServerResponse, response: HttpResponse): void {

@@ -9,7 +9,7 @@ import type { Json } from '../../core/inbound.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Reply } from '../../core/reply.ts';
 import type { InboxRecord } from '../../core/store/inbox.ts';
-import type { ChannelSender } from '../../core/turn.ts';
+import { PermanentSendError, type ChannelSender } from '../../core/turn.ts';
 import { connectorAllowed, type TeamsConfig } from './config.ts';
 import { renderClicked, renderTeams, type CardJson } from './render.ts';
 
@@ -17,7 +17,8 @@ const BOT_SCOPE = 'https://api.botframework.com/.default';
 const MAX_TRIES = 4;
 const MAX_WAIT_MS = 10_000;
 
-export class ConnectorNotAllowed extends Error {}
+/** Never retried: the host will not become allowed by trying again. */
+export class ConnectorNotAllowed extends PermanentSendError {}
 
 /** Client-credentials tokens, cached until shortly before they expire. */
 export class BotTokenSource {

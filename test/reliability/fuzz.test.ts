@@ -26,7 +26,7 @@ import { InboxStore, inboxKey } from '../../core/store/inbox.ts';
 import type { ItemKey } from '../../core/store/table.ts';
 import { messageEvent, signSlack } from '../../dev/simulate/slack.ts';
 import { signTwilio } from '../../dev/simulate/whatsapp.ts';
-import { inboxItemCount, leaksBeyondDesignedIds } from '../support/reliability.ts';
+import { inboxItemCount } from '../support/reliability.ts';
 import { SIGNING_SECRET, useStack } from '../support/stack.ts';
 
 const DEFAULT_SEED = 424242;
@@ -35,7 +35,7 @@ const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : DEFAULT_SEE
 const IN_PROCESS_RUNS = Number(process.env.FUZZ_IN_PROCESS_RUNS ?? 9_400);
 const HTTP_RUNS = Number(process.env.FUZZ_HTTP_RUNS ?? 600);
 const RAW_SOCKET_RUNS = 40;
-const OVERSIZED_RUNS = 2;
+const OVERSIZED_RUNS = 10;
 
 const h = useStack();
 const PHONES = ['+14155550101', '+14155550102', '+447700900123', '+5511987650001'];
@@ -80,11 +80,11 @@ const cardNumber = fc
     return sep ? full.replace(/(\d{4})(?=\d)/g, `$1${sep}`) : full;
   });
 /**
- * A card number inside a message, with words around it. The words after it never start with a
- * digit: a card followed by " 05/28" is a known miss of core/pci.ts (card-expiry.test.ts).
+ * A card number inside a message, with words around it — its expiry after it too (" 05/28",
+ * which once hid the card from core/pci.ts: card-expiry.test.ts).
  */
 const cardText = fc
-  .tuple(fc.constantFrom('my card is ', 'pay with ', '', 'card: ', 'Karte ', '卡号 ', 'numéro '), cardNumber, fc.constantFrom('', ' please', ', thanks', '.', ' exp soon', ' 🙏'))
+  .tuple(fc.constantFrom('my card is ', 'pay with ', '', 'card: ', 'Karte ', '卡号 ', 'numéro '), cardNumber, fc.constantFrom('', ' please', ', thanks', '.', ' exp soon', ' 🙏', ' 05/28', ' 12/26 cvv 123', ' 1 2'))
   .map(([before, card, after]) => `${before}${card}${after}`);
 const text: fc.Arbitrary<string> = fc.oneof(
   { arbitrary: fc.string({ maxLength: 120 }), weight: 5 },
@@ -355,10 +355,9 @@ interface Tally {
   stored: number;
   oversized: number;
   oversizedRefused: number;
-  oversizedReset: number;
   examples: string[];
 }
-const tally = (): Tally => ({ cases: 0, http: 0, crashes: 0, fiveXX: 0, unclear: 0, rejected: 0, accepted: 0, storedFromRejected: 0, stored: 0, oversized: 0, oversizedRefused: 0, oversizedReset: 0, examples: [] });
+const tally = (): Tally => ({ cases: 0, http: 0, crashes: 0, fiveXX: 0, unclear: 0, rejected: 0, accepted: 0, storedFromRejected: 0, stored: 0, oversized: 0, oversizedRefused: 0, examples: [] });
 
 /** A 4xx must say why: a JSON body with an error code. */
 function clear(response: { status: number; headers: Record<string, string>; body: string }): boolean {
@@ -536,7 +535,7 @@ function fuzzRoute(route: Route) {
       );
     }, 60_000);
 
-    it(`over HTTP: ${OVERSIZED_RUNS} bodies over 1 MiB → 413 (or a reset connection), never stored`, async () => {
+    it(`over HTTP: ${OVERSIZED_RUNS} bodies over 1 MiB → 413, never stored`, async () => {
       const before = await inboxItemCount(h.stack);
       await fc.assert(
         fc.asyncProperty(fc.integer({ min: 1, max: 256 * 1024 }), fc.boolean(), async (extra, signed) => {
@@ -547,18 +546,11 @@ function fuzzRoute(route: Route) {
           t.oversized++;
           t.cases++;
           t.http++;
-          try {
-            const response = await sendHttp(request);
-            if (response.status === 413) t.oversizedRefused++;
-            if (response.status >= 500) t.fiveXX++;
-            return response.status === 413;
-          } catch (error) {
-            // dev/stack.ts stops reading at 1 MiB by leaving its for-await loop, which destroys
-            // the socket: the 413 it then writes sometimes never arrives (reported, not hidden).
-            if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
-            t.oversizedReset++;
-            return true;
-          }
+          // The stack reads an oversized body to its end (unkept), so the 413 always arrives.
+          const response = await sendHttp(request);
+          if (response.status === 413) t.oversizedRefused++;
+          if (response.status >= 500) t.fiveXX++;
+          return response.status === 413;
         }),
         { seed: SEED + 3, numRuns: OVERSIZED_RUNS, endOnFailure: true },
       );
@@ -567,14 +559,14 @@ function fuzzRoute(route: Route) {
     }, 60_000);
 
     it('figure', () => {
-      const line = `fuzz ${route.name}: ${t.cases} cases (seed ${SEED}; ${t.http} over HTTP), ${t.crashes} crashes, ${t.fiveXX} 5xx, ${t.unclear} unclear, ${t.rejected} rejected, ${t.accepted} accepted (${t.stored} stored), ${t.storedFromRejected} stored from rejected, ${t.oversizedRefused}/${t.oversized} oversized refused 413 (${t.oversizedReset} connection resets)`;
+      const line = `fuzz ${route.name}: ${t.cases} cases (seed ${SEED}; ${t.http} over HTTP), ${t.crashes} crashes, ${t.fiveXX} 5xx, ${t.unclear} unclear, ${t.rejected} rejected, ${t.accepted} accepted (${t.stored} stored), ${t.storedFromRejected} stored from rejected, ${t.oversizedRefused}/${t.oversized} oversized refused 413`;
       console.log(line);
       if (t.examples.length) console.log(`fuzz ${route.name} examples:\n${t.examples.join('\n')}`);
       expect(t.cases).toBeGreaterThanOrEqual(10_000);
       expect(t.http).toBeGreaterThanOrEqual(500);
       expect({ crashes: t.crashes, fiveXX: t.fiveXX, unclear: t.unclear, storedFromRejected: t.storedFromRejected }).toEqual({ crashes: 0, fiveXX: 0, unclear: 0, storedFromRejected: 0 });
-      expect(t.oversizedRefused + t.oversizedReset).toBe(t.oversized);
-      expect(t.oversizedRefused).toBeGreaterThan(0);
+      expect(t.oversized).toBeGreaterThan(0);
+      expect(t.oversizedRefused).toBe(t.oversized);
       // Not vacuous: signed input gets past verification and some of it is stored.
       expect(t.accepted).toBeGreaterThan(0);
       expect(t.stored).toBeGreaterThan(0);
@@ -594,8 +586,8 @@ describe('after the fuzz', () => {
   });
 
   it('no card number, phone number, token or secret reached a log line or Brek', () => {
-    const { leaks, idsSetAside } = leaksBeyondDesignedIds(h, knownPersonal);
-    console.log(`privacy fuzz: ${h.logs.lines.length} log lines and ${h.brekExchanges.length} Brek requests scanned, ${leaks.length} leaks (${idsSetAside} designed ids set aside: Brek ids with Luhn-valid timestamps, hashed WhatsApp actor ids, request-id UUIDs)`);
+    const leaks = h.leaks(knownPersonal);
+    console.log(`privacy fuzz: ${h.logs.lines.length} log lines and ${h.brekExchanges.length} Brek requests scanned, ${leaks.length} leaks`);
     if (leaks.length) {
       const kinds = new Map<string, number>();
       for (const l of leaks) kinds.set(`${l.what} in ${l.where.replace(/\d+/g, 'N')}`, (kinds.get(`${l.what} in ${l.where.replace(/\d+/g, 'N')}`) ?? 0) + 1);
