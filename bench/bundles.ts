@@ -20,6 +20,8 @@ export interface BundleFigure {
   variant: Variant;
   awsSdkExternal: boolean;
   bytes: number;
+  /** The biggest contributors to the bundle, by package (or "bridge" for this repository's code). */
+  largest: { source: string; bytes: number }[];
   /** Median over fresh processes of the time `import()` of the bundle takes. */
   initMs: number;
   /** Median time from the process's start (performance.timeOrigin) to the module loaded. */
@@ -73,7 +75,19 @@ export async function functionEntries(): Promise<string[]> {
  * Builds every function's bridge and naive bundles in one esbuild call (modules shared between
  * entries are parsed once), into OUT/<setting>/<function>.<variant>.mjs.
  */
-async function bundleAll(functions: readonly string[], awsSdkExternal: boolean): Promise<Map<string, { file: string; bytes: number }>> {
+interface Built {
+  file: string;
+  bytes: number;
+  largest: { source: string; bytes: number }[];
+}
+
+/** node_modules/@scope/name/… → @scope/name; the repository's own files → "bridge". */
+function sourceOf(input: string): string {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+  return match ? match[1]! : 'bridge';
+}
+
+async function bundleAll(functions: readonly string[], awsSdkExternal: boolean): Promise<Map<string, Built>> {
   const dir = join(OUT, awsSdkExternal ? 'aws-external' : 'aws-bundled');
   await mkdir(dir, { recursive: true });
   const entryPoints: Record<string, string> = {};
@@ -102,16 +116,21 @@ async function bundleAll(functions: readonly string[], awsSdkExternal: boolean):
     format: 'esm',
     minify: true,
     write: true,
+    metafile: true,
     logLevel: 'silent',
     external: awsSdkExternal ? ['@aws-sdk/*'] : [],
     // CommonJS dependencies inside an ESM bundle need a require (as in test/bundles.test.ts).
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   };
-  await build(options);
-  const out = new Map<string, { file: string; bytes: number }>();
+  const result = await build(options);
+  const out = new Map<string, Built>();
   for (const name of Object.keys(entryPoints)) {
     const file = join(dir, `${name}.mjs`);
-    out.set(name, { file, bytes: (await stat(file)).size });
+    const meta = Object.entries(result.metafile?.outputs ?? {}).find(([path]) => join(ROOT, path) === file)?.[1];
+    const bySource = new Map<string, number>();
+    for (const [input, { bytesInOutput }] of Object.entries(meta?.inputs ?? {})) bySource.set(sourceOf(input), (bySource.get(sourceOf(input)) ?? 0) + bytesInOutput);
+    const largest = [...bySource.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([source, bytes]) => ({ source, bytes }));
+    out.set(name, { file, bytes: (await stat(file)).size, largest });
   }
   return out;
 }
@@ -145,11 +164,11 @@ export async function measureBundles(options: BenchOptions): Promise<BundleFigur
   await mkdir(OUT, { recursive: true });
   const functions = await functionEntries();
   const figures: BundleFigure[] = [];
-  for (const awsSdkExternal of [false, true]) {
+  for (const awsSdkExternal of options.awsSdkExternal) {
     const bundles = await bundleAll(functions, awsSdkExternal);
     for (const fn of functions) {
       for (const variant of ['bridge', 'naive'] as const) {
-        const { file, bytes } = bundles.get(`${fn}.${variant}`)!;
+        const { file, bytes, largest } = bundles.get(`${fn}.${variant}`)!;
         // One unmeasured load first (full runs), so every measured one finds the file in the page cache.
         if (!options.quick) await loadOnce(file);
         const loads = await repeat(options.initProcesses, () => loadOnce(file));
@@ -158,6 +177,7 @@ export async function measureBundles(options: BenchOptions): Promise<BundleFigur
           variant,
           awsSdkExternal,
           bytes,
+          largest,
           initMs: round(median(loads.map((l) => l.initMs))),
           sinceProcessStartMs: round(median(loads.map((l) => l.sinceProcessStartMs))),
           processes: options.initProcesses,

@@ -16,6 +16,8 @@ export interface BenchOptions {
   dynamoActors: number;
   /** Fresh processes per bundle in the cold-init figure. */
   initProcesses: number;
+  /** Bundle with the AWS SDK inside (SST's default), and/or with `@aws-sdk/*` external. */
+  awsSdkExternal: boolean[];
   throughputTurns: number;
   /** Turns each throughput actor sends (the rest are follow-ups in a live conversation). */
   turnsPerActor: number;
@@ -31,7 +33,7 @@ export function benchOptions(argv: readonly string[] = process.argv.slice(2), en
   const quick = argv.includes('--quick') || env.BENCH_QUICK === '1';
   const common = { quick, resultsFile: env.BENCH_RESULTS_FILE ?? join(ROOT, 'bench', 'results.json'), cores: availableParallelism() };
   if (quick) {
-    return { ...common, runs: 1, ackRequests: 10, slowBrekMs: 300, dynamoActors: 1, initProcesses: 1, throughputTurns: 40, turnsPerActor: 4, throughputConcurrency: 20 };
+    return { ...common, runs: 1, ackRequests: 10, slowBrekMs: 200, dynamoActors: 1, initProcesses: 1, awsSdkExternal: [false], throughputTurns: 40, turnsPerActor: 4, throughputConcurrency: 20 };
   }
-  return { ...common, runs: 3, ackRequests: 100, slowBrekMs: 5_000, dynamoActors: 5, initProcesses: 5, throughputTurns: 1_000, turnsPerActor: 5, throughputConcurrency: 50 };
+  return { ...common, runs: 3, ackRequests: 100, slowBrekMs: 5_000, dynamoActors: 5, initProcesses: 5, awsSdkExternal: [false, true], throughputTurns: 1_000, turnsPerActor: 5, throughputConcurrency: 50 };
 }
