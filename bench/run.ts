@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { measureAcks } from './ack.ts';
 import { measureBundles } from './bundles.ts';
 import { measureDynamoPerTurn } from './dynamo.ts';
+import { measureHandlers } from './handlers.ts';
 import { benchOptions } from './options.ts';
 import { startBenchStack, type BenchStack } from './stack.ts';
 import { kib, table } from './table.ts';
@@ -67,11 +68,13 @@ async function main(): Promise<void> {
     const dynamo = await measureDynamoPerTurn(bench, options);
     log(`ack latency (${options.ackRequests} concurrent requests per route, Brek at 0 and ${options.slowBrekMs} ms)`);
     const ack = await measureAcks(bench, options);
+    log('ingress handlers called directly (no HTTP server, no worker)');
+    const ackHandlers = await measureHandlers(bench, options);
     log(`throughput (${options.throughputTurns} turns)`);
     const throughput = await measureThroughput(bench, options);
     meta.loadAverage.end = load();
     const targets = evaluateTargets({ ack: ack.figures, slowBrekMs: options.slowBrekMs, dynamo, bundles, throughput });
-    results = { meta, ack, dynamo, bundles, throughput, targets };
+    results = { meta, ack, ackHandlers, dynamo, bundles, throughput, targets };
   } finally {
     await bench.close();
   }
@@ -82,6 +85,11 @@ async function main(): Promise<void> {
       `Ack latency, ${options.ackRequests} concurrent signed requests per route (ms; ${runsNote})`,
       ['server', 'Brek latency', 'p50', 'p99'],
       results.ack.figures.map((f) => [f.server === 'bolt' ? 'Bolt App + AwsLambdaReceiver (Slack)' : `bridge /${f.server}`, `${f.brekLatencyMs} ms`, f.p50Ms, f.p99Ms]),
+    ),
+    table(
+      `Ingress handlers alone: functions/<channel>.ts called with ${options.ackRequests} concurrent Function-URL events, no worker (ms; ${runsNote})`,
+      ['function', 'p50', 'p99'],
+      results.ackHandlers.map((f) => [`functions/${f.channel}.ts`, f.p50Ms, f.p99Ms]),
     ),
     table('Bridge Slack ack / Bolt ack (same requests)', ['Brek latency', 'p50 ratio', 'p99 ratio'], results.ack.ratios.map((r) => [`${r.brekLatencyMs} ms`, r.p50, r.p99])),
     table(

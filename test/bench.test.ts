@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { AckFigure, AckRatio } from '../bench/ack.ts';
 import type { BundleFigure } from '../bench/bundles.ts';
 import type { DynamoFigure } from '../bench/dynamo.ts';
+import type { HandlerAckFigure } from '../bench/handlers.ts';
 import type { TargetResult } from '../bench/targets.ts';
 import type { ThroughputFigure } from '../bench/throughput.ts';
 import { run } from './support/spawn.ts';
@@ -15,6 +16,7 @@ import { run } from './support/spawn.ts';
 interface Results {
   meta: { commit: string; cores: number; quick: boolean };
   ack: { figures: AckFigure[]; ratios: AckRatio[] };
+  ackHandlers: HandlerAckFigure[];
   dynamo: DynamoFigure[];
   bundles: BundleFigure[];
   throughput: ThroughputFigure;
@@ -29,7 +31,7 @@ describe('npm run bench -- --quick', () => {
     const bench = run('npm', ['run', '--silent', 'bench', '--', '--quick'], { BENCH_RESULTS_FILE: resultsFile });
     expect(await bench.exited, bench.output()).toBe(0);
     const out = bench.output();
-    for (const title of ['Ack latency', 'Bridge Slack ack / Bolt ack', 'DynamoDB requests per turn', 'Bundles', 'Throughput', 'Targets']) expect(out).toContain(title);
+    for (const title of ['Ack latency', 'Ingress handlers alone', 'Bridge Slack ack / Bolt ack', 'DynamoDB requests per turn', 'Bundles', 'Throughput', 'Targets']) expect(out).toContain(title);
 
     const results = JSON.parse(await readFile(resultsFile, 'utf8')) as Results;
     expect(results.meta.quick).toBe(true);
@@ -44,6 +46,8 @@ describe('npm run bench -- --quick', () => {
     }
     expect(new Set(results.ack.figures.map((f) => f.brekLatencyMs)).size).toBe(2);
     expect(results.ack.ratios.every((r) => positive(r.p50) && positive(r.p99))).toBe(true);
+    expect(results.ackHandlers.map((f) => f.channel).sort()).toEqual(['slack', 'teams', 'whatsapp']);
+    expect(results.ackHandlers.every((f) => positive(f.p50Ms) && f.p99Ms >= f.p50Ms)).toBe(true);
 
     for (const channel of ['slack', 'teams', 'whatsapp']) {
       for (const turn of ['first', 'steady']) {
