@@ -99,8 +99,16 @@ async function main(): Promise<void> {
     ),
     table(
       `Bundles (esbuild, ESM, minified, node22) and cold module load in a fresh node (median of ${options.initProcesses} process${options.initProcesses === 1 ? '' : 'es'})`,
-      ['function', 'variant', '@aws-sdk', 'KB', 'init ms', 'from process start ms'],
-      results.bundles.map((f) => [f.function, f.variant, f.awsSdkExternal ? 'external' : 'bundled', kib(f.bytes), f.initMs, f.sinceProcessStartMs]),
+      ['function', 'variant', '@aws-sdk', 'KB', 'init ms', 'from process start ms', 'largest parts (KB)'],
+      results.bundles.map((f) => [
+        f.function,
+        f.variant,
+        f.awsSdkExternal ? 'external' : 'bundled',
+        kib(f.bytes),
+        f.initMs,
+        f.sinceProcessStartMs,
+        f.largest.slice(0, 3).map((part) => `${part.source} ${kib(part.bytes)}`).join(', '),
+      ]),
     ),
     table(
       `Throughput through the local stack, Brek at 0 ms (${runsNote})`,
