@@ -1,0 +1,76 @@
+// Figure 1, second view: each deployed ingress handler (functions/<channel>.ts, the module a Lambda
+// loads) called directly with Function-URL events, `ackRequests` at once, against the stack's
+// DynamoDB. No HTTP server and no in-process worker share the CPU with it, as on Lambda — so this
+// separates what the ingress itself costs from what the local stack's worker adds to the routes.
+import type { LambdaHttpEvent, LambdaHttpResult } from '../core/http.ts';
+import type { BenchOptions } from './options.ts';
+import type { BenchStack } from './stack.ts';
+import { median, percentile, repeat, round } from './stats.ts';
+import { CHANNELS, traveller, type Channel } from './traffic.ts';
+
+export interface HandlerAckFigure {
+  channel: Channel;
+  requests: number;
+  /** Medians over the runs of each run's p50 and p99. */
+  p50Ms: number;
+  p99Ms: number;
+  cores: number;
+}
+
+type Handler = (event: LambdaHttpEvent) => Promise<LambdaHttpResult>;
+
+function isHandler(value: unknown): value is Handler {
+  return typeof value === 'function';
+}
+
+export async function measureHandlers(bench: BenchStack, options: BenchOptions): Promise<HandlerAckFigure[]> {
+  const { stack } = bench;
+  // What each function reads at cold start, pointed at the stack's stand-ins.
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: stack.config.dynamoEndpoint,
+    TABLE_NAME: stack.config.tableName,
+    SLACK_SIGNING_SECRET: stack.slack.signingSecret,
+    TEAMS_APP_ID: stack.teams.appId,
+    TEAMS_OPENID_METADATA_URL: stack.teams.openIdMetadataUrl,
+    TEAMS_CONNECTOR_HOSTS: stack.teams.connectorHosts.join(','),
+    TWILIO_AUTH_TOKEN: stack.whatsapp.authToken,
+    WHATSAPP_WEBHOOK_URL: stack.whatsapp.webhookUrl,
+    ACTOR_ID_SECRET: stack.whatsapp.actorIdSecret,
+  });
+  const figures: HandlerAckFigure[] = [];
+  for (const channel of CHANNELS) {
+    const loaded: Record<string, unknown> = await import(`../functions/${channel}.ts`);
+    const handler = loaded.handler;
+    if (!isHandler(handler)) throw new Error(`functions/${channel}.ts exports no handler`);
+    const oneRun = async () => {
+      const events: LambdaHttpEvent[] = Array.from({ length: options.ackRequests }, (_, i) => {
+        const request = traveller(stack, channel).message(`find me a hotel in seattle tomorrow (#${i})`);
+        return { rawPath: request.path, headers: request.headers, body: request.body, isBase64Encoded: false, requestContext: { http: { method: 'POST', path: request.path } } };
+      });
+      const timings = await Promise.all(
+        events.map(async (event) => {
+          const started = performance.now();
+          const result = await handler(event);
+          return { status: result.statusCode, ms: performance.now() - started };
+        }),
+      );
+      const refused = timings.filter((t) => t.status !== 200);
+      if (refused.length > 0) throw new Error(`functions/${channel}.ts refused ${refused.length} of ${timings.length} events (e.g. ${refused[0]?.status})`);
+      const ms = timings.map((t) => t.ms);
+      return { p50Ms: round(percentile(ms, 50)), p99Ms: round(percentile(ms, 99)) };
+    };
+    // The functions log to stdout as on Lambda; their lines are still built, only not printed
+    // here, where they would bury the bench's tables (as the stack's own logger does).
+    const write = process.stdout.write;
+    process.stdout.write = () => true;
+    let runs: { p50Ms: number; p99Ms: number }[];
+    try {
+      await oneRun(); // warm: the first calls fetch the Teams signing keys and open connections
+      runs = await repeat(options.runs, oneRun);
+    } finally {
+      process.stdout.write = write;
+    }
+    figures.push({ channel, requests: options.ackRequests, p50Ms: median(runs.map((r) => r.p50Ms)), p99Ms: median(runs.map((r) => r.p99Ms)), cores: options.cores });
+  }
+  return figures;
+}

@@ -1,0 +1,133 @@
+// `npm run bench`: the bridge's performance figures (ack latency next to a plain Bolt app, DynamoDB
+// requests per turn, bundle size and cold init, end-to-end throughput), printed as tables and
+// written to bench/results.json (BENCH_RESULTS_FILE elsewhere). `-- --quick` or BENCH_QUICK=1 runs
+// tiny sizes (the test suite's smoke check); its figures are not for publishing.
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { dirname } from 'node:path';
+import { measureAcks } from './ack.ts';
+import { measureBundles } from './bundles.ts';
+import { measureDynamoPerTurn } from './dynamo.ts';
+import { measureHandlers } from './handlers.ts';
+import { benchOptions } from './options.ts';
+import { startBenchStack, type BenchStack } from './stack.ts';
+import { kib, table } from './table.ts';
+import { evaluateTargets } from './targets.ts';
+import { measureThroughput } from './throughput.ts';
+import { CHANNELS, sendAll, traveller } from './traffic.ts';
+
+// Node 20 is the project's local runtime; the AWS SDK's notice about its future floor is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const ROOT = new URL('../', import.meta.url).pathname;
+
+function git(args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** A few turns per channel first, so JIT compilation and connection set-up are not measured. */
+async function warmUp(bench: BenchStack, perChannel: number): Promise<void> {
+  for (const channel of CHANNELS) {
+    await sendAll(bench.stack.url, Array.from({ length: perChannel }, () => traveller(bench.stack, channel).message('seattle tomorrow')));
+  }
+  await bench.stack.idle();
+}
+
+const load = () => loadavg().map((n) => Math.round(n * 100) / 100);
+
+async function main(): Promise<void> {
+  const options = benchOptions();
+  const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  const meta = {
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    uncommittedChanges: git(['status', '--porcelain']) !== '',
+    date: new Date().toISOString(),
+    node: process.version,
+    cores: options.cores,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    quick: options.quick,
+    /** 1/5/15-minute load averages: a busy machine shows here. */
+    loadAverage: { start: load(), end: [] as number[] },
+    options: { ...options, resultsFile: undefined },
+  };
+
+  // Bundles first, before the stack's servers exist, so the fresh processes have the CPU to themselves.
+  log('bundles and cold init');
+  const bundles = await measureBundles(options);
+
+  const bench = await startBenchStack();
+  let results;
+  try {
+    await warmUp(bench, options.quick ? 2 : 20);
+    log('DynamoDB requests per turn');
+    const dynamo = await measureDynamoPerTurn(bench, options);
+    log(`ack latency (${options.ackRequests} concurrent requests per route, Brek at 0 and ${options.slowBrekMs} ms)`);
+    const ack = await measureAcks(bench, options);
+    log('ingress handlers called directly (no HTTP server, no worker)');
+    const ackHandlers = await measureHandlers(bench, options);
+    log(`throughput (${options.throughputTurns} turns)`);
+    const throughput = await measureThroughput(bench, options);
+    meta.loadAverage.end = load();
+    const targets = evaluateTargets({ ack: ack.figures, slowBrekMs: options.slowBrekMs, dynamo, bundles, throughput });
+    results = { meta, ack, ackHandlers, dynamo, bundles, throughput, targets };
+  } finally {
+    await bench.close();
+  }
+
+  const runsNote = `median of ${options.runs} run${options.runs === 1 ? '' : 's'}, ${options.cores} cores, commit ${meta.commit}${meta.uncommittedChanges ? '+changes' : ''}`;
+  const out = [
+    table(
+      `Ack latency, ${options.ackRequests} concurrent signed requests per route (ms; ${runsNote})`,
+      ['server', 'Brek latency', 'p50', 'p99'],
+      results.ack.figures.map((f) => [f.server === 'bolt' ? 'Bolt App + AwsLambdaReceiver (Slack)' : `bridge /${f.server}`, `${f.brekLatencyMs} ms`, f.p50Ms, f.p99Ms]),
+    ),
+    table(
+      `Ingress handlers alone: functions/<channel>.ts called with ${options.ackRequests} concurrent Function-URL events, no worker (ms; ${runsNote})`,
+      ['function', 'p50', 'p99'],
+      results.ackHandlers.map((f) => [`functions/${f.channel}.ts`, f.p50Ms, f.p99Ms]),
+    ),
+    table('Bridge Slack ack / Bolt ack (same requests)', ['Brek latency', 'p50 ratio', 'p99 ratio'], results.ack.ratios.map((r) => [`${r.brekLatencyMs} ms`, r.p50, r.p99])),
+    table(
+      `DynamoDB requests per turn (median of ${options.dynamoActors} traveller${options.dynamoActors === 1 ? '' : 's'} per channel)`,
+      ['channel', 'turn', 'ingress', 'worker', 'total', 'worker requests'],
+      results.dynamo.map((f) => [f.channel, f.turn, f.ingress, f.worker, f.total, Object.entries(f.workerCommands).map(([c, n]) => `${c}×${n}`).join(' ')]),
+    ),
+    table(
+      `Bundles (esbuild, ESM, minified, node22) and cold module load in a fresh node (median of ${options.initProcesses} process${options.initProcesses === 1 ? '' : 'es'})`,
+      ['function', 'variant', '@aws-sdk', 'KB', 'init ms', 'from process start ms', 'largest parts (KB)'],
+      results.bundles.map((f) => [
+        f.function,
+        f.variant,
+        f.awsSdkExternal ? 'external' : 'bundled',
+        kib(f.bytes),
+        f.initMs,
+        f.sinceProcessStartMs,
+        f.largest.slice(0, 3).map((part) => `${part.source} ${kib(part.bytes)}`).join(', '),
+      ]),
+    ),
+    table(
+      `Throughput through the local stack, Brek at 0 ms (${runsNote})`,
+      ['turns', 'travellers', 'in flight', 'turns/s', 'CPU ms/turn', 'DynamoDB req/turn'],
+      [[results.throughput.turns, results.throughput.travellers, results.throughput.concurrency, results.throughput.turnsPerSecond, results.throughput.cpuMsPerTurn, results.throughput.dynamoPerTurn]],
+    ),
+    table('Targets', ['', 'target', 'measured', 'met'], results.targets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : 'NO'])),
+  ].join('\n');
+  process.stdout.write(`${out}\n`);
+
+  await mkdir(dirname(options.resultsFile), { recursive: true });
+  await writeFile(options.resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  log(`results written to ${options.resultsFile}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
