@@ -11,9 +11,11 @@ import { CHANNELS, traveller, type Channel } from './traffic.ts';
 export interface HandlerAckFigure {
   channel: Channel;
   requests: number;
-  /** Medians over the runs of each run's p50 and p99. */
+  /** Medians over the runs of each run's p50 and p99, all `requests` at once. */
   p50Ms: number;
   p99Ms: number;
+  /** The same events one after another: what one Lambda instance, which serves one request at a time, sees. */
+  oneAtATime: { p50Ms: number; p99Ms: number };
   cores: number;
 }
 
@@ -42,18 +44,19 @@ export async function measureHandlers(bench: BenchStack, options: BenchOptions):
     const loaded: Record<string, unknown> = await import(`../functions/${channel}.ts`);
     const handler = loaded.handler;
     if (!isHandler(handler)) throw new Error(`functions/${channel}.ts exports no handler`);
-    const oneRun = async () => {
+    const timed = async (event: LambdaHttpEvent) => {
+      const started = performance.now();
+      const result = await handler(event);
+      return { status: result.statusCode, ms: performance.now() - started };
+    };
+    const oneRun = async (sequential = false) => {
       const events: LambdaHttpEvent[] = Array.from({ length: options.ackRequests }, (_, i) => {
         const request = traveller(stack, channel).message(`find me a hotel in seattle tomorrow (#${i})`);
         return { rawPath: request.path, headers: request.headers, body: request.body, isBase64Encoded: false, requestContext: { http: { method: 'POST', path: request.path } } };
       });
-      const timings = await Promise.all(
-        events.map(async (event) => {
-          const started = performance.now();
-          const result = await handler(event);
-          return { status: result.statusCode, ms: performance.now() - started };
-        }),
-      );
+      const timings: { status: number; ms: number }[] = [];
+      if (sequential) for (const event of events) timings.push(await timed(event));
+      else timings.push(...(await Promise.all(events.map(timed))));
       const refused = timings.filter((t) => t.status !== 200);
       if (refused.length > 0) throw new Error(`functions/${channel}.ts refused ${refused.length} of ${timings.length} events (e.g. ${refused[0]?.status})`);
       const ms = timings.map((t) => t.ms);
@@ -64,13 +67,22 @@ export async function measureHandlers(bench: BenchStack, options: BenchOptions):
     const write = process.stdout.write;
     process.stdout.write = () => true;
     let runs: { p50Ms: number; p99Ms: number }[];
+    let sequentialRuns: { p50Ms: number; p99Ms: number }[];
     try {
       await oneRun(); // warm: the first calls fetch the Teams signing keys and open connections
-      runs = await repeat(options.runs, oneRun);
+      runs = await repeat(options.runs, () => oneRun());
+      sequentialRuns = await repeat(options.runs, () => oneRun(true));
     } finally {
       process.stdout.write = write;
     }
-    figures.push({ channel, requests: options.ackRequests, p50Ms: median(runs.map((r) => r.p50Ms)), p99Ms: median(runs.map((r) => r.p99Ms)), cores: options.cores });
+    figures.push({
+      channel,
+      requests: options.ackRequests,
+      p50Ms: median(runs.map((r) => r.p50Ms)),
+      p99Ms: median(runs.map((r) => r.p99Ms)),
+      oneAtATime: { p50Ms: median(sequentialRuns.map((r) => r.p50Ms)), p99Ms: median(sequentialRuns.map((r) => r.p99Ms)) },
+      cores: options.cores,
+    });
   }
   return figures;
 }

@@ -1,8 +1,8 @@
 // Figure 4: turns per second end to end through the local stack with Brek answering at once —
-// signed Slack requests over HTTP, the in-process worker, DynamoDB (dynalite), the sandbox and the
-// fake Slack Web API all in this one process — and the CPU it costs per turn. The CPU figure is
-// the whole process's (process.cpuUsage), so it includes the stand-ins and the load generator: an
-// upper bound on the bridge's own share.
+// signed Slack requests over HTTP, the in-process worker and the fake Slack Web API in this
+// process, DynamoDB (dynalite) and Brek (the sandbox) in the services' process — and the CPU each
+// process spends per turn. The bridge's figure (process.cpuUsage) includes the fake Slack and the
+// load generator: an upper bound on the bridge's own share.
 import type { BenchOptions } from './options.ts';
 import type { BenchStack } from './stack.ts';
 import { median, repeat, round } from './stats.ts';
@@ -15,9 +15,11 @@ export interface ThroughputFigure {
   /** Medians over the runs. */
   turnsPerSecond: number;
   cpuMsPerTurn: number;
+  /** The services' process (dynalite, the sandbox), per turn. */
+  servicesCpuMsPerTurn: number;
   /** DynamoDB requests per turn in the mix (first turns and follow-ups), both clients together. */
   dynamoPerTurn: number;
-  runs: { seconds: number; turnsPerSecond: number; cpuMsPerTurn: number; dynamoPerTurn: number }[];
+  runs: { seconds: number; turnsPerSecond: number; cpuMsPerTurn: number; servicesCpuMsPerTurn: number; dynamoPerTurn: number }[];
   cores: number;
 }
 
@@ -39,6 +41,7 @@ export async function measureThroughput(bench: BenchStack, options: BenchOptions
     dynamo.ingress.reset();
     dynamo.worker.reset();
     const cpuBefore = process.cpuUsage();
+    const servicesBefore = bench.servicesCpuMs();
     const started = performance.now();
     const timings = await sendPooled(stack.url, requests, options.throughputConcurrency);
     await stack.idle();
@@ -52,6 +55,7 @@ export async function measureThroughput(bench: BenchStack, options: BenchOptions
       seconds: round(seconds, 2),
       turnsPerSecond: round(turns / seconds),
       cpuMsPerTurn: round((cpu.user + cpu.system) / 1000 / turns, 2),
+      servicesCpuMsPerTurn: round((bench.servicesCpuMs() - servicesBefore) / turns, 2),
       dynamoPerTurn: round((dynamo.ingress.total() + dynamo.worker.total()) / turns, 2),
     };
   });
@@ -61,6 +65,7 @@ export async function measureThroughput(bench: BenchStack, options: BenchOptions
     concurrency: options.throughputConcurrency,
     turnsPerSecond: median(runs.map((r) => r.turnsPerSecond)),
     cpuMsPerTurn: median(runs.map((r) => r.cpuMsPerTurn)),
+    servicesCpuMsPerTurn: median(runs.map((r) => r.servicesCpuMsPerTurn)),
     dynamoPerTurn: median(runs.map((r) => r.dynamoPerTurn)),
     runs,
     cores: options.cores,

@@ -225,10 +225,19 @@ export function clickedNote(action: string, label: string | undefined): string {
 }
 
 /** "$98.11"; a currency code Intl does not know still shows its amount. */
+/** One formatter per currency: building an Intl.NumberFormat costs about a millisecond. */
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
 export function formatMoney(amount: number | undefined, currency: string | undefined): string | undefined {
   if (amount === undefined) return undefined;
+  const code = currency ?? 'USD';
   try {
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency ?? 'USD' }).format(amount);
+    let format = moneyFormats.get(code);
+    if (!format) {
+      format = new Intl.NumberFormat('en-US', { style: 'currency', currency: code });
+      if (moneyFormats.size < 50) moneyFormats.set(code, format); // bounded: currency codes come from Brek
+    }
+    return format.format(amount);
   } catch {
     return `${amount.toFixed(2)} ${currency ?? ''}`.trim();
   }

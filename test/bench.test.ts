@@ -48,6 +48,7 @@ describe('npm run bench -- --quick', () => {
     expect(results.ack.ratios.every((r) => positive(r.p50) && positive(r.p99))).toBe(true);
     expect(results.ackHandlers.map((f) => f.channel).sort()).toEqual(['slack', 'teams', 'whatsapp']);
     expect(results.ackHandlers.every((f) => positive(f.p50Ms) && f.p99Ms >= f.p50Ms)).toBe(true);
+    expect(results.ackHandlers.every((f) => positive(f.oneAtATime.p50Ms) && f.oneAtATime.p99Ms >= f.oneAtATime.p50Ms)).toBe(true);
 
     for (const channel of ['slack', 'teams', 'whatsapp']) {
       for (const turn of ['first', 'steady']) {
