@@ -51,7 +51,15 @@ export interface TurnDeps {
   /** Tries per reply delivery, and the first backoff between them. */
   sendAttempts?: number;
   sendBackoffMs?: number;
+  /** Sees each step of every turn (the local stack's console); must not throw. */
+  observe?: (event: TurnEvent) => void;
 }
+
+/** A step of one turn, for observers: taken up, answered by Brek, finished. */
+export type TurnEvent =
+  | { kind: 'processing'; record: InboxRecord }
+  | { kind: 'brek'; record: InboxRecord; answer: StoredBrekResult }
+  | { kind: 'finished'; record: InboxRecord; state: 'replied' | 'failed' | 'ignored'; status: string; error?: string; reply?: Reply };
 
 export type TurnOutcome =
   | { outcome: 'replied'; status: string }
@@ -99,6 +107,7 @@ export async function processTurn(record: InboxRecord, deps: TurnDeps, options: 
     log.debug('thread message ignored: the traveller has no conversation with the bridge here');
     return { outcome: 'ignored', reason: 'not_in_conversation' };
   }
+  deps.observe?.({ kind: 'processing', record });
   try {
     return await runClaimedTurn(record, claim.thread, deps, log);
   } catch (error) {
@@ -111,9 +120,12 @@ export async function processTurn(record: InboxRecord, deps: TurnDeps, options: 
 async function runClaimedTurn(record: InboxRecord, claimed: ThreadRecord, deps: TurnDeps, log: Logger): Promise<TurnOutcome> {
   const key = { pk: record.pk, sk: record.sk };
   const work: TurnWork = { update: { reference: record.reference } };
-  const finish = async (state: 'replied' | 'failed' | 'ignored', status: string, error?: string) => {
-    const held = await deps.threads.finishTurn(claimed, record.dedupeKey, { state, status, ...(error ? { error } : {}) }, work.update);
+  const finish = async (state: 'replied' | 'failed' | 'ignored', status: string, error?: string, reply?: Reply) => {
+    const answer = work.answer ?? record.brek;
+    const ids = { ...(answer?.requestId ? { brekRequestId: answer.requestId } : {}), ...(answer?.result.traceId ? { traceId: answer.result.traceId } : {}) };
+    const held = await deps.threads.finishTurn(claimed, record.dedupeKey, { state, status, ...(error ? { error } : {}), ...ids }, work.update);
     if (!held) log.warn('turn outlived its lease; another delivery may have answered too', { state });
+    deps.observe?.({ kind: 'finished', record, state, status, ...(error ? { error } : {}), ...(reply ? { reply } : {}) });
   };
 
   // A traveller who said STOP hears nothing until they say START (or ask for HELP).
@@ -144,12 +156,12 @@ async function runClaimedTurn(record: InboxRecord, claimed: ThreadRecord, deps: 
     // The details and any undelivered Brek answer stay on the message, for a replay.
     const answer = sendError ? (work.answer ?? record.brek) : undefined;
     await deps.inbox.markFailed(key, { error, replyStatus, ...(answer ? { brek: answer } : {}) });
-    await finish('failed', replyStatus, error);
+    await finish('failed', replyStatus, error, sendError ? undefined : reply);
     if (sendError) log.error('reply not delivered', { status: reply.status, error: sendError });
     else log.warn('turn failed; apology sent', { status: reply.status, error: failure });
     return { outcome: 'failed', status: reply.status, error: sendError ?? failure! };
   }
-  await finish('replied', reply.status);
+  await finish('replied', reply.status, undefined, reply);
   log.info('turn replied', { status: reply.status });
   return { outcome: 'replied', status: reply.status };
 }
@@ -219,6 +231,7 @@ async function produceReply(record: InboxRecord, claimed: ThreadRecord, work: Tu
     }
   }
   work.answer = answer;
+  deps.observe?.({ kind: 'brek', record, answer });
   const result = answer.result;
   work.update.answered = {
     status: result.status,

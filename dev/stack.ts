@@ -74,6 +74,9 @@ export interface Stack {
 export interface StackInfo {
   url: string;
   pid: number;
+  /** The table the stack uses, for `npm run ops`. */
+  dynamoEndpoint: string;
+  tableName: string;
   fakeSlackUrl?: string;
   fakeTeamsUrl?: string;
   fakeTwilioUrl?: string;
@@ -261,6 +264,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const info: StackInfo = {
         url,
         pid: process.pid,
+        dynamoEndpoint: config.dynamoEndpoint!,
+        tableName: config.tableName,
         ...(fakeSlack ? { fakeSlackUrl: fakeSlack.url } : {}),
         ...(fakeTeams ? { fakeTeamsUrl: fakeTeams.url } : {}),
         ...(fakeTwilio ? { fakeTwilioUrl: fakeTwilio.url, whatsappFrom: whatsapp.from, whatsappWebhookUrl: whatsapp.webhookUrl } : {}),

@@ -28,6 +28,9 @@ export interface TurnRecord {
   status: string;
   at: number;
   error?: string;
+  /** Brek's `x-request-id` and `traceId` of the turn's answer, for tracing a complaint. */
+  brekRequestId?: string;
+  traceId?: string;
 }
 
 export interface ThreadRecord extends ItemKey {
