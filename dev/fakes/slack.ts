@@ -90,7 +90,10 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
     if (typeof args.token === 'string' && !token) delete args.token;
     const call: SlackCall = { method, ...(token ? { token } : {}), args, at: Date.now() };
     calls.push(call);
-    for (const listener of listeners) listener(call);
+    // Once answered, so listeners see the ts the fake assigned.
+    res.on('finish', () => {
+      for (const listener of listeners) listener(call);
+    });
 
     if (options.token && token !== options.token) return reply(res, 200, { ok: false, error: 'invalid_auth' });
     const faultIndex = faults.findIndex((f) => f.method === method || f.method === '*');

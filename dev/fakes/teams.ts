@@ -15,6 +15,8 @@ export interface ConnectorCall {
   body: Record<string, unknown>;
   authorized: boolean;
   fault?: string;
+  /** The activity id the connector answered with (new or updated). */
+  id?: string;
 }
 
 export interface InboundTokenOptions {
@@ -40,6 +42,8 @@ export interface FakeTeams {
   tokensIssued: number;
   signInbound(options: InboundTokenOptions): string;
   fail(fault: { status: 429 | 500 | 502 | 503; retryAfter?: number }): void;
+  /** Called after each connector call is answered (the console shows what the bot posted). */
+  on(listener: (call: ConnectorCall) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -56,6 +60,7 @@ export async function startFakeTeams(options: { appId?: string; appPassword?: st
   const foreign = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const issuedTokens = new Set<string>();
   const calls: ConnectorCall[] = [];
+  const listeners = new Set<(call: ConnectorCall) => void>();
   const faults: { status: number; retryAfter?: number }[] = [];
   let activityCounter = 0;
   const state = { tokensIssued: 0 };
@@ -112,7 +117,10 @@ export async function startFakeTeams(options: { appId?: string; appPassword?: st
         return send(res, fault.status, { error: { code: 'Throttled', message: 'slow down' } }, fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) });
       }
       const id = call.activityId ?? `1${String(++activityCounter).padStart(12, '0')}`;
-      return send(res, req.method === 'POST' ? 201 : 200, { id });
+      call.id = id;
+      send(res, req.method === 'POST' ? 201 : 200, { id });
+      for (const listener of listeners) listener(call);
+      return;
     }
     return send(res, 404, { error: 'not found' });
   });
@@ -145,6 +153,10 @@ export async function startFakeTeams(options: { appId?: string; appPassword?: st
     },
     signInbound: sign,
     fail: (fault) => void faults.push(fault),
+    on: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -19,6 +19,8 @@ export interface FakeTwilio {
   authToken: string;
   messages: TwilioMessage[];
   fail(fault: { status: number; code?: number }): void;
+  /** Called for each message the bridge sends (the console shows it). */
+  on(listener: (message: TwilioMessage) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -27,6 +29,7 @@ export async function startFakeTwilio(options: { accountSid?: string; authToken?
   const authToken = options.authToken ?? randomBytes(16).toString('hex');
   const messages: TwilioMessage[] = [];
   const faults: { status: number; code?: number }[] = [];
+  const listeners = new Set<(message: TwilioMessage) => void>();
   const server = createServer(async (req, res) => {
     let raw = '';
     for await (const chunk of req) raw += String(chunk);
@@ -50,6 +53,7 @@ export async function startFakeTwilio(options: { accountSid?: string; authToken?
       message.fault = String(fault.code ?? fault.status);
       return send(fault.status, { code: fault.code ?? 20429, message: 'injected failure', status: fault.status });
     }
+    for (const listener of listeners) listener(message);
     return send(201, { sid: message.sid, status: 'queued', from: message.from, to: message.to, body: message.body, account_sid: accountSid });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -59,6 +63,10 @@ export async function startFakeTwilio(options: { accountSid?: string; authToken?
     authToken,
     messages,
     fail: (fault) => void faults.push(fault),
+    on: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
