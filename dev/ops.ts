@@ -1,0 +1,245 @@
+// `npm run ops -- turns [--failed] [--limit N] [--json]` and `npm run ops -- replay <id> [--json]`:
+// the operator's terminal view of turns, from the table itself.
+//
+// Target: with TABLE_NAME set, that table through the default AWS credential chain (and
+// AWS_ENDPOINT_URL_DYNAMODB if set) — a deployed bridge; otherwise the running local stack, found
+// through .data/stack.json (BRIDGE_DATA_DIR moves .data). A local replay goes through the stack's
+// own POST /console/replay, so its worker and console see it; a deployed one runs in this process
+// with the worker's own wiring (functions/worker-deps.ts) and the worker's variables.
+//
+// Nothing personal is printed: actor ids are pseudonymous, errors are scrubbed as log lines are,
+// and the traveller's text and reply reference are never read (see core/store/turn-views.ts).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConfigError } from '../core/config.ts';
+import { createLogger, scrubText, type Level } from '../core/log.ts';
+import { documentClient } from '../core/store/table.ts';
+import { listTurns, replayableTurn, replayTurn, TurnReplayError, type TurnView } from '../core/store/turn-views.ts';
+import type { TurnOutcome } from '../core/turn.ts';
+import type { StackInfo } from './stack.ts';
+
+const NAME = 'npm run ops';
+const USAGE = 'usage: npm run ops -- turns [--failed] [--limit N] [--json] | replay <id> [--json]';
+
+/** A failure worth one line: printed as `npm run ops: <message>`, exit 1 (as dev/cli.ts does). */
+class OpsError extends Error {}
+
+type Target =
+  | { kind: 'deployed'; tableName: string; endpoint?: string; describe: string }
+  | { kind: 'local'; tableName: string; endpoint: string; stackUrl: string; describe: string };
+
+async function findTarget(env: NodeJS.ProcessEnv): Promise<Target> {
+  const tableName = env.TABLE_NAME?.trim();
+  if (tableName) {
+    const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB?.trim();
+    return { kind: 'deployed', tableName, ...(endpoint ? { endpoint } : {}), describe: `table ${tableName}${endpoint ? ` at ${endpoint}` : ''}` };
+  }
+  const dataDir = env.BRIDGE_DATA_DIR ?? join(process.cwd(), '.data');
+  let info: Partial<StackInfo>;
+  try {
+    info = JSON.parse(await readFile(join(dataDir, 'stack.json'), 'utf8')) as Partial<StackInfo>;
+  } catch {
+    throw new OpsError('no target: set TABLE_NAME (with AWS credentials) for a deployed table, or start the local stack with `npm start`.');
+  }
+  if (!info.url || !info.dynamoEndpoint || !info.tableName) {
+    throw new OpsError(`${join(dataDir, 'stack.json')} does not say where the table is: restart \`npm start\`.`);
+  }
+  return { kind: 'local', tableName: info.tableName, endpoint: info.dynamoEndpoint, stackUrl: info.url, describe: `table ${info.tableName} of the local stack at ${info.url}` };
+}
+
+/** A connection refused or a missing table says which target it was. */
+function unreachable(target: Target, error: unknown): OpsError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (target.kind === 'local' && /ECONNREFUSED|fetch failed|connect/i.test(`${message} ${(error as { cause?: unknown }).cause ?? ''}`)) {
+    return new OpsError(`the local stack is not answering (${target.describe}); is \`npm start\` still running?`);
+  }
+  if ((error as { name?: string }).name === 'ResourceNotFoundException') return new OpsError(`${target.describe}: no such table.`);
+  return new OpsError(`${target.describe}: ${message}`);
+}
+
+function client(target: Target): DynamoDBDocumentClient {
+  return documentClient(target.endpoint ? { endpoint: target.endpoint } : {});
+}
+
+// ---- turns ---------------------------------------------------------------------------------
+
+/** `slack:T0LOCAL:UADA` stays; `whatsapp:` + 32 hex characters becomes `whatsapp:3f9a…c41d`. */
+export function shortActor(actorId: string, width = 22): string {
+  if (actorId.length <= width) return actorId;
+  const head = actorId.slice(0, width - 7);
+  return `${head}…${actorId.slice(-6)}`;
+}
+
+function when(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+function latency(ms: number | undefined): string {
+  if (ms === undefined) return '-';
+  return ms < 10_000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function clip(text: string | undefined, width: number): string {
+  if (!text) return '-';
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > width ? `${line.slice(0, width - 1)}…` : line;
+}
+
+export function turnsTable(views: TurnView[]): string {
+  const header = ['id', 'when (UTC)', 'channel', 'actor', 'state', 'status', 'latency', 'brek request id', 'trace id', 'error'];
+  const rows = views.map((v) => [
+    v.id,
+    when(v.receivedAt),
+    v.channel,
+    shortActor(v.actorId),
+    v.state,
+    v.status ?? '-',
+    latency(v.latencyMs),
+    v.brekRequestId ?? '-',
+    v.traceId ?? '-',
+    clip(v.error, 60),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+async function turns(target: Target, options: { failed: boolean; limit: number; json: boolean }): Promise<void> {
+  let views: TurnView[];
+  try {
+    views = await listTurns(client(target), target.tableName, { failed: options.failed, limit: options.limit });
+  } catch (error) {
+    throw unreachable(target, error);
+  }
+  if (options.json) {
+    for (const view of views) process.stdout.write(`${JSON.stringify(view)}\n`);
+    return;
+  }
+  const what = options.failed ? 'failed turns' : 'turns';
+  if (views.length === 0) {
+    process.stdout.write(`no ${what} in ${target.describe}\n`);
+    return;
+  }
+  process.stdout.write(`${turnsTable(views)}\n`);
+  const more = views.length === options.limit ? ` (the newest ${options.limit}; --limit N shows more)` : '';
+  process.stdout.write(`${views.length} ${views.length === 1 ? what.replace('turns', 'turn') : what}, newest first${more}, in ${target.describe}\n`);
+}
+
+// ---- replay --------------------------------------------------------------------------------
+
+/** The stack's POST /console/replay: 200 `{ outcome }`, or 4xx/5xx `{ error, message }`. */
+async function replayLocal(target: Extract<Target, { kind: 'local' }>, id: string): Promise<TurnOutcome> {
+  let res: Response;
+  try {
+    res = await fetch(`${target.stackUrl}/console/replay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id }),
+    });
+  } catch (error) {
+    throw unreachable(target, error);
+  }
+  const body = (await res.json().catch(() => ({}))) as { outcome?: TurnOutcome; message?: string; error?: string };
+  if (!res.ok || !body.outcome) throw new OpsError(body.message ?? body.error ?? `the local stack answered ${res.status}`);
+  return body.outcome;
+}
+
+/** The worker's own dependencies, from the worker's variables (and SST_RESOURCE_* links, when present). */
+async function replayDeployed(target: Extract<Target, { kind: 'deployed' }>, id: string): Promise<TurnOutcome> {
+  // An unknown or unfailed turn is said so before the worker's variables are asked for.
+  try {
+    await replayableTurn(client(target), target.tableName, id);
+  } catch (error) {
+    if (error instanceof TurnReplayError) throw new OpsError(error.message);
+    throw unreachable(target, error);
+  }
+  const { applyLinkedSecrets } = await import('../functions/runtime.ts');
+  const { workerDeps } = await import('../functions/worker-deps.ts');
+  applyLinkedSecrets();
+  // The worker's log lines go to stderr, warnings and up unless LOG_LEVEL says otherwise.
+  const logger = createLogger({ level: (process.env.LOG_LEVEL as Level | undefined) ?? 'warn', sink: (line) => process.stderr.write(`${line}\n`) });
+  let wired: ReturnType<typeof workerDeps>;
+  try {
+    wired = workerDeps(process.env, logger);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new OpsError(`a deployed replay needs the worker's variables: ${error.problems.join('; ')}`);
+    throw error;
+  }
+  try {
+    return await replayTurn(id, { ...wired.deps, db: wired.core.db, tableName: target.tableName });
+  } catch (error) {
+    if (error instanceof TurnReplayError) throw new OpsError(error.message);
+    throw unreachable(target, error);
+  }
+}
+
+function describeOutcome(id: string, outcome: TurnOutcome): { text: string; ok: boolean } {
+  switch (outcome.outcome) {
+    case 'replied':
+      return { text: `turn ${id}: replied (${outcome.status})`, ok: true };
+    case 'failed':
+      return { text: `turn ${id}: failed again (${outcome.status}): ${scrubText(outcome.error)}`, ok: false };
+    case 'ignored':
+      return { text: `turn ${id}: ignored (${outcome.reason})`, ok: true };
+    case 'busy':
+      return { text: `turn ${id}: its conversation is busy with another turn; try again in a minute`, ok: false };
+    case 'skipped':
+      return { text: `turn ${id}: already answered meanwhile; nothing sent`, ok: false };
+  }
+}
+
+async function replay(target: Target, id: string, json: boolean): Promise<boolean> {
+  const outcome = target.kind === 'local' ? await replayLocal(target, id) : await replayDeployed(target, id);
+  const { text, ok } = describeOutcome(id, outcome);
+  process.stdout.write(json ? `${JSON.stringify({ id, ...outcome })}\n` : `${text}\n`);
+  return ok;
+}
+
+// ---- main ----------------------------------------------------------------------------------
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new OpsError(`${error instanceof Error ? error.message : String(error)} (${USAGE})`);
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (command === 'turns') {
+    if (rest.length > 0) throw new OpsError(`turns takes no id (got "${rest.join(' ')}") (${USAGE})`);
+    const limit = values.limit === undefined ? 50 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new OpsError(`--limit must be a whole number of 1 or more, got "${values.limit}"`);
+    await turns(await findTarget(process.env), { failed: values.failed ?? false, limit, json: values.json ?? false });
+    return 0;
+  }
+  if (command === 'replay') {
+    if (rest.length !== 1 || !rest[0]) throw new OpsError(`replay takes one turn id (the first column of \`${NAME} -- turns\`) (${USAGE})`);
+    if (values.failed || values.limit !== undefined) throw new OpsError(`--failed and --limit are for turns (${USAGE})`);
+    return (await replay(await findTarget(process.env), rest[0], values.json ?? false)) ? 0 : 1;
+  }
+  throw new OpsError(command ? `unknown command "${command}" (${USAGE})` : USAGE);
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { failed: { type: 'boolean' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+  });
+}
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+let code: number;
+try {
+  code = await main(process.argv.slice(2));
+} catch (error) {
+  const message = error instanceof OpsError ? error.message : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+  process.stderr.write(`${NAME}: ${scrubText(message)}\n`);
+  code = 1;
+}
+// Done: the SDK's and the channels' clients may keep sockets open, which must not keep this alive.
+process.exit(code);
