@@ -12,6 +12,7 @@ import { TeamsChat } from './chat/teams.ts';
 import { WhatsAppChat } from './chat/whatsapp.ts';
 import type { ChatButton, ChatChannel, ChatMessage } from './chat/types.ts';
 import type { DevSecrets, StackInfo } from './stack.ts';
+import { slackUserFor, teamsUserFor, whatsappUserFor } from './simulate/users.ts';
 
 const REPLY_TIMEOUT_MS = 30_000;
 
@@ -26,11 +27,6 @@ async function readJson<T>(file: string): Promise<T | undefined> {
   } catch {
     return undefined;
   }
-}
-
-function userId(name: string): string {
-  const cleaned = name.toUpperCase().replace(/[^A-Z0-9]/g, '');
-  return `U${cleaned || 'TRAVELLER'}`.slice(0, 20);
 }
 
 /** Prints replies; a reply with buttons numbers them from 1, and `/b N` refers to those. */
@@ -75,18 +71,19 @@ async function main(): Promise<void> {
     const secrets = await readJson<DevSecrets>(join(dataDir, 'dev-secrets.json'));
     const signingSecret = process.env.SLACK_SIGNING_SECRET ?? secrets?.slackSigningSecret;
     if (!signingSecret) fail('no Slack signing secret (set SLACK_SIGNING_SECRET as for `npm start`).');
-    channel = new SlackChat(stack.url, stack.fakeSlackUrl, signingSecret, { teamId: 'T0LOCAL', userId: userId(values.user ?? 'traveller') });
+    const { teamId, userId } = slackUserFor(values.user ?? 'traveller');
+    channel = new SlackChat(stack.url, stack.fakeSlackUrl, signingSecret, { teamId, userId });
   } else if (values.channel === 'teams') {
     if (!stack.fakeTeamsUrl) fail('the stack talks to a real Teams bot (TEAMS_APP_ID is set); chat needs its simulated Teams.');
-    channel = new TeamsChat(stack.url, stack.fakeTeamsUrl, { tenantId: 'tenant-local', aadObjectId: `aad-${userId(values.user ?? 'traveller').toLowerCase()}`, name: values.user ?? 'traveller' });
+    const { tenantId, aadObjectId, name } = teamsUserFor(values.user ?? 'traveller');
+    channel = new TeamsChat(stack.url, stack.fakeTeamsUrl, { tenantId, aadObjectId, ...(name ? { name } : {}) });
   } else if (values.channel === 'whatsapp') {
     if (!stack.fakeTwilioUrl || !stack.whatsappWebhookUrl || !stack.whatsappFrom) fail('the stack talks to real Twilio (TWILIO_ACCOUNT_SID is set); chat needs its simulated WhatsApp.');
     const secrets = await readJson<DevSecrets>(join(dataDir, 'dev-secrets.json'));
     const authToken = process.env.TWILIO_AUTH_TOKEN ?? secrets?.twilioAuthToken;
     if (!authToken) fail('no Twilio auth token (set TWILIO_AUTH_TOKEN as for `npm start`).');
-    // A made-up number per user name: it stays on this machine, hashed before anything is stored.
-    const digits = [...(values.user ?? 'traveller')].reduce((n, c) => (n * 31 + c.charCodeAt(0)) % 10_000_000, 7);
-    channel = new WhatsAppChat(stack.whatsappWebhookUrl, stack.fakeTwilioUrl, authToken, stack.whatsappFrom, { phone: `+1555${String(digits).padStart(7, '0')}`, name: values.user ?? 'traveller' });
+    const { phone, name } = whatsappUserFor(values.user ?? 'traveller');
+    channel = new WhatsAppChat(stack.whatsappWebhookUrl, stack.fakeTwilioUrl, authToken, stack.whatsappFrom, { phone, ...(name ? { name } : {}) });
   } else {
     fail(`--channel must be slack, teams or whatsapp, not "${values.channel}".`);
   }

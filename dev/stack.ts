@@ -20,6 +20,7 @@ import { InboxStore, type InboxRecord } from '../core/store/inbox.ts';
 import { processWithRetries } from '../core/worker.ts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { processTurn } from '../core/turn.ts';
+import { replayTurn } from '../core/store/turn-views.ts';
 import { channelSenders } from '../functions/senders.ts';
 import { DEV_PARTNER_KEY, sandboxConfigFromEnv } from '../sandbox/config.ts';
 import { startSandbox, type Exchange, type RunningSandbox } from '../sandbox/server.ts';
@@ -32,6 +33,9 @@ import { whatsappIngress } from '../adapters/whatsapp/ingress.ts';
 import { loadTeamsConfig, type TeamsConfig } from '../adapters/teams/config.ts';
 import { teamsIngress } from '../adapters/teams/ingress.ts';
 import { startLocalDynamo, type LocalDynamo } from './local-dynamo.ts';
+import { ActivityLog } from './console/activity.ts';
+import { simulatedSlack, simulatedTeams, simulatedWhatsApp } from './console/channels.ts';
+import { BridgeConsole } from './console/server.ts';
 
 export interface StackOptions {
   env?: Record<string, string | undefined>;
@@ -65,6 +69,9 @@ export interface Stack {
   fakeTeams?: FakeTeams;
   fakeTwilio?: FakeTwilio;
   sandbox?: RunningSandbox;
+  /** The browser console (`GET /`) and the activity it shows. */
+  console: BridgeConsole;
+  activity: ActivityLog;
   /** Resolves when the in-process worker has nothing left to do. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -208,7 +215,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
     const core = createCore(config, { logger, ...(options.brek ? { brek: options.brek } : {}) });
     const senders = channelSenders({ slack, teams }, logger);
-    const turnDeps = core.turnDeps(senders);
+    const activity = new ActivityLog();
+    const turnDeps = { ...core.turnDeps(senders), observe: activity.observe };
     // Health answers fast: one try, a short timeout, no retries.
     const brekProbe = new BrekClient({
       baseUrl: config.brek.baseUrl!,
@@ -223,8 +231,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const ingressDeps = {
       inbox: new InboxStore(ingressDb, config.tableName),
       logger,
-      onAccepted: (record: InboxRecord) => worker.push(record.pk, () => processWithRetries(() => processTurn(record, turnDeps))),
+      onAccepted: (record: InboxRecord) => {
+        activity.received(record);
+        worker.push(record.pk, () => processWithRetries(() => processTurn(record, turnDeps)));
+      },
     };
+    let url = '';
+    const bridgeConsole = new BridgeConsole({
+      activity,
+      logger,
+      replay: (id) => replayTurn(id, { ...turnDeps, db: core.db, tableName: config.tableName }),
+    });
+    if (fakeSlack) bridgeConsole.addChannel(simulatedSlack(() => url, fakeSlack, env.SLACK_SIGNING_SECRET!, bridgeConsole.emit));
+    if (fakeTeams) bridgeConsole.addChannel(simulatedTeams(() => url, fakeTeams, bridgeConsole.emit));
+    closers.push(async () => bridgeConsole.close());
     const routes: Record<string, ChannelIngress> = { '/slack/events': slackIngress(slack), '/teams/messages': teamsIngress(teams) };
     // WhatsApp's route joins once the port is known: its ingress needs the public URL Twilio signs.
 
@@ -236,6 +256,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         const ingress = routes[request.path];
         if (ingress) return write(res, await handleIngress(request, ingress, ingressDeps));
         if (request.path === '/healthz') return write(res, await health(core, brekProbe));
+        const answer = await bridgeConsole.route(request, res);
+        if (answer === 'streaming') return;
+        if (answer) return write(res, answer);
         return write(res, json(404, { error: 'not_found', message: `No route ${request.method} ${request.path}` }));
       })().catch((error: unknown) => {
         logger.error('request failed', { error });
@@ -254,11 +277,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     });
     const actualPort = (server.address() as AddressInfo).port;
-    const url = `http://127.0.0.1:${actualPort}`;
+    url = `http://127.0.0.1:${actualPort}`;
     env.WHATSAPP_WEBHOOK_URL ??= `${url}/whatsapp/webhook`;
     const whatsapp = loadWhatsAppConfig(env, 'local');
     Object.assign(senders, channelSenders({ whatsapp }, logger));
     routes['/whatsapp/webhook'] = whatsappIngress(whatsapp);
+    if (fakeTwilio) {
+      const settings = { targetUrl: () => `${url}/whatsapp/webhook`, signedUrl: () => whatsapp.webhookUrl, authToken: fakeTwilio.authToken, from: whatsapp.from };
+      bridgeConsole.addChannel(simulatedWhatsApp(fakeTwilio, settings, bridgeConsole.emit));
+    }
     if (dataDir !== 'memory') {
       // Where `npm run chat` finds this stack and its simulated channels.
       const info: StackInfo = {
@@ -296,6 +323,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...(fakeTeams ? { fakeTeams } : {}),
       ...(fakeTwilio ? { fakeTwilio } : {}),
       ...(sandbox ? { sandbox } : {}),
+      console: bridgeConsole,
+      activity,
       idle: () => worker.idle(),
       close,
     };

@@ -43,6 +43,9 @@ describe('npm start', () => {
       const info = JSON.parse(await readFile(join(dataDir, 'stack.json'), 'utf8')) as StackInfo;
       const secrets = JSON.parse(await readFile(join(dataDir, 'dev-secrets.json'), 'utf8')) as DevSecrets;
       expect(info.url).toBe(`http://127.0.0.1:${port}`);
+      // The banner points at the console, and the console is there (test/console.test.ts drives it).
+      expect(stack.output()).toContain(`console: open ${info.url}/ in a browser`);
+      expect(await (await fetch(`${info.url}/`)).text()).toContain('<title>Brek bridge console</title>');
       const chat = new SlackChat(info.url, info.fakeSlackUrl!, secrets.slackSigningSecret, user);
       await chat.start();
       const say = async (text: string) => {

@@ -1,0 +1,59 @@
+// Teams messages drawn by Microsoft's own Adaptive Cards renderer (the `adaptivecards` package).
+// Action.Execute sends the real adaptiveCard/action invoke through the bridge; Action.OpenUrl
+// opens its link; Action.ShowCard is handled by the renderer itself.
+import { AdaptiveCard, ExecuteAction, HostConfig, OpenUrlAction, SubmitAction, type Action } from 'adaptivecards';
+import { teamsMarkdownToHtml } from './format.ts';
+
+export interface TeamsClick {
+  verb: string;
+  data: unknown;
+}
+
+const CARD = 'application/vnd.microsoft.card.adaptive';
+
+// Teams-like spacing and colours; the renderer's defaults are close enough for everything else.
+const hostConfig = new HostConfig({
+  fontFamily: 'Segoe UI, system-ui, sans-serif',
+  containerStyles: { default: { backgroundColor: '#FFFFFF', foregroundColors: { default: { default: '#242424', subtle: '#616161' }, accent: { default: '#5B5FC7' } } } },
+  actions: { actionsOrientation: 'horizontal', buttonSpacing: 8, maxActions: 6, showCard: { actionMode: 'inline' } },
+});
+
+AdaptiveCard.onProcessMarkdown = (text, result) => {
+  result.outputHtml = teamsMarkdownToHtml(text);
+  result.didProcess = true;
+};
+
+export function renderCard(content: unknown, onClick: (click: TeamsClick) => void): HTMLElement {
+  const card = new AdaptiveCard();
+  card.hostConfig = hostConfig;
+  card.onExecuteAction = (action: Action) => {
+    if (action instanceof ExecuteAction) onClick({ verb: action.verb, data: action.data });
+    else if (action instanceof SubmitAction) onClick({ verb: '', data: action.data });
+    else if (action instanceof OpenUrlAction && action.url) window.open(action.url, '_blank', 'noopener');
+  };
+  card.parse(content as object);
+  const frame = document.createElement('div');
+  frame.className = 'teams-card';
+  const rendered = card.render();
+  if (rendered) frame.appendChild(rendered);
+  return frame;
+}
+
+export function renderTeamsMessage(activity: { text?: unknown; attachments?: { contentType?: string; content?: unknown }[] }, onClick: (click: TeamsClick) => void): HTMLElement {
+  const root = document.createElement('div');
+  if (typeof activity.text === 'string' && activity.text) {
+    const text = document.createElement('div');
+    text.innerHTML = teamsMarkdownToHtml(activity.text);
+    root.appendChild(text);
+  }
+  for (const attachment of activity.attachments ?? []) if (attachment.contentType === CARD) root.appendChild(renderCard(attachment.content, onClick));
+  return root;
+}
+
+/** What Teams does with an invoke's answer: a card replaces the clicked one, a message is shown. */
+export function invokeAnswer(answer: unknown): { card?: unknown; message?: string } {
+  const body = answer as { statusCode?: number; type?: string; value?: unknown } | undefined;
+  if (body?.type === CARD) return { card: body.value };
+  if (typeof body?.value === 'string') return { message: body.value };
+  return {};
+}

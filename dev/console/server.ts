@@ -1,0 +1,188 @@
+// The browser console of the local stack (`GET /`): three chat panes driving the simulated
+// platforms, and the activity panel. Its routes live under /console/ next to the bridge's own;
+// live updates are server-sent events. Everything the page loads is served here (no CDN): the
+// client is bundled from dev/console/client/ by esbuild on first request.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ServerResponse } from 'node:http';
+import type { Channel } from '../../core/identity.ts';
+import { json, type HttpRequest, type HttpResponse } from '../../core/http.ts';
+import type { Logger } from '../../core/log.ts';
+import { TurnReplayError } from '../../core/store/turn-views.ts';
+import type { ActivityLog, ActivitySummary } from './activity.ts';
+import { ChannelRequestError, type ClickInput, type PaneMessage, type SimulatedChannel } from './channels.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const MESSAGES_KEPT = 1_000;
+const CHANNELS: Channel[] = ['slack', 'teams', 'whatsapp'];
+
+/** What the page needs to know on load. */
+export interface ConsoleState {
+  /** Channels the console can drive (simulated); a real channel shows in the activity panel only. */
+  simulated: Record<Channel, boolean>;
+  activity: ActivitySummary[];
+  messages: PaneMessage[];
+}
+
+export interface ConsoleDeps {
+  activity: ActivityLog;
+  logger: Logger;
+  /** Runs a failed turn again; an unknown or unfailed turn throws TurnReplayError (answered 400). */
+  replay(id: string): Promise<unknown>;
+}
+
+export class BridgeConsole {
+  private readonly channels = new Map<Channel, SimulatedChannel>();
+  private readonly messages: PaneMessage[] = [];
+  private readonly streams = new Set<ServerResponse>();
+  private bundle?: Promise<string>;
+
+  constructor(private readonly deps: ConsoleDeps) {
+    deps.activity.on((summary) => this.broadcast('activity', summary));
+  }
+
+  /** Where a simulated channel's fake reports what the bridge sent (see channels.ts). */
+  readonly emit = (message: PaneMessage): void => {
+    this.messages.push(message);
+    if (this.messages.length > MESSAGES_KEPT) this.messages.splice(0, this.messages.length - MESSAGES_KEPT);
+    this.broadcast('message', message);
+  };
+
+  addChannel(channel: SimulatedChannel): void {
+    this.channels.set(channel.channel, channel);
+  }
+
+  state(): ConsoleState {
+    const simulated = Object.fromEntries(CHANNELS.map((c) => [c, this.channels.has(c)])) as Record<Channel, boolean>;
+    return { simulated, activity: this.deps.activity.list(), messages: [...this.messages] };
+  }
+
+  /** Answers the console's routes; undefined for any other path. A stream answers itself. */
+  async route(request: HttpRequest, res: ServerResponse): Promise<HttpResponse | 'streaming' | undefined> {
+    const { method, path } = request;
+    if (method === 'GET' && (path === '/' || path === '/console')) return this.file('page.html', 'text/html; charset=utf-8');
+    if (!path.startsWith('/console/')) return undefined;
+    const query = new URLSearchParams(request.rawQuery ?? '');
+    try {
+      if (method === 'GET' && path === '/console/app.js') return { status: 200, headers: { 'content-type': 'text/javascript; charset=utf-8' }, body: await this.clientBundle() };
+      if (method === 'GET' && path === '/console/adaptivecards.css') return this.adaptiveCardsCss();
+      if (method === 'GET' && path === '/console/state') return json(200, this.state());
+      if (method === 'GET' && path === '/console/events') return this.stream(res);
+      if (method === 'GET' && path === '/console/address') {
+        const channel = this.channelFor(query.get('channel'));
+        return json(200, { address: channel.address(nameOf(query.get('name'))) });
+      }
+      if (method === 'GET' && path.startsWith('/console/turns/')) {
+        const details = this.deps.activity.details(decodeURIComponent(path.slice('/console/turns/'.length)));
+        return details ? json(200, details) : json(404, { error: 'not_found', message: 'No such turn in this console (it keeps the last 500).' });
+      }
+      if (method === 'POST') {
+        const body = parseBody(request.body);
+        if (path === '/console/send') {
+          const channel = this.channelFor(body.channel);
+          const message = typeof body.text === 'string' ? body.text.trim() : '';
+          if (!message) return json(400, { error: 'bad_request', message: 'Type a message first.' });
+          await channel.send(nameOf(body.name), message);
+          return json(200, { address: channel.address(nameOf(body.name)) });
+        }
+        if (path === '/console/click') {
+          const channel = this.channelFor(body.channel);
+          if (typeof body.messageId !== 'string') return json(400, { error: 'bad_request', message: 'A click needs the message it was on.' });
+          const click: ClickInput = {
+            name: nameOf(body.name),
+            messageId: body.messageId,
+            ...(typeof body.actionId === 'string' ? { actionId: body.actionId } : {}),
+            ...(typeof body.value === 'string' ? { value: body.value } : {}),
+            ...(typeof body.verb === 'string' ? { verb: body.verb } : {}),
+            ...('data' in body ? { data: body.data } : {}),
+          };
+          return json(200, { answer: await channel.click(click) });
+        }
+        if (path === '/console/replay') {
+          if (typeof body.id !== 'string') return json(400, { error: 'bad_request', message: 'Name the turn to replay: {"id": "<turn id>"}.' });
+          return json(200, { outcome: await this.deps.replay(body.id) });
+        }
+      }
+      return json(404, { error: 'not_found', message: `No console route ${method} ${path}` });
+    } catch (error) {
+      if (error instanceof BadConsoleRequest || error instanceof TurnReplayError) return json(400, { error: 'bad_request', message: error.message });
+      if (error instanceof ChannelRequestError) return json(502, { error: 'bridge_refused', message: error.message });
+      throw error;
+    }
+  }
+
+  close(): void {
+    for (const res of this.streams) res.end();
+    this.streams.clear();
+  }
+
+  private channelFor(name: unknown): SimulatedChannel {
+    const channel = typeof name === 'string' ? this.channels.get(name as Channel) : undefined;
+    if (!channel) throw new BadConsoleRequest(`"${String(name)}" is not a simulated channel here (real channels are driven from their own apps)`);
+    return channel;
+  }
+
+  private stream(res: ServerResponse): 'streaming' {
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.write(`event: state\ndata: ${JSON.stringify(this.state())}\n\n`);
+    this.streams.add(res);
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    res.on('close', () => {
+      clearInterval(keepAlive);
+      this.streams.delete(res);
+    });
+    return 'streaming';
+  }
+
+  private broadcast(event: string, data: unknown): void {
+    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const res of this.streams) res.write(frame);
+  }
+
+  private async file(name: string, type: string): Promise<HttpResponse> {
+    return { status: 200, headers: { 'content-type': type, 'cache-control': 'no-store' }, body: await readFile(join(HERE, name), 'utf8') };
+  }
+
+  private async adaptiveCardsCss(): Promise<HttpResponse> {
+    const css = createRequire(import.meta.url).resolve('adaptivecards/dist/adaptivecards.css');
+    return { status: 200, headers: { 'content-type': 'text/css; charset=utf-8' }, body: await readFile(css, 'utf8') };
+  }
+
+  /** Bundled once per run, in memory; esbuild is a development dependency, as is this console. */
+  private clientBundle(): Promise<string> {
+    this.bundle ??= (async () => {
+      const { build } = await import('esbuild');
+      const result = await build({
+        entryPoints: [join(HERE, 'client', 'main.ts')],
+        bundle: true,
+        format: 'esm',
+        platform: 'browser',
+        target: 'es2022',
+        write: false,
+        logLevel: 'silent',
+      });
+      return result.outputFiles[0]!.text;
+    })();
+    this.bundle.catch(() => (this.bundle = undefined));
+    return this.bundle;
+  }
+}
+
+class BadConsoleRequest extends Error {}
+
+function parseBody(body: Buffer): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new BadConsoleRequest('Send a JSON object.');
+}
+
+function nameOf(value: unknown): string {
+  const name = typeof value === 'string' ? value.trim().slice(0, 40) : '';
+  return name || 'traveller';
+}
