@@ -59,7 +59,17 @@ export interface TurnDeps {
 export type TurnEvent =
   | { kind: 'processing'; record: InboxRecord }
   | { kind: 'brek'; record: InboxRecord; answer: StoredBrekResult }
-  | { kind: 'finished'; record: InboxRecord; state: 'replied' | 'failed' | 'ignored'; status: string; error?: string; reply?: Reply };
+  | {
+      kind: 'finished';
+      record: InboxRecord;
+      state: 'replied' | 'failed' | 'ignored';
+      status: string;
+      error?: string;
+      reply?: Reply;
+      /** Brek's request id of the answer, or of the call that failed. */
+      brekRequestId?: string;
+      traceId?: string;
+    };
 
 export type TurnOutcome =
   | { outcome: 'replied'; status: string }
@@ -81,6 +91,8 @@ class TurnFailure extends Error {
   constructor(
     readonly reply: Reply,
     message: string,
+    /** The failed Brek call's `x-request-id`, kept with the outcome for tracing. */
+    readonly brekRequestId?: string,
   ) {
     super(message);
   }
@@ -120,12 +132,14 @@ export async function processTurn(record: InboxRecord, deps: TurnDeps, options: 
 async function runClaimedTurn(record: InboxRecord, claimed: ThreadRecord, deps: TurnDeps, log: Logger): Promise<TurnOutcome> {
   const key = { pk: record.pk, sk: record.sk };
   const work: TurnWork = { update: { reference: record.reference } };
+  let failedBrekRequestId: string | undefined;
   const finish = async (state: 'replied' | 'failed' | 'ignored', status: string, error?: string, reply?: Reply) => {
     const answer = work.answer ?? record.brek;
-    const ids = { ...(answer?.requestId ? { brekRequestId: answer.requestId } : {}), ...(answer?.result.traceId ? { traceId: answer.result.traceId } : {}) };
+    const brekRequestId = answer?.requestId ?? failedBrekRequestId;
+    const ids = { ...(brekRequestId ? { brekRequestId } : {}), ...(answer?.result.traceId ? { traceId: answer.result.traceId } : {}) };
     const held = await deps.threads.finishTurn(claimed, record.dedupeKey, { state, status, ...(error ? { error } : {}), ...ids }, work.update);
     if (!held) log.warn('turn outlived its lease; another delivery may have answered too', { state });
-    deps.observe?.({ kind: 'finished', record, state, status, ...(error ? { error } : {}), ...(reply ? { reply } : {}) });
+    deps.observe?.({ kind: 'finished', record, state, status, ...(error ? { error } : {}), ...(reply ? { reply } : {}), ...ids });
   };
 
   // A traveller who said STOP hears nothing until they say START (or ask for HELP).
@@ -142,6 +156,7 @@ async function runClaimedTurn(record: InboxRecord, claimed: ThreadRecord, deps: 
     if (error instanceof TurnFailure) {
       reply = error.reply;
       failure = error.message;
+      failedBrekRequestId = error.brekRequestId;
     } else {
       log.error('turn failed unexpectedly', { error });
       reply = textReply(record.actorId, 'bridge_unavailable', MESSAGES.unavailable);
@@ -329,9 +344,9 @@ function failureFor(error: unknown, record: InboxRecord, log: Logger): TurnFailu
   const fields = { brekRequestId: error.requestId, kind: error.kind, status: error.status, code: error.code, brekAttempts: error.attempts };
   if (error.retryable) {
     log.warn('brek unavailable after retries', fields);
-    return new TurnFailure(textReply(record.actorId, 'bridge_apology', MESSAGES.busy), error.message);
+    return new TurnFailure(textReply(record.actorId, 'bridge_apology', MESSAGES.busy), error.message, error.requestId);
   }
   // 401/403 need a human (a rotated or wrong key): logged loudly, never retried.
   log.error(error.kind === 'auth' ? 'brek rejected our credentials' : 'brek refused the turn', fields);
-  return new TurnFailure(textReply(record.actorId, 'bridge_unavailable', MESSAGES.unavailable), error.message);
+  return new TurnFailure(textReply(record.actorId, 'bridge_unavailable', MESSAGES.unavailable), error.message, error.requestId);
 }

@@ -181,6 +181,8 @@ describe('replaying a failed turn from the activity panel', () => {
     const failed = page.locator('#turns tr[data-channel="slack"][data-state="failed"]');
     await failed.first().waitFor({ timeout: REPLY_MS });
     expect(await failed.count()).toBe(1);
+    // The failed Brek call's x-request-id is kept, for Brek support.
+    expect(await failed.locator('td.rid').first().textContent()).toMatch(/\S/);
     const id = await failed.getAttribute('data-turn');
     await failed.locator('button', { hasText: 'Replay' }).click();
     await page.locator(`#turns tr[data-state="replied"][data-turn="${id}"]`).waitFor({ timeout: REPLY_MS });

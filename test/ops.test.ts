@@ -126,7 +126,7 @@ describe('npm run ops -- turns', () => {
     expect(code).toBe(0);
     const rows = out.split('\n').filter((line) => /\bslack\b/.test(line));
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatch(/^(\S+)\s+.*\s+slack\s+slack:TREL:U\w+\s+failed\s+bridge_apology\s+\d+ ms\s+-\s+-\s+Brek 503: /);
+    expect(rows[0]).toMatch(/^(\S+)\s+.*\s+slack\s+slack:TREL:U\w+\s+failed\s+bridge_apology\s+\d+ ms\s+[0-9a-f-]{36}\s+-\s+Brek 503: /);
     failedId = rows[0]!.split(/\s+/)[0]!;
     expect(out).toContain(`1 failed turn, newest first, in table brek-bridge of the local stack at ${h.stack.url}`);
     expectNothingPersonal(out, travellers);

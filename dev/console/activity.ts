@@ -93,6 +93,8 @@ export class ActivityLog {
       details.status = event.status;
       details.latencyMs = this.now() - entry.acceptedAt;
       if (event.error) details.error = event.error;
+      if (event.brekRequestId) details.brekRequestId = event.brekRequestId;
+      if (event.traceId) details.traceId = event.traceId;
       if (event.reply) details.rendered = renderedFor(details.channel, event.reply);
       // A failed send keeps Brek's answer on the record; a replay shows it from there.
       if (!details.brekResult && event.record.brek) {
