@@ -1,4 +1,5 @@
-// `npm run ops -- turns [--failed] [--limit N] [--json]` and `npm run ops -- replay <id> [--json]`:
+// `npm run ops -- turns [--failed] [--limit N] [--json]`, `npm run ops -- replay <id> [--json]` and
+// `npm run ops -- trace <channel message id | actor id | Brek request id or traceId> [--limit N] [--json]`:
 // the operator's terminal view of turns, from the table itself.
 //
 // Target: with TABLE_NAME set, that table through the default AWS credential chain (and
@@ -16,12 +17,24 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConfigError } from '../core/config.ts';
 import { createLogger, scrubText, type Level } from '../core/log.ts';
 import { documentClient } from '../core/store/table.ts';
-import { listTurns, replayableTurn, replayTurn, TurnReplayError, type TurnView } from '../core/store/turn-views.ts';
+import {
+  listTurns,
+  replayableTurn,
+  replayTurn,
+  shortActor,
+  traceTurns,
+  TurnReplayError,
+  type TraceResult,
+  type TurnStep,
+  type TurnStory,
+  type TurnView,
+} from '../core/store/turn-views.ts';
 import type { TurnOutcome } from '../core/turn.ts';
+import { logGroupHints, logsInsightsQuery, queryWindow, startQueryCommand } from './ops-logs.ts';
 import type { StackInfo } from './stack.ts';
 
 const NAME = 'npm run ops';
-const USAGE = 'usage: npm run ops -- turns [--failed] [--limit N] [--json] | replay <id> [--json]';
+const USAGE = 'usage: npm run ops -- turns [--failed] [--limit N] [--json] | replay <id> [--json] | trace <id> [--limit N] [--json]';
 
 /** A failure worth one line: printed as `npm run ops: <message>`, exit 1 (as dev/cli.ts does). */
 class OpsError extends Error {}
@@ -64,13 +77,6 @@ function client(target: Target): DynamoDBDocumentClient {
 }
 
 // ---- turns ---------------------------------------------------------------------------------
-
-/** `slack:T0LOCAL:UADA` stays; `whatsapp:` + 32 hex characters becomes `whatsapp:3f9a…c41d`. */
-export function shortActor(actorId: string, width = 22): string {
-  if (actorId.length <= width) return actorId;
-  const head = actorId.slice(0, width - 7);
-  return `${head}…${actorId.slice(-6)}`;
-}
 
 function when(iso: string): string {
   const date = new Date(iso);
@@ -198,6 +204,120 @@ async function replay(target: Target, id: string, json: boolean): Promise<boolea
   return ok;
 }
 
+// ---- trace ---------------------------------------------------------------------------------
+
+const STEP_LABELS: Record<TurnStep['step'], string> = {
+  received: 'received',
+  taken_up: 'taken up',
+  brek: 'Brek',
+  reply: 'reply',
+  earlier_attempt: 'earlier',
+  finished: 'finished',
+};
+
+/** `2030-01-01 10:00:00.250Z`, or only the time when it is the day `sameDayAs` is on. */
+function stamp(iso: string, sameDayAs?: string): string {
+  const full = new Date(iso).toISOString().replace('T', ' ');
+  return sameDayAs && full.slice(0, 10) === new Date(sameDayAs).toISOString().slice(0, 10) ? full.slice(11) : full;
+}
+
+/** One turn's story, as an operator reads it: never the traveller's text. */
+function storyText(story: TurnStory): string {
+  const rows: [string, string][] = [
+    ['channel', story.channel],
+    ['actor', story.actorId],
+    ['conversation', story.conversation],
+    ['channel message id', story.channelMessageId ?? '- (the message record has expired)'],
+    ['received at', story.receivedAt ? stamp(story.receivedAt) : '-'],
+    ['state now', `${story.state}${story.status ? ` (${story.status})` : ''}`],
+  ];
+  const lines = [`turn ${story.id}`, ...rows.map(([label, value]) => `  ${label.padEnd(19)} ${value}`), '  steps'];
+  const times = story.steps.map((step) => (step.at ? stamp(step.at, story.receivedAt) : ''));
+  const timeWidth = Math.max(0, ...times.map((time) => time.length));
+  story.steps.forEach((step, i) => lines.push(`    ${times[i]!.padEnd(timeWidth)}  ${STEP_LABELS[step.step].padEnd(9)} ${step.text}`));
+  const kept = story.keptAnswer;
+  const after: [string, string][] = [
+    ['Brek session', story.brekSessionId ? `${story.brekSessionId} (the conversation’s current one)` : '-'],
+    ['Brek request id', story.brekRequestId ?? '-'],
+    ['trace id', story.traceId ?? '-'],
+    [
+      'kept Brek answer',
+      kept
+        ? `${kept.status} (${[kept.brekRequestId && `x-request-id ${kept.brekRequestId}`, kept.traceId && `traceId ${kept.traceId}`, kept.sessionId && `session ${kept.sessionId}`].filter(Boolean).join(', ')}); \`${NAME} -- replay ${story.id}\` re-sends it`
+        : '-',
+    ],
+    ['error', story.error ?? '-'],
+  ];
+  lines.push(...after.map(([label, value]) => `  ${label.padEnd(19)} ${value}`));
+  return lines.join('\n');
+}
+
+/** The query and where to run it, for the turns a trace found. */
+function traceLogs(result: TraceResult, tableName: string | undefined, now: number = Date.now()) {
+  const stories = result.stories;
+  const brekRequestIds = stories.flatMap((s) => [s.brekRequestId, s.keptAnswer?.brekRequestId]).filter((v): v is string => Boolean(v));
+  const channelMessageIds = stories.flatMap((s) => (s.channelMessageId ? [s.channelMessageId] : []));
+  // A turn known by neither (its message expired, no Brek call) is found by its traceId or actor.
+  const idless = stories.filter((s) => !s.channelMessageId && !s.brekRequestId);
+  const query = logsInsightsQuery({
+    channelMessageIds,
+    brekRequestIds,
+    traceIds: idless.flatMap((s) => (s.traceId ? [s.traceId] : [])),
+    actorIds: result.match === 'actor' || idless.some((s) => !s.traceId) ? [...new Set(stories.map((s) => s.actorId))] : [],
+  });
+  const hints = logGroupHints(stories.map((s) => s.channel), tableName);
+  const window = queryWindow(stories.flatMap((s) => [s.receivedAt, s.finishedAt]), now);
+  return { query, logGroups: hints.groups, ...(hints.stage ? { stage: hints.stage } : {}), startTime: window.start, endTime: window.end, startQuery: startQueryCommand(query, hints, window) };
+}
+
+async function trace(target: Target, id: string, options: { limit: number; json: boolean }): Promise<void> {
+  let result: TraceResult | undefined;
+  try {
+    result = await traceTurns(client(target), target.tableName, id, { limit: options.limit });
+  } catch (error) {
+    throw unreachable(target, error);
+  }
+  if (!result) {
+    throw new OpsError(`nothing in ${target.describe} matches "${id}" (a channel message id, actor id, Brek request id or traceId; turns are kept 48 h)`);
+  }
+  const deployed = target.kind === 'deployed';
+  const logs = traceLogs(result, deployed ? target.tableName : undefined);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ id, match: result.match, total: result.total, turns: result.stories, logs })}\n`);
+    return;
+  }
+  const count = (n: number) => `${n} ${n === 1 ? 'turn' : 'turns'}`;
+  const heading = {
+    message: `${count(result.total)} with channel message id ${id}`,
+    brek: `${count(result.total)} with Brek request id or traceId ${id}`,
+    actor: `actor ${id}: ${result.stories.length < result.total ? `the newest ${result.stories.length} of ${count(result.total)} (--limit N shows more)` : `${count(result.total)}, newest first`}`,
+  }[result.match];
+  const out = [`${heading}, in ${target.describe}`, ''];
+  for (const story of result.stories) out.push(storyText(story), '');
+
+  const window = `${when(new Date(logs.startTime * 1000).toISOString())} to ${when(new Date(logs.endTime * 1000).toISOString())}`;
+  out.push(
+    `Logs of ${result.stories.length === 1 ? 'this turn' : 'these turns'}: CloudWatch Logs Insights, ${window}, over the log groups`,
+    ...logs.logGroups.map((group) => `  ${group.prefix}…  (${group.function})`),
+    `(SST ends each name with 8 random characters${logs.stage ? '' : '; <stage> is the deployed stage'})`,
+    '',
+    ...logs.query.split('\n').map((line) => `  ${line}`),
+    '',
+  );
+  if (deployed) {
+    out.push(
+      'Run it in the CloudWatch console (Logs Insights: pick those log groups and the time range, paste the query), or:',
+      ...logs.startQuery.split('\n').map((line) => `  ${line}`),
+    );
+  } else {
+    out.push(
+      'This is the local stack: `npm start` writes these JSON lines to its terminal (LOG_LEVEL=info for every step).',
+      `In a deployment, run the query in CloudWatch Logs Insights: \`TABLE_NAME=<table output> ${NAME} -- trace <id>\` names the log groups and prints the \`aws logs start-query\` command.`,
+    );
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
 // ---- main ----------------------------------------------------------------------------------
 
 async function main(argv: string[]): Promise<number> {
@@ -220,6 +340,16 @@ async function main(argv: string[]): Promise<number> {
     if (rest.length !== 1 || !rest[0]) throw new OpsError(`replay takes one turn id (the first column of \`${NAME} -- turns\`) (${USAGE})`);
     if (values.failed || values.limit !== undefined) throw new OpsError(`--failed and --limit are for turns (${USAGE})`);
     return (await replay(await findTarget(process.env), rest[0], values.json ?? false)) ? 0 : 1;
+  }
+  if (command === 'trace') {
+    if (rest.length !== 1 || !rest[0]?.trim()) {
+      throw new OpsError(`trace takes one id: a channel message id, an actor id, or a Brek request id or traceId (${USAGE})`);
+    }
+    if (values.failed) throw new OpsError(`--failed is for turns (${USAGE})`);
+    const limit = values.limit === undefined ? 10 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new OpsError(`--limit must be a whole number of 1 or more, got "${values.limit}"`);
+    await trace(await findTarget(process.env), rest[0].trim(), { limit, json: values.json ?? false });
+    return 0;
   }
   throw new OpsError(command ? `unknown command "${command}" (${USAGE})` : USAGE);
 }

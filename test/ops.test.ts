@@ -1,12 +1,26 @@
-// `npm run ops -- turns` and `npm run ops -- replay` as an operator runs them: real processes
-// against a local stack (dynalite, the Brek sandbox, the fake channels) found through its
-// stack.json, and a replay in deployed mode (TABLE_NAME + the worker's variables), which runs the
-// worker's own pipeline in the ops process and answers the traveller in the fake channel.
-import { mkdtempSync } from 'node:fs';
+// `npm run ops -- turns`, `replay` and `trace` as an operator runs them: real processes against a
+// local stack (dynalite, the Brek sandbox, the fake channels) found through its stack.json, and in
+// deployed mode (TABLE_NAME): a replay there runs the worker's own pipeline in the ops process and
+// answers the traveller in the fake channel. Then the pure parts: views, stories, the Logs query.
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { listTurns, turnView, type InboxFields } from '../core/store/turn-views.ts';
+import type { Channel } from '../core/identity.ts';
+import {
+  listTurns,
+  printableConversation,
+  shortActor,
+  traceItems,
+  turnStory,
+  turnView,
+  type InboxFields,
+  type InboxStoryFields,
+  type TurnView,
+} from '../core/store/turn-views.ts';
+import { ensureTable, threadPk } from '../core/store/table.ts';
+import { logGroupHints, logsInsightsQuery, queryWindow, SST_NAMES, sstPrefixName, stageOfTable, startQueryCommand } from '../dev/ops-logs.ts';
 import type { Stack } from '../dev/stack.ts';
 import { run } from './support/spawn.ts';
 import { SIGNING_SECRET, useStack } from './support/stack.ts';
@@ -187,6 +201,232 @@ describe('npm run ops -- turns', () => {
   }, 60_000);
 });
 
+describe('npm run ops -- trace', () => {
+  let t: Record<Channel, Traveller>;
+  /** Each channel's turn, as `listTurns` sees it, with Brek's ids as the sandbox recorded them. */
+  const turn = {} as Record<Channel, { view: TurnView; requestId: string; traceId: string }>;
+
+  /** The sandbox's record of the latest POST /events: the x-request-id it answered with, and its traceId. */
+  function lastBrekEvent(): { status: number; requestId: string; traceId?: string } {
+    const exchange = h.brekExchanges.filter((e) => e.method === 'POST' && e.path.endsWith('/events')).at(-1)!;
+    const body = exchange.responseBody as { data?: { result?: { traceId?: string } } } | undefined;
+    return { status: exchange.status, requestId: exchange.responseHeaders['x-request-id']!, ...(body?.data?.result?.traceId ? { traceId: body.data.result.traceId } : {}) };
+  }
+
+  async function newestTurn(): Promise<TurnView> {
+    return (await listTurns(h.stack.db.worker, h.stack.config.tableName, { limit: 1 }))[0]!;
+  }
+
+  /** The messages of the stack's log lines the printed query's filter selects. */
+  const loggedBy = (channelMessageId: string, brekRequestId: string) =>
+    h.logs.records().filter((r) => r.channelMessageId === channelMessageId || r.brekRequestId === brekRequestId).map((r) => r.msg);
+
+  /** The step lines of a story, without their times. */
+  const steps = (out: string) => [...out.matchAll(/^ {4}(?:[\d:. -]+Z)?\s+(received|taken up|Brek|reply|earlier|finished)\s+(.*)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
+
+  it('by each kind of channel message id: the turn’s story with Brek’s ids as the sandbox recorded them, and the Logs Insights query', async () => {
+    t = { slack: traveller(h, 'slack', 'trace-slack'), teams: traveller(h, 'teams', 'trace-teams'), whatsapp: traveller(h, 'whatsapp', 'trace-whatsapp') };
+    for (const channel of ['slack', 'teams', 'whatsapp'] as const) {
+      expect(await say(t[channel], TEXTS[0]!)).toContain('Las Vegas');
+      const brek = lastBrekEvent();
+      expect(brek.status).toBe(200);
+      turn[channel] = { view: await newestTurn(), requestId: brek.requestId, traceId: brek.traceId! };
+      expect(turn[channel].view).toMatchObject({ channel, brekRequestId: brek.requestId, traceId: brek.traceId });
+    }
+    const slack = turn.slack.view;
+    // A Slack turn's id is msg:<channel>:<ts>; its logs carry the event id.
+    expect(slack.id).toMatch(/^msg:D\w+:\d+\.\d+$/);
+    expect(slack.channelMessageId).toMatch(/^Ev\w+$/);
+    const ids: [Channel, string][] = [
+      ['slack', slack.id],
+      ['slack', `IN#${slack.id}`],
+      ['slack', slack.id.split(':').at(-1)!],
+      ['slack', slack.channelMessageId],
+      ['teams', turn.teams.view.channelMessageId],
+      ['whatsapp', turn.whatsapp.view.channelMessageId],
+    ];
+    const runs = await Promise.all(ids.map(([, id]) => ops(['trace', id], LOCAL)));
+    for (const [i, [channel, id]] of ids.entries()) {
+      const { code, out } = runs[i]!;
+      const { view, requestId, traceId } = turn[channel];
+      expect(code, out).toBe(0);
+      expect(out).toContain(`1 turn with channel message id ${id}, in table brek-bridge of the local stack at ${h.stack.url}`);
+      expect(out).toContain(`\nturn ${view.id}\n`);
+      expect(out).toMatch(new RegExp(`^  channel +${channel}$`, 'm'));
+      expect(out).toMatch(new RegExp(`^  actor +${escape(view.actorId)}$`, 'm'));
+      expect(out).toMatch(new RegExp(`^  channel message id +${escape(view.channelMessageId)}$`, 'm'));
+      expect(out).toMatch(/^  received at +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z$/m);
+      expect(out).toMatch(/^  state now +replied \(shortlist\)$/m);
+      expect(steps(out)).toEqual([
+        `received: accepted by the ${channel} ingress (channel message id ${view.channelMessageId})`,
+        'taken up: by the worker',
+        `Brek: answered shortlist (x-request-id ${requestId}, traceId ${traceId})`,
+        'reply: shortlist delivered',
+        expect.stringMatching(/^finished: replied, \d+ ms after it was received$/),
+      ]);
+      expect(out).toMatch(/^  Brek session +sess_\w+ \(the conversation’s current one\)$/m);
+      expect(out).toMatch(new RegExp(`^  Brek request id +${requestId}$`, 'm'));
+      expect(out).toMatch(new RegExp(`^  trace id +${escape(traceId)}$`, 'm'));
+      expect(out).toMatch(/^  kept Brek answer +-$/m);
+      expect(out).toMatch(/^  error +-$/m);
+      // The query for this turn, and where it would run.
+      expect(out).toContain(`  | filter channelMessageId = "${view.channelMessageId}" or brekRequestId = "${requestId}"\n  | sort @timestamp asc\n`);
+      const ingress = { slack: 'SlackIngress', teams: 'TeamsIngress', whatsapp: 'WhatsAppIngress' }[channel];
+      expect(out).toContain(`  /aws/lambda/brek-bridge-<stage>-${ingress}Function-…  (${channel} ingress)\n  /aws/lambda/brek-bridge-<stage>-BridgeSubscriberWorkerFunctionFunction-…  (worker)\n`);
+      expect(out).toContain('In a deployment, run the query in CloudWatch Logs Insights');
+      expectNothingPersonal(out, Object.values(t));
+      // What the query finds: the stack's own log lines of this turn, ingress to reply.
+      expect(loggedBy(view.channelMessageId, requestId)).toEqual(expect.arrayContaining(['turn accepted', 'brek event', 'turn replied']));
+    }
+    // WhatsApp's conversation id is a keyed hash of the number pair: shown, never the number.
+    const whatsapp = runs.at(-1)!.out;
+    expect(turn.whatsapp.view.conversationId).toMatch(/^wa:[0-9a-f]{32}$/);
+    expect(whatsapp).toMatch(new RegExp(`^  conversation +${turn.whatsapp.view.conversationId}$`, 'm'));
+  }, 90_000);
+
+  it('by Brek request id and by traceId: the turn whose outcome holds it', async () => {
+    const { view, requestId, traceId } = turn.teams;
+    const [byRequest, byTrace] = await Promise.all([ops(['trace', requestId], LOCAL), ops(['trace', traceId], LOCAL)]);
+    for (const [{ code, out }, id] of [[byRequest, requestId], [byTrace, traceId]] as const) {
+      expect(code, out).toBe(0);
+      expect(out).toContain(`1 turn with Brek request id or traceId ${id}, in table brek-bridge`);
+      expect(out).toContain(`\nturn ${view.id}\n`);
+      expect(out).toMatch(new RegExp(`^  Brek request id +${requestId}$`, 'm'));
+      expect(out).toMatch(new RegExp(`^  trace id +${escape(traceId)}$`, 'm'));
+      expect(out).toContain(`| filter channelMessageId = "${view.channelMessageId}" or brekRequestId = "${requestId}"`);
+      expectNothingPersonal(out, Object.values(t));
+    }
+  }, 60_000);
+
+  it('by actor id, whole or as `turns` shortens it: that actor’s turns, newest first', async () => {
+    expect(await say(t.whatsapp, TEXTS[1]!)).toBeTruthy();
+    const second = { view: await newestTurn(), ...lastBrekEvent() };
+    const actorId = turn.whatsapp.view.actorId;
+    expect(second.view.actorId).toBe(actorId);
+    expect(shortActor(actorId)).not.toBe(actorId);
+    const [whole, short, limited] = await Promise.all([ops(['trace', actorId], LOCAL), ops(['trace', shortActor(actorId)], LOCAL), ops(['trace', actorId, '--limit', '1'], LOCAL)]);
+    for (const [{ code, out }, id] of [[whole, actorId], [short, shortActor(actorId)]] as const) {
+      expect(code, out).toBe(0);
+      expect(out).toContain(`actor ${id}: 2 turns, newest first, in table brek-bridge`);
+      const order = [...out.matchAll(/^turn (\S+)$/gm)].map((m) => m[1]);
+      expect(order).toEqual([second.view.id, turn.whatsapp.view.id]);
+      expect(out).toMatch(new RegExp(`^  Brek request id +${second.requestId}$`, 'm'));
+      expect(out).toMatch(new RegExp(`^  Brek request id +${turn.whatsapp.requestId}$`, 'm'));
+      // One query for the actor's lines and both turns' Brek calls.
+      expect(out).toContain(
+        `| filter actorId = "${actorId}" or channelMessageId in ["${second.view.channelMessageId}", "${turn.whatsapp.view.channelMessageId}"] or brekRequestId in ["${second.requestId}", "${turn.whatsapp.requestId}"]`,
+      );
+      expectNothingPersonal(out, Object.values(t));
+    }
+    expect(limited.code).toBe(0);
+    expect(limited.out).toContain(`actor ${actorId}: the newest 1 of 2 turns (--limit N shows more), in table brek-bridge`);
+    expect([...limited.out.matchAll(/^turn (\S+)$/gm)].map((m) => m[1])).toEqual([second.view.id]);
+  }, 60_000);
+
+  it('a turn Brek failed: the failed call’s request id and its error', async () => {
+    await h.faults({ endpoints: { sendEvent: { rate5xx: 1, status5xx: 503 } } });
+    try {
+      expect(await say(t.slack, TEXTS[1]!)).toContain('busy right now');
+    } finally {
+      await h.faults(null);
+    }
+    const failed = lastBrekEvent();
+    expect(failed.status).toBe(503);
+    const view = await newestTurn();
+    expect(view).toMatchObject({ channel: 'slack', state: 'failed', brekRequestId: failed.requestId });
+    const { code, out } = await ops(['trace', view.id], LOCAL);
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/^  state now +failed \(bridge_apology\)$/m);
+    expect(steps(out)).toEqual([
+      `received: accepted by the slack ingress (channel message id ${view.channelMessageId})`,
+      'taken up: by the worker',
+      expect.stringMatching(new RegExp(`^Brek: failed: Brek 503: .+ \\(x-request-id ${failed.requestId}\\)$`)),
+      'reply: apology sent (bridge_apology)',
+      expect.stringMatching(/^finished: failed, \d+ ms after it was received$/),
+    ]);
+    expect(out).toMatch(new RegExp(`^  Brek request id +${failed.requestId}$`, 'm'));
+    expect(out).toMatch(/^  trace id +-$/m);
+    expect(out).toMatch(/^  error +Brek 503: /m);
+    expect(out).toContain(`| filter channelMessageId = "${view.channelMessageId}" or brekRequestId = "${failed.requestId}"`);
+    expectNothingPersonal(out, Object.values(t));
+    // The worker's line for the failed call carries that request id.
+    expect(h.logs.records().filter((r) => r.brekRequestId === failed.requestId)).toContainEqual(
+      expect.objectContaining({ msg: 'brek unavailable after retries', channelMessageId: view.channelMessageId, status: 503 }),
+    );
+    expect(loggedBy(view.channelMessageId, failed.requestId)).toEqual(expect.arrayContaining(['turn accepted', 'brek unavailable after retries', 'turn failed; apology sent']));
+  }, 60_000);
+
+  it('a reply the channel refused: the Brek answer the inbox keeps, and the send error', async () => {
+    // Twilio refuses the next message for good (63016: outside the 24-hour window).
+    h.stack.fakeTwilio!.fail({ status: 400, code: 63016 });
+    const before = t.whatsapp.replies().length;
+    await say(t.whatsapp, 'and for 3 nights?');
+    expect(t.whatsapp.replies()).toHaveLength(before);
+    const answered = lastBrekEvent();
+    const view = await newestTurn();
+    expect(view).toMatchObject({ channel: 'whatsapp', state: 'failed', status: 'none' });
+    const { code, out } = await ops(['trace', view.channelMessageId], LOCAL);
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/^  state now +failed \(none\)$/m);
+    expect(steps(out)).toEqual([
+      `received: accepted by the whatsapp ingress (channel message id ${view.channelMessageId})`,
+      'taken up: by the worker',
+      expect.stringMatching(new RegExp(`^Brek: answered \\w+ \\(x-request-id ${answered.requestId}, traceId ${escape(answered.traceId!)}\\)$`)),
+      'reply: not delivered: Twilio answered 400 (error 63016) (Brek’s answer is kept: a replay re-sends it)',
+      expect.stringMatching(/^finished: failed, \d+ ms after it was received$/),
+    ]);
+    expect(out).toMatch(
+      new RegExp(`^  kept Brek answer +\\w+ \\(x-request-id ${answered.requestId}, traceId ${escape(answered.traceId!)}, session sess_\\w+\\); \`npm run ops -- replay ${escape(view.id)}\` re-sends it$`, 'm'),
+    );
+    expect(out).toMatch(/^  error +send: Twilio answered 400 \(error 63016\)$/m);
+    expectNothingPersonal(out, Object.values(t));
+  }, 60_000);
+
+  it('--json, and in deployed mode where to run the query: the CloudWatch console or aws logs start-query', async () => {
+    const { view, requestId, traceId } = turn.slack;
+    const json = await ops(['trace', view.channelMessageId, '--json'], LOCAL);
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.out) as { match: string; total: number; turns: Record<string, unknown>[]; logs: { query: string; logGroups: unknown[]; startTime: number; endTime: number } };
+    expect(parsed).toMatchObject({ match: 'message', total: 1, turns: [{ id: view.id, channel: 'slack', state: 'replied', brekRequestId: requestId, traceId, brekSessionId: expect.stringMatching(/^sess_/) }] });
+    expect(parsed.turns[0]!.steps).toEqual(expect.arrayContaining([{ step: 'received', at: view.receivedAt, text: expect.any(String) }]));
+    expect(parsed.logs.query).toBe(logsInsightsQuery({ channelMessageIds: [view.channelMessageId], brekRequestIds: [requestId] }));
+    expect(parsed.logs.startTime).toBeLessThan(Date.parse(view.receivedAt) / 1000);
+    expectNothingPersonal(json.out, Object.values(t));
+
+    // TABLE_NAME: the table as a deployment's (this one is not SST-named, so the stage is not known).
+    const deployed = await ops(['trace', requestId], { TABLE_NAME: h.stack.config.tableName, AWS_ENDPOINT_URL_DYNAMODB: h.stack.config.dynamoEndpoint! });
+    expect(deployed.code, deployed.out).toBe(0);
+    expect(deployed.out).toContain(`in table brek-bridge at ${h.stack.config.dynamoEndpoint}`);
+    expect(deployed.out).toContain('Run it in the CloudWatch console (Logs Insights: pick those log groups and the time range, paste the query), or:');
+    expect(deployed.out).toMatch(/^ {2}aws logs start-query --start-time \d+ --end-time \d+ \\$/m);
+    expect(deployed.out).toContain(`--query-string 'fields @timestamp, @log, level, msg, channel, status, brekStatus, brekRequestId, traceId, error, error.message | filter channelMessageId = "${view.channelMessageId}" or brekRequestId = "${requestId}" | sort @timestamp asc | limit 1000'`);
+    expect(deployed.out).toContain('aws logs get-query-results --query-id');
+    expectNothingPersonal(deployed.out, Object.values(t));
+
+    // A table SST named tells the stage, so the log groups are named up to SST's random suffix.
+    const sstTable = 'brek-bridge-prod-BridgeTable-abcdefhk';
+    const db = h.stack.db.worker;
+    await ensureTable(db, sstTable);
+    const { Items = [] } = await db.send(new QueryCommand({ TableName: h.stack.config.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': threadPk(view.actorId, view.conversationId) } }));
+    for (const item of Items) await db.send(new PutCommand({ TableName: sstTable, Item: item }));
+    const sst = await ops(['trace', view.id], { TABLE_NAME: sstTable, AWS_ENDPOINT_URL_DYNAMODB: h.stack.config.dynamoEndpoint! });
+    expect(sst.code, sst.out).toBe(0);
+    expect(sst.out).toMatch(new RegExp(`^  Brek request id +${requestId}$`, 'm'));
+    expect(sst.out).toContain('  /aws/lambda/brek-bridge-prod-SlackIngressFunction-…  (slack ingress)\n  /aws/lambda/brek-bridge-prod-BridgeSubscriberWorkerFunctionFunction-…  (worker)\n(SST ends each name with 8 random characters)\n');
+    expect(sst.out).toContain(
+      `  --log-group-names $(for p in /aws/lambda/brek-bridge-prod-SlackIngressFunction- /aws/lambda/brek-bridge-prod-BridgeSubscriberWorkerFunctionFunction-; do aws logs describe-log-groups --log-group-name-prefix "$p" --query 'logGroups[].logGroupName' --output text; done) \\\n`,
+    );
+  }, 60_000);
+
+  it('an id nothing matches: exit 1 and one line', async () => {
+    const { code, out } = await ops(['trace', 'no-such-id'], LOCAL);
+    expect(code).toBe(1);
+    expect(out.trim()).toBe(
+      `npm run ops: nothing in table brek-bridge of the local stack at ${h.stack.url} matches "no-such-id" (a channel message id, actor id, Brek request id or traceId; turns are kept 48 h)`,
+    );
+  });
+});
+
 describe('npm run ops refuses clearly', () => {
   it('an unknown turn id', async () => {
     const { code, out } = await ops(['replay', 'no-such-turn'], workerEnv(h.stack));
@@ -204,11 +444,13 @@ describe('npm run ops refuses clearly', () => {
   });
 
   it('a bad command line', async () => {
-    const usage = '(usage: npm run ops -- turns [--failed] [--limit N] [--json] | replay <id> [--json])';
+    const usage = '(usage: npm run ops -- turns [--failed] [--limit N] [--json] | replay <id> [--json] | trace <id> [--limit N] [--json])';
     for (const [args, message] of [
       [['frobnicate'], `unknown command "frobnicate" ${usage}`],
       [['replay'], `replay takes one turn id (the first column of \`npm run ops -- turns\`) ${usage}`],
       [['turns', '--limit', '0'], '--limit must be a whole number of 1 or more, got "0"'],
+      [['trace'], `trace takes one id: a channel message id, an actor id, or a Brek request id or traceId ${usage}`],
+      [['trace', 'a', '--failed'], `--failed is for turns ${usage}`],
     ] as const) {
       const { code, out } = await ops([...args], LOCAL);
       expect(code).toBe(1);
@@ -254,5 +496,178 @@ describe('turnView', () => {
     expect(view).toMatchObject({ state: 'failed', status: 'none', brekRequestId: 'r2', traceId: 't2' });
     expect(view.error).toBe('send: Twilio refused [phone]');
     expect(view.latencyMs).toBeUndefined();
+  });
+});
+
+describe('turnStory and traceItems', () => {
+  const inbox: InboxStoryFields = {
+    pk: 'T#whatsapp:abc#wa:0123456789abcdef0123456789abcdef',
+    sk: 'IN#SM1',
+    dedupeKey: 'SM1',
+    channel: 'whatsapp',
+    actorId: 'whatsapp:abc',
+    conversationId: 'wa:0123456789abcdef0123456789abcdef',
+    channelMessageId: 'SM1',
+    receivedAt: '2030-01-01T00:00:00.000Z',
+    state: 'received',
+  };
+  const at = Date.parse(inbox.receivedAt);
+  const texts = (story: { steps: { step: string; text: string }[] }) => story.steps.map((s) => `${s.step}: ${s.text}`);
+
+  it('a failed send keeps Brek’s answer; the story says so and where the error came from', () => {
+    const story = turnStory(
+      'SM1',
+      { ...inbox, state: 'failed', replyStatus: 'none', lastError: 'send: Twilio answered 400 (error 63016)', brek: { sessionId: 's1', requestId: 'r1', result: { status: 'shortlist', traceId: 't1' } } },
+      { turns: { SM1: { state: 'failed', status: 'none', at: at + 40, error: 'send: Twilio answered 400 (error 63016)', brekRequestId: 'r1', traceId: 't1' } }, sessionId: 's1' },
+      at + 1_000,
+    );
+    expect(story).toMatchObject({ state: 'failed', brekRequestId: 'r1', traceId: 't1', brekSessionId: 's1', keptAnswer: { status: 'shortlist', sessionId: 's1', brekRequestId: 'r1', traceId: 't1' }, latencyMs: 40 });
+    expect(texts(story)).toEqual([
+      'received: accepted by the whatsapp ingress (channel message id SM1)',
+      'taken_up: by the worker',
+      'brek: answered shortlist (x-request-id r1, traceId t1)',
+      'reply: not delivered: Twilio answered 400 (error 63016) (Brek’s answer is kept: a replay re-sends it)',
+      'finished: failed, 40 ms after it was received',
+    ]);
+    expect(story.steps[0]!.at).toBe(inbox.receivedAt);
+    expect(story.steps.at(-1)!.at).toBe('2030-01-01T00:00:00.040Z');
+  });
+
+  it('an apology that could not be sent after Brek failed; a replayed turn; a bridge answer; a turn not taken up yet; one held now', () => {
+    const both = turnStory('SM1', { ...inbox, state: 'failed' }, { turns: { SM1: { state: 'failed', status: 'none', at, error: 'send: Twilio answered 500; Brek 503: down', brekRequestId: 'r9' } } }, at);
+    expect(texts(both).slice(2, 4)).toEqual(['brek: failed: Brek 503: down (x-request-id r9)', 'reply: not delivered: Twilio answered 500']);
+    const replayed = turnStory('SM1', { ...inbox, state: 'failed', lastError: 'Brek 503: down' }, { turns: { SM1: { state: 'replied', status: 'shortlist', at: at + 90_000, brekRequestId: 'r2', traceId: 't2' } } }, at);
+    expect(texts(replayed).slice(2)).toEqual([
+      'brek: answered shortlist (x-request-id r2, traceId t2)',
+      'reply: shortlist delivered',
+      'earlier_attempt: an earlier attempt failed (Brek 503: down); replayed since',
+      'finished: replied, 90.0 s after it was received',
+    ]);
+    const own = turnStory('SM1', inbox, { turns: { SM1: { state: 'replied', status: 'bridge_card_number_refused', at } } }, at);
+    expect(texts(own)[2]).toBe('brek: not called: the bridge answered itself (bridge_card_number_refused)');
+    expect(texts(turnStory('SM1', inbox, undefined, at))).toEqual([
+      'received: accepted by the whatsapp ingress (channel message id SM1)',
+      'taken_up: not yet: waiting for the worker (if for long, see the worker’s log)',
+    ]);
+    const held = turnStory('SM1', inbox, { turns: {}, leaseKey: 'SM1', leaseUntil: at + 5_000 }, at);
+    expect(held.state).toBe('processing');
+    expect(texts(held)[1]).toBe('taken_up: the worker holds it now (lease until 2030-01-01T00:00:05.000Z)');
+  });
+
+  it('a turn whose message record expired is told from its thread’s outcome', () => {
+    const thread = { pk: inbox.pk, sk: 'THREAD', channel: 'whatsapp', actorId: 'whatsapp:abc', conversationId: inbox.conversationId, sessionId: 's1', turns: { SM0: { state: 'replied', status: 'shortlist', at, brekRequestId: 'r0', traceId: 't0' } } };
+    const found = traceItems([thread], 'r0', { now: at })!;
+    expect(found).toMatchObject({ match: 'brek', total: 1, stories: [{ id: 'SM0', messageExpired: true, state: 'replied', brekRequestId: 'r0', finishedAt: inbox.receivedAt }] });
+    expect(found.stories[0]!.steps[0]!.text).toBe('the message record has expired (kept 48 h); the thread kept the outcome');
+    // Its dedupe key finds it too; an expired thread does not.
+    expect(traceItems([thread], 'SM0', { now: at })?.match).toBe('message');
+    expect(traceItems([{ ...thread, expiresAt: 1 }], 'r0', { now: at })).toBeUndefined();
+  });
+
+  it('finds by message id (whole, IN#…, raw id at its end), Brek id, traceId, actor (whole or short); newest first; actor limited', () => {
+    const slack = (ts: string, brek: string): Record<string, unknown>[] => [
+      { ...inbox, pk: 'T#slack:T:U#D1', sk: `IN#msg:D1:${ts}`, dedupeKey: `msg:D1:${ts}`, channel: 'slack', actorId: 'slack:T:U', conversationId: 'D1', channelMessageId: `Ev${ts}`, receivedAt: new Date(at + Number(ts) * 1000).toISOString() },
+      { pk: 'T#slack:T:U#D1', sk: 'THREAD', turns: { [`msg:D1:${ts}`]: { state: 'replied', status: 'shortlist', at: at + Number(ts) * 1000 + 5, brekRequestId: brek, traceId: `trace-${brek}` } } },
+    ];
+    // Both turns' thread is one record: the scan returns it once, with both outcomes.
+    const [first, thread1] = slack('1700000001.000100', 'rA');
+    const [second, thread2] = slack('1700000002.000200', 'rB');
+    const thread = { ...thread1, turns: { ...(thread1!.turns as object), ...(thread2!.turns as object) } };
+    const items = [first!, second!, thread];
+    const now = at + 1_800_000_000_000;
+    const ids = (id: string, limit?: number) => {
+      const found = traceItems(items, id, { now, ...(limit ? { limit } : {}) });
+      return found && { match: found.match, total: found.total, ids: found.stories.map((s) => s.id) };
+    };
+    expect(ids('msg:D1:1700000001.000100')).toEqual({ match: 'message', total: 1, ids: ['msg:D1:1700000001.000100'] });
+    expect(ids('IN#msg:D1:1700000001.000100')?.ids).toEqual(['msg:D1:1700000001.000100']);
+    expect(ids('1700000002.000200')?.ids).toEqual(['msg:D1:1700000002.000200']);
+    expect(ids('Ev1700000002.000200')?.ids).toEqual(['msg:D1:1700000002.000200']);
+    expect(ids('rA')).toEqual({ match: 'brek', total: 1, ids: ['msg:D1:1700000001.000100'] });
+    expect(ids('trace-rB')).toEqual({ match: 'brek', total: 1, ids: ['msg:D1:1700000002.000200'] });
+    expect(ids('slack:T:U')).toEqual({ match: 'actor', total: 2, ids: ['msg:D1:1700000002.000200', 'msg:D1:1700000001.000100'] });
+    expect(ids('slack:T:U', 1)).toEqual({ match: 'actor', total: 2, ids: ['msg:D1:1700000002.000200'] });
+    // A short fragment is not a raw channel id.
+    expect(ids('200')).toBeUndefined();
+    expect(ids('')).toBeUndefined();
+  });
+
+  it('prints a conversation id only when it cannot be personal', () => {
+    expect(printableConversation('whatsapp', 'wa:0123456789abcdef0123456789abcdef')).toBe('wa:0123456789abcdef0123456789abcdef');
+    for (const raw of ['whatsapp:+15551234567|whatsapp:+14155238886', '+15551234567']) {
+      const printed = printableConversation('whatsapp', raw);
+      expect(printed).toMatch(/^sha256:[0-9a-f]{16}$/);
+      expect(printed).toBe(printableConversation('whatsapp', raw));
+    }
+    expect(printableConversation('slack', 'C0123:1795878912.346001')).toBe('C0123:1795878912.346001');
+    expect(printableConversation('teams', 'a:1xYz-personal-chat')).toBe('a:1xYz-personal-chat');
+    expect(printableConversation('teams', '19:chat+15551234567@thread')).toMatch(/^sha256:/);
+  });
+});
+
+describe('the Logs Insights query and log groups', () => {
+  it('one id per field is `=`, several are `in [...]`, joined with or; quotes are escaped', () => {
+    expect(logsInsightsQuery({ channelMessageIds: ['Ev1'], brekRequestIds: ['r1'] })).toBe(
+      [
+        'fields @timestamp, @log, level, msg, channel, status, brekStatus, brekRequestId, traceId, error, error.message',
+        '| filter channelMessageId = "Ev1" or brekRequestId = "r1"',
+        '| sort @timestamp asc',
+        '| limit 1000',
+      ].join('\n'),
+    );
+    expect(logsInsightsQuery({ actorIds: ['slack:T:U'], channelMessageIds: ['a', 'b', 'a'], brekRequestIds: [], traceIds: ['t"1\\'] }).split('\n')[1]).toBe(
+      '| filter actorId = "slack:T:U" or channelMessageId in ["a", "b"] or traceId = "t\\"1\\\\"',
+    );
+    expect(() => logsInsightsQuery({ brekRequestIds: [''] })).toThrow(/at least one id/);
+  });
+
+  it('names the log groups of the turn’s ingress and the worker as SST does: from an SST table name, or with <stage>', () => {
+    expect(stageOfTable('brek-bridge-prod-BridgeTable-abcdefhk')).toBe('prod');
+    expect(stageOfTable('brek-bridge-pr-42-BridgeTable-abcdefhk')).toBe('pr-42');
+    expect(stageOfTable('brek-bridge')).toBeUndefined();
+    expect(logGroupHints(['slack'], 'brek-bridge-prod-BridgeTable-abcdefhk')).toEqual({
+      stage: 'prod',
+      groups: [
+        { function: 'slack ingress', prefix: '/aws/lambda/brek-bridge-prod-SlackIngressFunction-' },
+        { function: 'worker', prefix: '/aws/lambda/brek-bridge-prod-BridgeSubscriberWorkerFunctionFunction-' },
+      ],
+    });
+    // A long stage shortens the app name first (SST's prefixName), within 55 characters.
+    expect(logGroupHints(['whatsapp'], 'brek-bridge-production-BridgeTable-abcdefhk').groups.map((g) => g.prefix)).toEqual([
+      '/aws/lambda/brek-bridge-production-WhatsAppIngressFunction-',
+      '/aws/lambda/brek--production-BridgeSubscriberWorkerFunctionFunction-',
+    ]);
+    expect(sstPrefixName('brek-bridge', 'a-very-long-stage-name-for-review', 'BridgeSubscriberWorkerFunctionFunction', 55)).toBe('a-very-long-stag-BridgeSubscriberWorkerFunctionFunction');
+    expect(logGroupHints(['teams', 'teams'], undefined)).toEqual({
+      groups: [
+        { function: 'teams ingress', prefix: '/aws/lambda/brek-bridge-<stage>-TeamsIngressFunction-' },
+        { function: 'worker', prefix: '/aws/lambda/brek-bridge-<stage>-BridgeSubscriberWorkerFunctionFunction-' },
+      ],
+    });
+  });
+
+  it('the names it assumes are sst.config.ts’s', () => {
+    const config = readFileSync(new URL('../sst.config.ts', import.meta.url), 'utf8');
+    expect(config).toContain(`name: '${SST_NAMES.app}'`);
+    expect(config).toContain(`new sst.aws.Dynamo('${SST_NAMES.table}'`);
+    expect(config).toMatch(new RegExp(`table\\.subscribe\\(\\s*'${SST_NAMES.worker}'`));
+    const functions = [...config.matchAll(/new sst\.aws\.Function\('(\w+)'/g)].map((m) => m[1]);
+    expect(functions.sort()).toEqual(Object.values(SST_NAMES.ingress).sort());
+  });
+
+  it('aws logs start-query: the groups looked up by prefix when the stage is known, the window from the turn’s times', () => {
+    const window = queryWindow(['2030-01-01T00:00:00.000Z', undefined, '2030-01-01T00:00:01.500Z']);
+    expect(window).toEqual({ start: Date.parse('2030-01-01T00:00:00Z') / 1000 - 300, end: Date.parse('2030-01-01T00:00:02Z') / 1000 + 3600 });
+    const query = logsInsightsQuery({ channelMessageIds: ["it's"] });
+    const known = startQueryCommand(query, logGroupHints(['slack'], 'brek-bridge-prod-BridgeTable-abcdefhk'), window);
+    expect(known.split('\n')).toEqual([
+      `aws logs start-query --start-time ${window.start} --end-time ${window.end} \\`,
+      "  --log-group-names $(for p in /aws/lambda/brek-bridge-prod-SlackIngressFunction- /aws/lambda/brek-bridge-prod-BridgeSubscriberWorkerFunctionFunction-; do aws logs describe-log-groups --log-group-name-prefix \"$p\" --query 'logGroups[].logGroupName' --output text; done) \\",
+      `  --query-string 'fields @timestamp, @log, level, msg, channel, status, brekStatus, brekRequestId, traceId, error, error.message | filter channelMessageId = "it'\\''s" | sort @timestamp asc | limit 1000'`,
+      'aws logs get-query-results --query-id <queryId printed above>',
+    ]);
+    expect(startQueryCommand(query, logGroupHints(['slack']), window).split('\n')[1]).toBe(
+      '  --log-group-names </aws/lambda/brek-bridge-<stage>-SlackIngressFunction-…> </aws/lambda/brek-bridge-<stage>-BridgeSubscriberWorkerFunctionFunction-…> \\',
+    );
   });
 });
