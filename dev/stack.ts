@@ -22,7 +22,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { processTurn } from '../core/turn.ts';
 import { replayTurn } from '../core/store/turn-views.ts';
 import { channelSenders } from '../functions/senders.ts';
-import { DEV_PARTNER_KEY, sandboxConfigFromEnv } from '../sandbox/config.ts';
+import { DEV_PARTNER_KEY, LOCAL_SLACK_BOT_TOKEN } from '../core/dev-defaults.ts';
+import { sandboxConfigFromEnv } from '../sandbox/config.ts';
 import { startSandbox, type Exchange, type RunningSandbox } from '../sandbox/server.ts';
 import { StartupError } from './cli.ts';
 import { startFakeSlack, type FakeSlack } from './fakes/slack.ts';
@@ -177,9 +178,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // Slack: real credentials, or dev ones and the fake Web API.
     let fakeSlack: FakeSlack | undefined;
     if (!env.SLACK_BOT_TOKEN) {
-      fakeSlack = await startFakeSlack({ token: 'xoxb-local-dev' });
+      fakeSlack = await startFakeSlack({ token: LOCAL_SLACK_BOT_TOKEN });
       closers.push(() => fakeSlack!.close());
-      env.SLACK_BOT_TOKEN = 'xoxb-local-dev';
+      env.SLACK_BOT_TOKEN = LOCAL_SLACK_BOT_TOKEN;
       env.SLACK_API_URL ??= fakeSlack.apiUrl;
     }
     env.SLACK_SIGNING_SECRET ??= secrets.slackSigningSecret;

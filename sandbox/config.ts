@@ -1,8 +1,9 @@
 // The sandbox's settings, from the BREK_SANDBOX_* variables of DESIGN.md.
+import { DEV_PARTNER_KEY } from '../core/dev-defaults.ts';
 import { StartupError } from '../dev/cli.ts';
 
-/** The documented dev key: safe to publish, accepted only by the sandbox. */
-export const DEV_PARTNER_KEY = 'brek_sandbox_dev_key';
+/** The documented dev key: safe to publish, accepted only by the sandbox (a deployed bridge refuses it). */
+export { DEV_PARTNER_KEY };
 export const DEV_PARTNER_ID = 'demo';
 
 export interface SandboxConfig {

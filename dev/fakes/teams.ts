@@ -6,6 +6,7 @@ import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
+import { FAKE_TEAMS_APP_ID, FAKE_TEAMS_APP_PASSWORD } from '../../core/dev-defaults.ts';
 
 export interface ConnectorCall {
   method: string;
@@ -54,8 +55,8 @@ function publicJwk(key: KeyObject): Record<string, unknown> {
 }
 
 export async function startFakeTeams(options: { appId?: string; appPassword?: string; port?: number } = {}): Promise<FakeTeams> {
-  const appId = options.appId ?? '00000000-0000-4000-8000-0000000b0701';
-  const appPassword = options.appPassword ?? 'local-bot-password';
+  const appId = options.appId ?? FAKE_TEAMS_APP_ID;
+  const appPassword = options.appPassword ?? FAKE_TEAMS_APP_PASSWORD;
   const signing = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const foreign = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const issuedTokens = new Set<string>();

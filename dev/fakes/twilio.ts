@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FAKE_TWILIO_ACCOUNT_SID } from '../../core/dev-defaults.ts';
 
 export interface TwilioMessage {
   from: string;
@@ -25,7 +26,7 @@ export interface FakeTwilio {
 }
 
 export async function startFakeTwilio(options: { accountSid?: string; authToken?: string } = {}): Promise<FakeTwilio> {
-  const accountSid = options.accountSid ?? `AC${'0'.repeat(24)}fa4e7111`;
+  const accountSid = options.accountSid ?? FAKE_TWILIO_ACCOUNT_SID;
   const authToken = options.authToken ?? randomBytes(16).toString('hex');
   const messages: TwilioMessage[] = [];
   const faults: { status: number; code?: number }[] = [];

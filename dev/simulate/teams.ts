@@ -2,6 +2,7 @@
 // channel mentions, card clicks as Action.Execute invokes, the bot joining a chat), with the
 // bearer token the caller supplies — for tests, `npm run chat` and the console.
 import { randomUUID } from 'node:crypto';
+import { FAKE_TEAMS_APP_ID } from '../../core/dev-defaults.ts';
 
 export interface TeamsUser {
   tenantId: string;
@@ -19,7 +20,7 @@ export interface ActivityOptions {
   localTimestamp?: string;
 }
 
-const BOT = '28:00000000-0000-4000-8000-0000000b0701';
+const BOT = `28:${FAKE_TEAMS_APP_ID}`;
 
 function envelope(user: TeamsUser, options: ActivityOptions): Record<string, unknown> {
   const conversationType = options.conversationType ?? 'personal';

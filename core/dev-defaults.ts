@@ -1,0 +1,74 @@
+// Every credential this repository ships for development and tests, in one place: the local
+// stack, the fakes and the sandbox take their defaults from here, and a deployed configuration
+// (core/config.ts, 'deployed' mode) refuses each of them, so the two lists cannot drift. Also the
+// stand-ins a person might paste from the README ('<partner API key>', 'xoxb-…', 'changeme').
+
+/** The Brek sandbox's documented partner key: public, accepted only by the sandbox. */
+export const DEV_PARTNER_KEY = 'brek_sandbox_dev_key';
+/** The local stack's Slack bot token, accepted only by the fake Slack Web API. */
+export const LOCAL_SLACK_BOT_TOKEN = 'xoxb-local-dev';
+/** The fake Bot Framework's bot (dev/fakes/teams.ts). Its id is no secret: not refused. */
+export const FAKE_TEAMS_APP_ID = '00000000-0000-4000-8000-0000000b0701';
+export const FAKE_TEAMS_APP_PASSWORD = 'local-bot-password';
+/** The fake Twilio's account (dev/fakes/twilio.ts; its auth token is random per start). */
+export const FAKE_TWILIO_ACCOUNT_SID = `AC${'0'.repeat(24)}fa4e7111`;
+
+export interface DevDefault {
+  /** The variable the dev code sets it in. */
+  variable: string;
+  value: string;
+  /** Said in the refusal instead of the value. */
+  what: string;
+}
+
+/**
+ * Refused when deployed, in any secret variable — except in its own variable when the service it
+ * authenticates to is on this machine (localhost, 127.0.0.1, ::1): only a local stand-in accepts it,
+ * as under `sst dev` with a local sandbox.
+ */
+export const DEV_DEFAULTS: readonly DevDefault[] = [
+  { variable: 'BREK_PARTNER_API_KEY', value: DEV_PARTNER_KEY, what: 'the Brek sandbox’s dev key' },
+  { variable: 'SLACK_BOT_TOKEN', value: LOCAL_SLACK_BOT_TOKEN, what: 'the local stack’s Slack bot token' },
+  { variable: 'TEAMS_APP_PASSWORD', value: FAKE_TEAMS_APP_PASSWORD, what: 'the fake Bot Framework’s app password' },
+  { variable: 'TWILIO_ACCOUNT_SID', value: FAKE_TWILIO_ACCOUNT_SID, what: 'the fake Twilio’s account SID' },
+];
+
+export function devDefault(value: string): DevDefault | undefined {
+  return DEV_DEFAULTS.find((d) => d.value === value);
+}
+
+/** Stock words people leave in a secret's place (compared whole, ignoring case). */
+const STOCK_WORDS = new Set([
+  'changeme', 'change-me', 'change_me', 'changeit', 'replaceme', 'replace-me', 'replace_me',
+  'secret', 'password', 'passwd', 'token', 'key', 'apikey', 'api-key', 'api_key',
+  'test', 'testing', 'dummy', 'example', 'sample', 'placeholder', 'todo', 'tbd', 'fixme',
+  'none', 'null', 'undefined', 'default', 'xoxb-',
+]);
+
+/**
+ * A value no real credential has: a stock word, the README's `<…>` and `…` stand-ins, an
+ * unexpanded shell substitution (`$(openssl rand -hex 32)` pasted in quotes), `your-…`, or one
+ * character repeated (`xxxxxxxx`).
+ */
+export function isPlaceholder(value: string): boolean {
+  const v = value.trim().toLowerCase();
+  return (
+    STOCK_WORDS.has(v) ||
+    /^<.*>$/.test(v) ||
+    v.includes('…') ||
+    /\$\(|\$\{/.test(v) ||
+    /^your[-_ ]/.test(v) ||
+    /^(.)\1*$/u.test(v)
+  );
+}
+
+/** Host names that can only be this machine. */
+export function isLoopbackUrl(url: string | undefined): boolean {
+  if (!url) return false;
+  try {
+    const host = new URL(url).hostname.toLowerCase();
+    return host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
+  } catch {
+    return false;
+  }
+}
