@@ -2,6 +2,8 @@
 // Every problem is reported at once, each naming its variable, so a misconfigured deploy fails
 // with one readable message instead of a stack trace on the first turn.
 import type { AuthStyle } from './brek/client.ts';
+import { devDefault, isLoopbackUrl, isPlaceholder } from './dev-defaults.ts';
+import type { Logger } from './log.ts';
 
 export type Mode = 'local' | 'deployed';
 
@@ -31,10 +33,31 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-/** Collects problems while reading variables, so all of them are reported together. */
+/** The secrets DESIGN.md names (each an SST secret when deployed: functions/runtime.ts). */
+export const SECRET_VARIABLES = [
+  'BREK_PARTNER_API_KEY',
+  'ACTOR_ID_SECRET',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_BOT_TOKEN',
+  'TEAMS_APP_PASSWORD',
+  'TWILIO_AUTH_TOKEN',
+] as const;
+
+/** Deployed, a secret shorter than this is refused (ACTOR_ID_SECRET needs 16 in every mode). */
+export const MIN_SECRET_LENGTH = 8;
+
+/**
+ * Collects problems while reading variables, so all of them are reported together. A problem names
+ * its variable and never holds a secret's value. Deployed, it also refuses what only works on a
+ * developer's machine: http to a remote host, development credentials, stand-ins, short secrets.
+ */
 export class EnvReader {
   readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
+  private readonly secretValues = new Set<string>();
+  constructor(
+    private readonly env: Env,
+    readonly mode: Mode = 'local',
+  ) {}
 
   optional(name: string): string | undefined {
     const value = this.env[name]?.trim();
@@ -47,6 +70,41 @@ export class EnvReader {
     return value;
   }
 
+  /**
+   * A secret. `service` is the URL it is sent to: a development credential is accepted there when
+   * that URL is on this machine (a local stand-in is all that accepts it).
+   */
+  secret(name: string, options: { required?: string | undefined; service?: string | undefined; minLength?: number } = {}): string | undefined {
+    const value = options.required ? this.required(name, options.required) : this.optional(name);
+    if (value === undefined) return undefined;
+    this.secretValues.add(value);
+    const problem =
+      (this.mode === 'deployed' ? this.notForDeployment(name, value, options.service, true) : undefined) ??
+      (options.minLength !== undefined && value.length < options.minLength ? `${name} must be at least ${options.minLength} characters` : undefined) ??
+      (this.mode === 'deployed' && value.length < MIN_SECRET_LENGTH ? `${name} must be at least ${MIN_SECRET_LENGTH} characters` : undefined);
+    if (problem) this.problems.push(problem);
+    return value;
+  }
+
+  /** A setting that is no secret but has a development default (e.g. the fake Twilio account). */
+  setting(name: string, options: { required?: string | undefined; service?: string | undefined } = {}): string | undefined {
+    const value = options.required ? this.required(name, options.required) : this.optional(name);
+    if (value === undefined || this.mode !== 'deployed') return value;
+    const problem = this.notForDeployment(name, value, options.service, false);
+    if (problem) this.problems.push(problem);
+    return value;
+  }
+
+  private notForDeployment(name: string, value: string, service: string | undefined, isSecret: boolean): string | undefined {
+    if (isSecret && isPlaceholder(value)) return `${name} is a stand-in, not a real value: set the real one`;
+    const shipped = devDefault(value);
+    if (shipped && !(shipped.variable === name && isLoopbackUrl(service))) {
+      return `${name} is a development value shipped in this repository (${shipped.what}): set the real one`;
+    }
+    return undefined;
+  }
+
+  /** `httpsOnly`: deployed, http is refused except to localhost, 127.0.0.1 or ::1. */
   url(name: string, options: { required?: string; httpsOnly?: boolean } = {}): string | undefined {
     const value = options.required ? this.required(name, options.required) : this.optional(name);
     if (value === undefined) return undefined;
@@ -59,6 +117,10 @@ export class EnvReader {
     }
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
       this.problems.push(`${name} must be an http(s) URL, got "${value}"`);
+      return undefined;
+    }
+    if (options.httpsOnly && this.mode === 'deployed' && parsed.protocol === 'http:' && !isLoopbackUrl(value)) {
+      this.problems.push(`${name} must be an https URL when deployed (http only to localhost, 127.0.0.1 or ::1)`);
       return undefined;
     }
     return value.replace(/\/+$/, '');
@@ -85,8 +147,11 @@ export class EnvReader {
     return value as T;
   }
 
+  /** Throws every problem at once; a secret's value that reached one (pasted into a URL variable) is blotted out. */
   done(): void {
-    if (this.problems.length > 0) throw new ConfigError(this.problems);
+    if (this.problems.length === 0) return;
+    const secrets = [...this.secretValues].filter((v) => v.length >= 6).sort((a, b) => b.length - a.length);
+    throw new ConfigError(this.problems.map((problem) => secrets.reduce((text, secret) => text.split(secret).join('[secret]'), problem)));
   }
 }
 
@@ -102,22 +167,21 @@ export interface Needs {
 
 /** Reads the channel-neutral part of the configuration. Channel sections are read by their adapters. */
 export function loadCoreConfig(env: Env = process.env, mode: Mode = 'deployed', needs: Needs = { brek: true, actorIdSecret: true }): CoreConfig {
-  const read = new EnvReader(env);
+  const read = new EnvReader(env, mode);
   const deployed = mode === 'deployed';
   const requireBrek = deployed && needs.brek;
-  const baseUrl = read.url('BREK_BASE_URL', requireBrek ? { required: 'when deployed (the Brek API base URL)' } : {});
-  const apiKey = requireBrek || (baseUrl && !deployed)
-    ? read.required('BREK_PARTNER_API_KEY', baseUrl && !deployed ? 'when BREK_BASE_URL is set' : 'when deployed')
-    : read.optional('BREK_PARTNER_API_KEY');
+  const baseUrl = read.url('BREK_BASE_URL', { httpsOnly: true, ...(requireBrek ? { required: 'when deployed (the Brek API base URL)' } : {}) });
+  const apiKey = read.secret('BREK_PARTNER_API_KEY', {
+    required: requireBrek ? 'when deployed' : baseUrl && !deployed ? 'when BREK_BASE_URL is set' : undefined,
+    service: baseUrl,
+  });
   const tableName = read.optional('TABLE_NAME') ?? 'brek-bridge';
   if (!TABLE_NAME.test(tableName)) read.problems.push(`TABLE_NAME must be 3-255 letters, digits, "_", "-" or ".", got "${tableName}"`);
   const dynamoEndpoint = read.url('AWS_ENDPOINT_URL_DYNAMODB');
-  const actorIdSecret = deployed && needs.actorIdSecret
-    ? read.required('ACTOR_ID_SECRET', 'when deployed (it keys the WhatsApp actor id hash)')
-    : read.optional('ACTOR_ID_SECRET');
-  if (actorIdSecret !== undefined && actorIdSecret.length < 16) {
-    read.problems.push('ACTOR_ID_SECRET must be at least 16 characters');
-  }
+  const actorIdSecret = read.secret('ACTOR_ID_SECRET', {
+    required: deployed && needs.actorIdSecret ? 'when deployed (it keys the WhatsApp actor id hash)' : undefined,
+    minLength: 16,
+  });
   const idempotencyPrefix = read.optional('IDEMPOTENCY_PREFIX') ?? 'bridge';
   if (!PREFIX.test(idempotencyPrefix)) {
     read.problems.push(`IDEMPOTENCY_PREFIX must be 1-64 letters, digits, "_", "-" or ".", got "${idempotencyPrefix}"`);
@@ -135,4 +199,28 @@ export function loadCoreConfig(env: Env = process.env, mode: Mode = 'deployed', 
   if (actorIdSecret) config.actorIdSecret = actorIdSecret;
   read.done();
   return config;
+}
+
+/** The secrets that are set, by name (never a value). */
+export function secretsSet(env: Env): string[] {
+  return SECRET_VARIABLES.filter((name) => Boolean(env[name]?.trim()));
+}
+
+/**
+ * A function's cold start: `load` reads its configuration. One line is logged either way — the
+ * secrets that are set, by name only, or the problems (each names its variable, never a value) —
+ * and a refused configuration is thrown, so the function does not start.
+ */
+export function configureAtStart<T>(logger: Logger, env: Env, mode: Mode, load: () => T): T {
+  let loaded: T;
+  try {
+    loaded = load();
+  } catch (error) {
+    if (error instanceof ConfigError) logger.error('configuration refused', { mode, problems: error.problems });
+    throw error;
+  }
+  const set = secretsSet(env);
+  // Field names are chosen so the logger's secret-field rule does not blank the names themselves.
+  logger.info('configuration', { mode, set, unset: SECRET_VARIABLES.filter((name) => !set.includes(name)) });
+  return loaded;
 }

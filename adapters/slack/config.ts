@@ -15,15 +15,16 @@ export const SLACK_DEFAULT_API_URL = 'https://slack.com/api/';
 /** The ingress verifies (signing secret); the worker sends (bot token); the local stack does both. */
 export type SlackRole = 'ingress' | 'worker' | 'both';
 
-export function loadSlackConfig(env: Record<string, string | undefined> = process.env, _mode: Mode = 'deployed', role: SlackRole = 'both'): SlackConfig {
-  const read = new EnvReader(env);
+export function loadSlackConfig(env: Record<string, string | undefined> = process.env, mode: Mode = 'deployed', role: SlackRole = 'both'): SlackConfig {
+  const read = new EnvReader(env, mode);
   const signingSecret =
-    role === 'worker' ? (read.optional('SLACK_SIGNING_SECRET') ?? '') : read.required('SLACK_SIGNING_SECRET', 'for Slack (from the app’s Basic Information page)');
+    read.secret('SLACK_SIGNING_SECRET', { required: role === 'worker' ? undefined : 'for Slack (from the app’s Basic Information page)' }) ?? '';
+  // The bot token goes to the Web API: the local stack's token only to one on this machine.
+  const apiUrl = read.url('SLACK_API_URL', { httpsOnly: true }) ?? SLACK_DEFAULT_API_URL.replace(/\/$/, '');
   const botToken =
-    role === 'ingress' ? (read.optional('SLACK_BOT_TOKEN') ?? '') : read.required('SLACK_BOT_TOKEN', 'for Slack (the xoxb- token from OAuth & Permissions)');
-  if (botToken && !botToken.startsWith('xoxb-')) read.problems.push('SLACK_BOT_TOKEN must be a bot token (xoxb-…)');
-  const apiUrl = read.url('SLACK_API_URL') ?? SLACK_DEFAULT_API_URL.replace(/\/$/, '');
+    read.secret('SLACK_BOT_TOKEN', { required: role === 'ingress' ? undefined : 'for Slack (the xoxb- token from OAuth & Permissions)', service: apiUrl }) ?? '';
+  if (botToken && !botToken.startsWith('xoxb-')) read.problems.push('SLACK_BOT_TOKEN must be a bot token (one starting xoxb-)');
   const appId = read.optional('SLACK_APP_ID');
   read.done();
-  return { signingSecret: signingSecret!, botToken: botToken!, apiUrl: `${apiUrl}/`, ...(appId ? { appId } : {}) };
+  return { signingSecret, botToken, apiUrl: `${apiUrl}/`, ...(appId ? { appId } : {}) };
 }

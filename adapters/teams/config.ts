@@ -19,15 +19,17 @@ export const DEFAULT_CONNECTOR_HOSTS = ['smba.trafficmanager.net'];
 
 export type TeamsRole = 'ingress' | 'worker' | 'both';
 
-export function loadTeamsConfig(env: Record<string, string | undefined> = process.env, _mode: Mode = 'deployed', role: TeamsRole = 'both'): TeamsConfig {
-  const read = new EnvReader(env);
+export function loadTeamsConfig(env: Record<string, string | undefined> = process.env, mode: Mode = 'deployed', role: TeamsRole = 'both'): TeamsConfig {
+  const read = new EnvReader(env, mode);
   const appId = read.required('TEAMS_APP_ID', 'for Teams (the bot’s Microsoft App ID)');
-  const appPassword = (role === 'ingress' ? read.optional('TEAMS_APP_PASSWORD') : read.required('TEAMS_APP_PASSWORD', 'for Teams (the bot’s client secret)')) ?? '';
   const tenantId = read.optional('TEAMS_TENANT_ID');
-  const openIdMetadataUrl = read.url('TEAMS_OPENID_METADATA_URL') ?? BOT_FRAMEWORK_OPENID_METADATA;
+  // Deployed, both over https: the signing keys vouch for every inbound token, the password goes to the token URL.
+  const openIdMetadataUrl = read.url('TEAMS_OPENID_METADATA_URL', { httpsOnly: true }) ?? BOT_FRAMEWORK_OPENID_METADATA;
   if (!openIdMetadataUrl.endsWith('/openidconfiguration')) read.problems.push('TEAMS_OPENID_METADATA_URL must end in /openidconfiguration');
   const tokenUrl =
-    read.url('TEAMS_TOKEN_URL') ?? `https://login.microsoftonline.com/${tenantId ?? 'botframework.com'}/oauth2/v2.0/token`;
+    read.url('TEAMS_TOKEN_URL', { httpsOnly: true }) ?? `https://login.microsoftonline.com/${tenantId ?? 'botframework.com'}/oauth2/v2.0/token`;
+  const appPassword =
+    read.secret('TEAMS_APP_PASSWORD', { required: role === 'ingress' ? undefined : 'for Teams (the bot’s client secret)', service: tokenUrl }) ?? '';
   const hosts = read.optional('TEAMS_CONNECTOR_HOSTS');
   const connectorHosts = hosts ? hosts.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean) : DEFAULT_CONNECTOR_HOSTS;
   read.done();

@@ -16,18 +16,20 @@ export interface WhatsAppConfig {
 
 export type WhatsAppRole = 'ingress' | 'worker' | 'both';
 
-export function loadWhatsAppConfig(env: Record<string, string | undefined> = process.env, _mode: Mode = 'deployed', role: WhatsAppRole = 'both'): WhatsAppConfig {
-  const read = new EnvReader(env);
+export function loadWhatsAppConfig(env: Record<string, string | undefined> = process.env, mode: Mode = 'deployed', role: WhatsAppRole = 'both'): WhatsAppConfig {
+  const read = new EnvReader(env, mode);
   const worker = role !== 'ingress';
   const ingress = role !== 'worker';
-  const accountSid = (worker ? read.required('TWILIO_ACCOUNT_SID', 'for WhatsApp (Twilio Console → Account Info)') : read.optional('TWILIO_ACCOUNT_SID')) ?? '';
+  // The account and its token go to the REST API: the fake's account only to one on this machine.
+  const apiUrl = read.url('TWILIO_API_URL', { httpsOnly: true });
+  const accountSid =
+    read.setting('TWILIO_ACCOUNT_SID', { required: worker ? 'for WhatsApp (Twilio Console → Account Info)' : undefined, service: apiUrl }) ?? '';
   if (accountSid && !/^AC[0-9a-fA-F]{32}$/.test(accountSid)) read.problems.push('TWILIO_ACCOUNT_SID must look like AC followed by 32 hex characters');
-  const authToken = read.required('TWILIO_AUTH_TOKEN', 'for WhatsApp (it signs and authorises Twilio requests)') ?? '';
+  const authToken = read.secret('TWILIO_AUTH_TOKEN', { required: 'for WhatsApp (it signs and authorises Twilio requests)', service: apiUrl }) ?? '';
   const from = (worker ? read.required('TWILIO_WHATSAPP_FROM', 'for WhatsApp (the sender, whatsapp:+…)') : read.optional('TWILIO_WHATSAPP_FROM')) ?? '';
   if (from && !/^whatsapp:\+\d{6,15}$/.test(from)) read.problems.push('TWILIO_WHATSAPP_FROM must be whatsapp:+ followed by the number in E.164');
-  const apiUrl = read.url('TWILIO_API_URL');
   const webhookUrl = (ingress ? read.url('WHATSAPP_WEBHOOK_URL', { required: 'for WhatsApp (the public URL Twilio signs)' }) : read.url('WHATSAPP_WEBHOOK_URL')) ?? '';
-  const actorIdSecret = read.required('ACTOR_ID_SECRET', 'for WhatsApp (it keys the phone-number hash)') ?? '';
+  const actorIdSecret = read.secret('ACTOR_ID_SECRET', { required: 'for WhatsApp (it keys the phone-number hash)' }) ?? '';
   read.done();
   return { accountSid, authToken, from, webhookUrl, actorIdSecret, ...(apiUrl ? { apiUrl } : {}) };
 }
