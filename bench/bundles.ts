@@ -151,7 +151,8 @@ function loadOnce(file: string): Promise<{ initMs: number; sinceProcessStartMs: 
     child.once('exit', (code) => {
       if (code !== 0) return reject(new Error(`loading ${file} failed (exit ${code}): ${err.trim().split('\n').slice(-3).join(' | ')}`));
       try {
-        resolve(JSON.parse(out) as { initMs: number; sinceProcessStartMs: number });
+        // The runner's figures are the last line: the function logs its configuration line first, as on Lambda.
+        resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as { initMs: number; sinceProcessStartMs: number });
       } catch {
         reject(new Error(`loading ${file}: unexpected output ${out.slice(0, 200)}`));
       }

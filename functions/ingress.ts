@@ -2,7 +2,7 @@
 // secrets copied to their variables, configuration read once per cold start, then per request
 // verify → normalise → one inbox write → acknowledge. Each function module passes its channel.
 import { createInbox } from '../core/bridge.ts';
-import { loadCoreConfig, type Needs } from '../core/config.ts';
+import { configureAtStart, loadCoreConfig, type Needs } from '../core/config.ts';
 import { fromLambdaEvent, toLambdaResult, type LambdaHttpEvent, type LambdaHttpResult } from '../core/http.ts';
 import { handleIngress, type ChannelIngress } from '../core/ingress.ts';
 import { createLogger } from '../core/log.ts';
@@ -10,8 +10,12 @@ import { applyLinkedSecrets } from './runtime.ts';
 
 export function lambdaIngress(needs: Needs, channel: (env: NodeJS.ProcessEnv) => ChannelIngress): (event: LambdaHttpEvent) => Promise<LambdaHttpResult> {
   applyLinkedSecrets();
-  const config = loadCoreConfig(process.env, 'deployed', needs);
-  const ingress = channel(process.env);
-  const deps = { inbox: createInbox(config), logger: createLogger() };
+  const logger = createLogger();
+  // Refused with one line per problem, or started with one line naming the secrets set.
+  const { config, ingress } = configureAtStart(logger, process.env, 'deployed', () => ({
+    config: loadCoreConfig(process.env, 'deployed', needs),
+    ingress: channel(process.env),
+  }));
+  const deps = { inbox: createInbox(config), logger };
   return async (event) => toLambdaResult(await handleIngress(fromLambdaEvent(event), ingress, deps));
 }

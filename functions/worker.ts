@@ -2,6 +2,7 @@
 // processTurn for each, one thread's turns in order, and reports failures per record so Lambda
 // retries from the first one that failed. Its dependencies are wired in worker-deps.ts (shared
 // with `npm run ops -- replay`).
+import { configureAtStart } from '../core/config.ts';
 import { createLogger } from '../core/log.ts';
 import { processTurn } from '../core/turn.ts';
 import { handleStreamBatch, processWithRetries, type BatchResult, type StreamRecord } from '../core/worker.ts';
@@ -10,7 +11,7 @@ import { workerDeps } from './worker-deps.ts';
 
 applyLinkedSecrets();
 const logger = createLogger();
-const { deps } = workerDeps(process.env, logger);
+const { deps } = configureAtStart(logger, process.env, 'deployed', () => workerDeps(process.env, logger));
 
 export async function handler(event: { Records?: StreamRecord[] }): Promise<BatchResult> {
   // A busy thread (an earlier invocation still holds it) is waited for here, about 30 s, before
