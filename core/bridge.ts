@@ -7,7 +7,8 @@ import { InboxStore } from './store/inbox.ts';
 import { ThreadStore } from './store/threads.ts';
 import { documentClient } from './store/table.ts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ChannelSender, TurnDeps } from './turn.ts';
+import { allObservers, type ChannelSender, type TurnDeps } from './turn.ts';
+import { brekAttemptMetrics, noMetrics, turnMetrics, type BridgeMetrics } from './metrics.ts';
 import type { Channel } from './identity.ts';
 
 export interface Core {
@@ -17,6 +18,7 @@ export interface Core {
   threads: ThreadStore;
   brek: BrekClient;
   logger: Logger;
+  metrics: BridgeMetrics;
   /** Everything processTurn needs, given the channels' senders. */
   turnDeps(senders: Partial<Record<Channel, ChannelSender>>): TurnDeps;
 }
@@ -28,7 +30,7 @@ export function createInbox(config: CoreConfig, now: () => number = Date.now): I
 
 export function createCore(
   config: CoreConfig,
-  options: { logger?: Logger; brek?: Partial<BrekClientOptions>; now?: () => number } = {},
+  options: { logger?: Logger; brek?: Partial<BrekClientOptions>; now?: () => number; metrics?: BridgeMetrics } = {},
 ): Core {
   if (!config.brek.baseUrl || !config.brek.apiKey) {
     throw new Error('createCore needs BREK_BASE_URL and BREK_PARTNER_API_KEY (the local stack fills them in for the sandbox)');
@@ -38,7 +40,19 @@ export function createCore(
   const logger = options.logger ?? createLogger();
   const inbox = new InboxStore(db, config.tableName, now);
   const threads = new ThreadStore(db, config.tableName, config.sessionIdleHours * 3_600_000, now);
-  const brek = new BrekClient({ baseUrl: config.brek.baseUrl, apiKey: config.brek.apiKey, authStyle: config.brek.authStyle, ...options.brek });
+  const metrics = options.metrics ?? noMetrics;
+  const countAttempt = brekAttemptMetrics(metrics);
+  const onAttempt = options.brek?.onAttempt;
+  const brek = new BrekClient({
+    baseUrl: config.brek.baseUrl,
+    apiKey: config.brek.apiKey,
+    authStyle: config.brek.authStyle,
+    ...options.brek,
+    onAttempt: (info) => {
+      countAttempt(info);
+      onAttempt?.(info);
+    },
+  });
   return {
     config,
     db,
@@ -46,6 +60,7 @@ export function createCore(
     threads,
     brek,
     logger,
-    turnDeps: (senders) => ({ inbox, threads, brek, senders, idempotencyPrefix: config.idempotencyPrefix, logger }),
+    metrics,
+    turnDeps: (senders) => ({ inbox, threads, brek, senders, idempotencyPrefix: config.idempotencyPrefix, logger, observe: allObservers(turnMetrics(metrics, now)) }),
   };
 }

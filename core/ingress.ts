@@ -4,6 +4,7 @@
 import { json, MAX_BODY_BYTES, type HttpRequest, type HttpResponse } from './http.ts';
 import type { InboundTurn } from './inbound.ts';
 import type { Logger } from './log.ts';
+import { METRIC, type BridgeMetrics } from './metrics.ts';
 import type { InboxRecord, InboxStore } from './store/inbox.ts';
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
@@ -32,6 +33,8 @@ export interface IngressDeps {
   /** The local stack runs the worker in-process; deployed, the table's stream does. */
   /** The local stack's stand-in for the table stream: the stored record, handed to its worker. */
   onAccepted?: (record: InboxRecord) => void;
+  /** Counts accepted, duplicate and forged requests per channel; the caller flushes. */
+  metrics?: BridgeMetrics;
 }
 
 export async function handleIngress(request: HttpRequest, ingress: ChannelIngress, deps: IngressDeps): Promise<HttpResponse> {
@@ -47,6 +50,7 @@ export async function handleIngress(request: HttpRequest, ingress: ChannelIngres
     verdict = { ok: false, reason: error instanceof Error ? error.message : String(error) };
   }
   if (!verdict.ok) {
+    deps.metrics?.add(METRIC.signatureRejected, 1, { channel: ingress.channel });
     log.warn('request rejected: not authentic', { reason: verdict.reason });
     return json(401, { error: 'unauthorized', message: 'Request signature could not be verified.' });
   }
@@ -74,6 +78,7 @@ export async function handleIngress(request: HttpRequest, ingress: ChannelIngres
     channelMessageId: turn.channelMessageId,
     actorId: turn.actorId,
   });
+  deps.metrics?.add(outcome === 'accepted' ? METRIC.inboundAccepted : METRIC.inboundDuplicate, 1, { channel: ingress.channel });
   if (outcome === 'accepted') deps.onAccepted?.(record);
   return ingress.acknowledge(outcome, turn);
 }

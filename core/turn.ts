@@ -3,7 +3,7 @@
 // Reply, hand that to the channel's sender, and record the outcome on the thread. Every failure
 // ends in a reply (an apology at worst) and a visible `failed` record — never a silent drop.
 // A steady-state turn costs two DynamoDB requests here (claim, finish): see store/threads.ts.
-import type { BrekClient, SendEventInput } from './brek/client.ts';
+import type { AttemptInfo, BrekClient, SendEventInput } from './brek/client.ts';
 import { BrekError, isBrekError } from './brek/errors.ts';
 import { idempotencyKey, type Channel } from './identity.ts';
 import type { Logger } from './log.ts';
@@ -28,7 +28,36 @@ export const MESSAGES = {
 } as const;
 
 /** A send the channel refused for good (a blocked number, outside a messaging window): not retried. */
-export class PermanentSendError extends Error {}
+export class PermanentSendError extends Error {
+  constructor(
+    message: string,
+    /** The channel's own error code, for metrics (e.g. Twilio's 63016). */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A send that failed after the sender's retries; `code` is the channel's error code or HTTP status. */
+export class SendFailure extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The code a refused send is counted under: the channel's own, else the error's kind. */
+export function sendFailureCode(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return 'unknown';
+  const { code, data, name } = error as { code?: unknown; data?: { error?: unknown }; name?: unknown };
+  // Slack's WebClient: a platform error's own code (e.g. channel_not_found) is in data.error.
+  if (typeof data?.error === 'string') return data.error;
+  if (typeof code === 'string' || typeof code === 'number') return String(code);
+  if (error instanceof PermanentSendError) return 'permanent';
+  return typeof name === 'string' && name !== 'Error' ? name : 'unknown';
+}
 
 export interface ChannelSender {
   /** Delivers one Reply for one inbox record; throws when the channel refused it. */
@@ -51,13 +80,14 @@ export interface TurnDeps {
   /** Tries per reply delivery, and the first backoff between them. */
   sendAttempts?: number;
   sendBackoffMs?: number;
-  /** Sees each step of every turn (the local stack's console); must not throw. */
+  /** Sees each step of every turn (metrics, the local stack's console); must not throw. */
   observe?: (event: TurnEvent) => void;
 }
 
-/** A step of one turn, for observers: taken up, answered by Brek, finished. */
+/** A step of one turn, for observers: taken up, answered by Brek, a send refused, finished. */
 export type TurnEvent =
   | { kind: 'processing'; record: InboxRecord }
+  | { kind: 'send_failed'; record: InboxRecord; code: string }
   | { kind: 'brek'; record: InboxRecord; answer: StoredBrekResult }
   | {
       kind: 'finished';
@@ -80,6 +110,13 @@ export type TurnOutcome =
   | { outcome: 'skipped' };
 
 const DEFAULT_LEASE_MS = 90_000;
+
+/** One observer made of several (metrics and the console both watch the local stack's turns). */
+export function allObservers(...observers: ((event: TurnEvent) => void)[]): (event: TurnEvent) => void {
+  return (event) => {
+    for (const observe of observers) observe(event);
+  };
+}
 
 /** Brek's call for a turn: what to send and the `action` part of its idempotency key. */
 interface BrekCall {
@@ -185,20 +222,23 @@ async function deliver(reply: Reply, record: InboxRecord, deps: TurnDeps, log: L
   const sender = deps.senders[record.channel];
   if (!sender) return `no sender for channel ${record.channel}`;
   const attempts = deps.sendAttempts ?? 3;
-  let lastError = '';
+  let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
       await sender.send(reply, record);
       return undefined;
     } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error);
-      log.warn('reply send failed', { attempt, error: lastError });
-      if (error instanceof PermanentSendError) return lastError;
+      lastError = error;
+      log.warn('reply send failed', { attempt, error: messageOf(error), code: sendFailureCode(error) });
+      if (error instanceof PermanentSendError) break;
       if (attempt < attempts) await new Promise((r) => setTimeout(r, (deps.sendBackoffMs ?? 200) * 2 ** (attempt - 1)));
     }
   }
-  return lastError;
+  deps.observe?.({ kind: 'send_failed', record, code: sendFailureCode(lastError) });
+  return messageOf(lastError);
 }
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 async function produceReply(record: InboxRecord, claimed: ThreadRecord, work: TurnWork, deps: TurnDeps, log: Logger): Promise<Reply> {
   const owner = record.actorId;
@@ -227,7 +267,7 @@ async function produceReply(record: InboxRecord, claimed: ThreadRecord, work: Tu
 
   let session: TurnSession;
   try {
-    session = live ?? (await newSession(record, work, deps));
+    session = live ?? (await newSession(record, work, deps, log));
   } catch (error) {
     throw failureFor(error, record, log);
   }
@@ -239,7 +279,7 @@ async function produceReply(record: InboxRecord, claimed: ThreadRecord, work: Tu
     if (!isBrekError(error, 'session_not_found') && !isBrekError(error, 'actor_mismatch')) throw failureFor(error, record, log);
     log.warn('brek session lost; creating a new one', { brekRequestId: error.requestId, kind: error.kind });
     try {
-      session = await newSession(record, work, deps);
+      session = await newSession(record, work, deps, log);
       answer = await sendToBrek(record, session, deps, log);
     } catch (again) {
       throw failureFor(again, record, log);
@@ -262,19 +302,22 @@ async function produceReply(record: InboxRecord, claimed: ThreadRecord, work: Tu
 type TurnSession = Pick<ThreadRecord, 'shortlist' | 'lastStatus' | 'paymentMethodId'> & { sessionId: string };
 
 /** A new Brek session for the thread; safe without a lock, because the turn holds the thread. */
-async function newSession(record: InboxRecord, work: TurnWork, deps: TurnDeps): Promise<TurnSession> {
+async function newSession(record: InboxRecord, work: TurnWork, deps: TurnDeps, log: Logger): Promise<TurnSession> {
   // Asked only here, so once per session: the channel lookup may cost an API call.
   const timezoneOffsetMinutes =
     record.timezoneOffsetMinutes ?? (await deps.senders[record.channel]?.timezoneOffsetMinutes?.(record).catch(() => undefined));
-  const created = await deps.brek.createSession({
-    actor: {
-      actorId: record.actorId,
-      ...(timezoneOffsetMinutes === undefined ? {} : { timezoneOffsetMinutes }),
+  const created = await deps.brek.createSession(
+    {
+      actor: {
+        actorId: record.actorId,
+        ...(timezoneOffsetMinutes === undefined ? {} : { timezoneOffsetMinutes }),
+      },
+      ...(record.workspaceId ? { channel: { workspaceId: record.workspaceId } } : {}),
+      // The channel's name only: conversation ids can be personal (a WhatsApp number pair).
+      conversation: { channelId: record.channel },
     },
-    ...(record.workspaceId ? { channel: { workspaceId: record.workspaceId } } : {}),
-    // The channel's name only: conversation ids can be personal (a WhatsApp number pair).
-    conversation: { channelId: record.channel },
-  });
+    { onAttempt: logFailedTries(log) },
+  );
   const sessionId = created.data.sessionId;
   work.update.session = { sessionId, ...(timezoneOffsetMinutes === undefined ? {} : { timezoneOffsetMinutes }) };
   return { sessionId };
@@ -324,7 +367,7 @@ export function brekCallFor(record: InboxRecord, session: Pick<ThreadRecord, 'sh
 async function sendToBrek(record: InboxRecord, session: TurnSession, deps: TurnDeps, log: Logger): Promise<StoredBrekResult> {
   const call = brekCallFor(record, session);
   const key = idempotencyKey(deps.idempotencyPrefix, session.sessionId, call.action, record.channelMessageId);
-  const response = await deps.brek.sendEvent({ ...call.event, sessionId: session.sessionId, idempotencyKey: key });
+  const response = await deps.brek.sendEvent({ ...call.event, sessionId: session.sessionId, idempotencyKey: key }, { onAttempt: logFailedTries(log) });
   log.info('brek event', {
     brekRequestId: response.meta.requestId,
     traceId: response.data.result.traceId,
@@ -333,6 +376,24 @@ async function sendToBrek(record: InboxRecord, session: TurnSession, deps: TurnD
     action: call.action,
   });
   return { sessionId: session.sessionId, result: response.data.result, ...(response.meta.requestId ? { requestId: response.meta.requestId } : {}) };
+}
+
+/**
+ * Every failed try of a Brek call is a log line with its x-request-id (the id Brek support asks
+ * for), in the turn's context, so a trace by channel message id finds the retries too.
+ */
+function logFailedTries(log: Logger): (info: AttemptInfo) => void {
+  return (info) => {
+    if (!info.error) return;
+    log.warn('brek call failed', {
+      operation: info.operation,
+      attempt: info.attempt,
+      kind: info.error.kind,
+      ...(info.status === undefined ? {} : { status: info.status }),
+      brekRequestId: info.requestId ?? null,
+      ...(info.retryInMs === undefined ? { final: true } : { retryInMs: Math.round(info.retryInMs) }),
+    });
+  };
 }
 
 /** What the traveller hears when Brek cannot answer, and what the record says. */

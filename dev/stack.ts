@@ -19,7 +19,8 @@ import { documentClient, ensureTable } from '../core/store/table.ts';
 import { InboxStore, type InboxRecord } from '../core/store/inbox.ts';
 import { processWithRetries } from '../core/worker.ts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { processTurn } from '../core/turn.ts';
+import { allObservers, processTurn } from '../core/turn.ts';
+import { noMetrics, type BridgeMetrics } from '../core/metrics.ts';
 import { replayTurn } from '../core/store/turn-views.ts';
 import { channelSenders } from '../functions/senders.ts';
 import { DEV_PARTNER_KEY, LOCAL_SLACK_BOT_TOKEN } from '../core/dev-defaults.ts';
@@ -45,6 +46,8 @@ export interface StackOptions {
   logger?: Logger;
   /** Overrides for the worker's Brek client (the reliability suite shortens its timeouts). */
   brek?: Partial<BrekClientOptions>;
+  /** Where the functions' CloudWatch metrics (EMF lines) go; none by default. */
+  metrics?: BridgeMetrics;
   /** Sees every raw exchange with the embedded Brek sandbox (tests scan them for personal data). */
   onBrekExchange?: (exchange: Exchange) => void;
 }
@@ -214,10 +217,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await ensureTable(documentClient({ endpoint: config.dynamoEndpoint! }), config.tableName).catch((error: unknown) => {
       throw new StartupError(`DynamoDB at ${config.dynamoEndpoint} is not reachable: ${error instanceof Error ? error.message : String(error)}`);
     });
-    const core = createCore(config, { logger, ...(options.brek ? { brek: options.brek } : {}) });
+    const metrics = options.metrics ?? noMetrics;
+    const core = createCore(config, { logger, metrics, ...(options.brek ? { brek: options.brek } : {}) });
     const senders = channelSenders({ slack, teams }, logger);
     const activity = new ActivityLog();
-    const turnDeps = { ...core.turnDeps(senders), observe: activity.observe };
+    const coreTurnDeps = core.turnDeps(senders);
+    const turnDeps = { ...coreTurnDeps, observe: allObservers(...(coreTurnDeps.observe ? [coreTurnDeps.observe] : []), activity.observe) };
     // Health answers fast: one try, a short timeout, no retries.
     const brekProbe = new BrekClient({
       baseUrl: config.brek.baseUrl!,
@@ -232,9 +237,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const ingressDeps = {
       inbox: new InboxStore(ingressDb, config.tableName),
       logger,
+      metrics,
       onAccepted: (record: InboxRecord) => {
         activity.received(record);
-        worker.push(record.pk, () => processWithRetries(() => processTurn(record, turnDeps)));
+        // Flushed per turn, as the worker function flushes per invocation.
+        worker.push(record.pk, () => processWithRetries(() => processTurn(record, turnDeps)).finally(() => metrics.flush()));
       },
     };
     let url = '';
@@ -255,7 +262,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         if (!body) return write(res, json(413, { error: 'payload_too_large', message: 'Bodies over 1 MiB are refused.' }));
         const request = toRequest(req, body);
         const ingress = routes[request.path];
-        if (ingress) return write(res, await handleIngress(request, ingress, ingressDeps));
+        if (ingress) {
+          const response = await handleIngress(request, ingress, ingressDeps).finally(() => metrics.flush());
+          return write(res, response);
+        }
         if (request.path === '/healthz') return write(res, await health(core, brekProbe));
         const answer = await bridgeConsole.route(request, res);
         if (answer === 'streaming') return;

@@ -6,6 +6,7 @@ import { configureAtStart, loadCoreConfig, type Needs } from '../core/config.ts'
 import { fromLambdaEvent, toLambdaResult, type LambdaHttpEvent, type LambdaHttpResult } from '../core/http.ts';
 import { handleIngress, type ChannelIngress } from '../core/ingress.ts';
 import { createLogger } from '../core/log.ts';
+import { emfMetrics } from '../core/metrics.ts';
 import { applyLinkedSecrets } from './runtime.ts';
 
 export function lambdaIngress(needs: Needs, channel: (env: NodeJS.ProcessEnv) => ChannelIngress): (event: LambdaHttpEvent) => Promise<LambdaHttpResult> {
@@ -16,6 +17,13 @@ export function lambdaIngress(needs: Needs, channel: (env: NodeJS.ProcessEnv) =>
     config: loadCoreConfig(process.env, 'deployed', needs),
     ingress: channel(process.env),
   }));
-  const deps = { inbox: createInbox(config), logger };
-  return async (event) => toLambdaResult(await handleIngress(fromLambdaEvent(event), ingress, deps));
+  const metrics = emfMetrics();
+  const deps = { inbox: createInbox(config), logger, metrics };
+  return async (event) => {
+    try {
+      return toLambdaResult(await handleIngress(fromLambdaEvent(event), ingress, deps));
+    } finally {
+      metrics.flush();
+    }
+  };
 }

@@ -9,12 +9,13 @@ import { loadWhatsAppConfig } from '../adapters/whatsapp/config.ts';
 import { createCore, type Core } from '../core/bridge.ts';
 import { loadCoreConfig } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
+import type { BridgeMetrics } from '../core/metrics.ts';
 import type { TurnDeps } from '../core/turn.ts';
 import { channelSenders } from './senders.ts';
 
 /** Throws a ConfigError naming every missing or bad variable. */
-export function workerDeps(env: Record<string, string | undefined>, logger: Logger): { core: Core; deps: TurnDeps } {
-  const core = createCore(loadCoreConfig(env), { logger });
+export function workerDeps(env: Record<string, string | undefined>, logger: Logger, metrics?: BridgeMetrics): { core: Core; deps: TurnDeps } {
+  const core = createCore(loadCoreConfig(env), { logger, ...(metrics ? { metrics } : {}) });
   const deps = core.turnDeps(
     channelSenders(
       {

@@ -4,6 +4,7 @@
 // with `npm run ops -- replay`).
 import { configureAtStart } from '../core/config.ts';
 import { createLogger } from '../core/log.ts';
+import { emfMetrics } from '../core/metrics.ts';
 import { processTurn } from '../core/turn.ts';
 import { handleStreamBatch, processWithRetries, type BatchResult, type StreamRecord } from '../core/worker.ts';
 import { applyLinkedSecrets } from './runtime.ts';
@@ -11,10 +12,15 @@ import { workerDeps } from './worker-deps.ts';
 
 applyLinkedSecrets();
 const logger = createLogger();
-const { deps } = configureAtStart(logger, process.env, 'deployed', () => workerDeps(process.env, logger));
+const metrics = emfMetrics();
+const { deps } = configureAtStart(logger, process.env, 'deployed', () => workerDeps(process.env, logger, metrics));
 
 export async function handler(event: { Records?: StreamRecord[] }): Promise<BatchResult> {
   // A busy thread (an earlier invocation still holds it) is waited for here, about 30 s, before
   // the record is handed back to Lambda, whose few quick retries alone could outlast no lease.
-  return handleStreamBatch(event.Records ?? [], (record) => processWithRetries(() => processTurn(record, deps), { attempts: 7, backoffMs: 500 }));
+  try {
+    return await handleStreamBatch(event.Records ?? [], (record) => processWithRetries(() => processTurn(record, deps), { attempts: 7, backoffMs: 500 }));
+  } finally {
+    metrics.flush();
+  }
 }

@@ -9,7 +9,7 @@ import type { Json } from '../../core/inbound.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Reply } from '../../core/reply.ts';
 import type { InboxRecord } from '../../core/store/inbox.ts';
-import { PermanentSendError, type ChannelSender } from '../../core/turn.ts';
+import { PermanentSendError, SendFailure, type ChannelSender } from '../../core/turn.ts';
 import { connectorAllowed, type TeamsConfig } from './config.ts';
 import { renderClicked, renderTeams, type CardJson } from './render.ts';
 
@@ -72,7 +72,7 @@ export class TeamsSender implements ChannelSender {
     const conversationId = ref(record, 'conversationId');
     if (!serviceUrl || !conversationId) throw new Error('teams reference without serviceUrl or conversation');
     if (!connectorAllowed(serviceUrl, this.config.connectorHosts)) {
-      throw new ConnectorNotAllowed(`serviceUrl host ${new URL(serviceUrl).host} is not an allowed Teams connector`);
+      throw new ConnectorNotAllowed(`serviceUrl host ${new URL(serviceUrl).host} is not an allowed Teams connector`, 'connector_not_allowed');
     }
     let client = this.clients.get(serviceUrl);
     if (!client) {
@@ -92,7 +92,7 @@ export class TeamsSender implements ChannelSender {
         const retryable = status === 429 || status >= 500;
         const retryAfter = Number(response?.headers?.['retry-after'] ?? NaN);
         const wait = Number.isFinite(retryAfter) ? retryAfter * 1000 : 250 * 2 ** (attempt - 1) * (0.5 + Math.random());
-        if (!retryable || attempt >= MAX_TRIES || wait > MAX_WAIT_MS) throw new Error(describe(error));
+        if (!retryable || attempt >= MAX_TRIES || wait > MAX_WAIT_MS) throw new SendFailure(describe(error), String(status || 'network'));
         this.logger?.warn('teams connector busy; retrying', { status, waitMs: Math.round(wait) });
         await new Promise((resolve) => setTimeout(resolve, wait));
       }

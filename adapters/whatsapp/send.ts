@@ -7,7 +7,7 @@ import type { Json } from '../../core/inbound.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Reply } from '../../core/reply.ts';
 import type { InboxRecord } from '../../core/store/inbox.ts';
-import { PermanentSendError, type ChannelSender } from '../../core/turn.ts';
+import { PermanentSendError, SendFailure, type ChannelSender } from '../../core/turn.ts';
 import type { WhatsAppConfig } from './config.ts';
 import { renderWhatsApp } from './render.ts';
 
@@ -72,8 +72,9 @@ export class WhatsAppSender implements ChannelSender {
         const { status = 0, code } = error as TwilioFailure;
         // Only the status and Twilio's code travel on: the error carries the recipient's number.
         const reason = `Twilio answered ${status || 'nothing'}${code ? ` (error ${code})` : ''}`;
-        if (status !== 429 && status < 500 && status !== 0) throw new PermanentSendError(reason);
-        if (attempt >= MAX_TRIES) throw new Error(reason);
+        const failureCode = String(code ?? (status || 'network'));
+        if (status !== 429 && status < 500 && status !== 0) throw new PermanentSendError(reason, failureCode);
+        if (attempt >= MAX_TRIES) throw new SendFailure(reason, failureCode);
         const wait = 300 * 2 ** (attempt - 1) * (0.5 + Math.random());
         this.logger?.warn('twilio busy; retrying', { status, waitMs: Math.round(wait) });
         await new Promise((resolve) => setTimeout(resolve, wait));

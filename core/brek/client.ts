@@ -42,6 +42,11 @@ export interface AttemptInfo {
   durationMs: number;
 }
 
+/** Per call: a hook that sees this call's tries only (the turn logs them with its own context). */
+export interface CallOptions {
+  onAttempt?: (info: AttemptInfo) => void;
+}
+
 export interface BrekClientOptions {
   baseUrl: string;
   apiKey: string;
@@ -94,8 +99,8 @@ export class BrekClient {
     this.sleep = options.sleep ?? defaultSleep;
   }
 
-  async createSession(request: CreateSessionRequest): Promise<BrekResponse<SessionData>> {
-    const { body, meta } = await this.call('createSession', 'POST', '/sessions', request);
+  async createSession(request: CreateSessionRequest, callOptions: CallOptions = {}): Promise<BrekResponse<SessionData>> {
+    const { body, meta } = await this.call('createSession', 'POST', '/sessions', request, callOptions);
     const data = isObject(body) ? body.data : undefined;
     if (!isObject(data) || typeof data.sessionId !== 'string' || data.sessionId === '') {
       throw malformed('POST /sessions', meta);
@@ -103,16 +108,16 @@ export class BrekClient {
     return { data: data as unknown as SessionData, meta };
   }
 
-  async sendEvent(request: SendEventInput): Promise<BrekResponse<EventData>> {
-    const { body, meta } = await this.call('sendEvent', 'POST', '/events', request);
+  async sendEvent(request: SendEventInput, callOptions: CallOptions = {}): Promise<BrekResponse<EventData>> {
+    const { body, meta } = await this.call('sendEvent', 'POST', '/events', request, callOptions);
     const data = parseEventData(isObject(body) ? body.data : undefined);
     if (!data) throw malformed('POST /events', meta);
     return { data, meta };
   }
 
-  async getSession(sessionId: string): Promise<BrekResponse<GetSessionData>> {
+  async getSession(sessionId: string, callOptions: CallOptions = {}): Promise<BrekResponse<GetSessionData>> {
     const path = `/sessions/${encodeURIComponent(sessionId)}`;
-    const { body, meta } = await this.call('getSession', 'GET', path);
+    const { body, meta } = await this.call('getSession', 'GET', path, undefined, callOptions);
     const data = isObject(body) ? body.data : undefined;
     if (!isObject(data) || typeof data.sessionId !== 'string') throw malformed('GET /sessions/{id}', meta);
     return { data: data as unknown as GetSessionData, meta };
@@ -133,8 +138,13 @@ export class BrekClient {
     operation: string,
     method: 'GET' | 'POST',
     path: string,
-    payload?: unknown,
+    payload: unknown,
+    callOptions: CallOptions,
   ): Promise<{ body: unknown; meta: ResponseMeta }> {
+    const report = (info: AttemptInfo) => {
+      this.options.onAttempt?.(info);
+      callOptions.onAttempt?.(info);
+    };
     // Serialised once: every retry sends the very same bytes, idempotencyKey included.
     const body = payload === undefined ? undefined : JSON.stringify(payload);
     const [authName, authValue] = this.authHeader();
@@ -145,7 +155,7 @@ export class BrekClient {
       const started = performance.now();
       try {
         const result = await this.tryOnce(method, path, headers, body, attempt);
-        this.options.onAttempt?.({
+        report({
           operation,
           attempt,
           status: result.meta.status,
@@ -157,7 +167,7 @@ export class BrekClient {
         const error = caught instanceof BrekError ? caught : new BrekError({ kind: 'network', message: String(caught), cause: caught });
         error.attempts = attempt;
         const delay = this.retryDelay(error, attempt);
-        this.options.onAttempt?.({
+        report({
           operation,
           attempt,
           ...(error.status === undefined ? {} : { status: error.status }),

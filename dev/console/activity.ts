@@ -88,7 +88,7 @@ export class ActivityLog {
       details.brekResult = event.answer.result;
       if (event.answer.requestId) details.brekRequestId = event.answer.requestId;
       if (event.answer.result.traceId) details.traceId = event.answer.result.traceId;
-    } else {
+    } else if (event.kind === 'finished') {
       details.state = event.state;
       details.status = event.status;
       details.latencyMs = this.now() - entry.acceptedAt;
