@@ -31,6 +31,7 @@ export default $config({
 
   async run() {
     const { TABLE_KEYS, TTL_ATTRIBUTE, INBOX_SK_PREFIX } = await import('./core/store/table.ts');
+    const { METRIC, METRICS_NAMESPACE, METRICS_SERVICE } = await import('./core/metrics.ts');
     const production = PRODUCTION_STAGES.includes($app.stage);
 
     // The one table, keyed from the core's single definition (core/store/table.ts). NEW_IMAGE is
@@ -160,6 +161,78 @@ export default $config({
       },
     );
 
+    // Alarms (Brek's production checklist: alert on repeated 401/403/429 and 5xx). Every alarm
+    // goes to one SNS topic; ALARM_EMAIL subscribes an address to it (AWS mails a confirmation
+    // link first). Thresholds are per 5 minutes and are deploy-time settings (README).
+    const alarmTopic = new sst.aws.SnsTopic('Alarms');
+    const alarmEmail = process.env.ALARM_EMAIL?.trim();
+    if (alarmEmail) new aws.sns.TopicSubscription('AlarmEmail', { topic: alarmTopic.arn, protocol: 'email', endpoint: alarmEmail });
+    const threshold = (name: string, fallback: number) => {
+      const value = process.env[name]?.trim();
+      if (!value) return fallback;
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of at least 1, got "${value}"`);
+      return n;
+    };
+    const FIVE_MINUTES = 300;
+    const CHANNELS = ['slack', 'teams', 'whatsapp'];
+    /** The bridge's own metric (core/metrics.ts): EMF adds the `service` dimension to each. */
+    const bridgeMetric = (id: string, metricName: string, dimensions: Record<string, string>) => ({
+      id,
+      returnData: false,
+      metric: { namespace: METRICS_NAMESPACE, metricName, dimensions: { service: METRICS_SERVICE, ...dimensions }, period: FIVE_MINUTES, stat: 'Sum' },
+    });
+    /** One alarm on the sum of several series (a missing series counts as 0). */
+    const sumAlarm = (name: string, description: string, limit: number, series: ReturnType<typeof bridgeMetric>[]) =>
+      new aws.cloudwatch.MetricAlarm(name, {
+        alarmDescription: description,
+        comparisonOperator: 'GreaterThanOrEqualToThreshold',
+        threshold: limit,
+        evaluationPeriods: 1,
+        treatMissingData: 'notBreaching',
+        alarmActions: [alarmTopic.arn],
+        okActions: [alarmTopic.arn],
+        metricQueries: [...series, { id: 'total', expression: series.map((m) => `FILL(${m.id}, 0)`).join(' + '), label: description, returnData: true }],
+      });
+    sumAlarm('BrekAuthAlarm', 'Brek refused the partner key (401/403): check BrekPartnerApiKey', 1, [bridgeMetric('auth', METRIC.brekCalls, { statusClass: '401_403' })]);
+    sumAlarm('BrekThrottledAlarm', 'Brek is rate limiting the bridge (429)', threshold('ALARM_BREK_429_THRESHOLD', 10), [bridgeMetric('throttled', METRIC.brekCalls, { statusClass: '429' })]);
+    sumAlarm('BrekErrorsAlarm', 'Brek is failing (5xx or no answer in time)', threshold('ALARM_BREK_5XX_THRESHOLD', 10), [
+      bridgeMetric('server', METRIC.brekCalls, { statusClass: '5xx' }),
+      bridgeMetric('timeout', METRIC.brekCalls, { statusClass: 'timeout' }),
+    ]);
+    sumAlarm('FailedTurnsAlarm', 'Travellers got an apology or no reply', threshold('ALARM_FAILED_TURNS_THRESHOLD', 5), CHANNELS.map((channel) => bridgeMetric(channel, METRIC.turnFailed, { channel })));
+    sumAlarm('SignatureRejectsAlarm', 'Requests with bad signatures: a wrong secret or an attack', threshold('ALARM_SIGNATURE_REJECTS_THRESHOLD', 25), CHANNELS.map((channel) => bridgeMetric(channel, METRIC.signatureRejected, { channel })));
+    // The worker falling behind its stream: turns waiting for minutes.
+    new aws.cloudwatch.MetricAlarm('WorkerIteratorAgeAlarm', {
+      alarmDescription: 'The worker is falling behind the table stream',
+      namespace: 'AWS/Lambda',
+      metricName: 'IteratorAge',
+      dimensions: { FunctionName: worker.nodes.function.name },
+      statistic: 'Maximum',
+      period: 60,
+      evaluationPeriods: 5,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      threshold: threshold('ALARM_ITERATOR_AGE_SECONDS', 120) * 1000,
+      treatMissingData: 'notBreaching',
+      alarmActions: [alarmTopic.arn],
+      okActions: [alarmTopic.arn],
+    });
+    // Anything on the on-failure queue is a turn the worker gave up on.
+    new aws.cloudwatch.MetricAlarm('WorkerFailuresAlarm', {
+      alarmDescription: 'The worker gave up on stream records (see the WorkerFailures queue)',
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: workerFailures.nodes.queue.name },
+      statistic: 'Maximum',
+      period: 60,
+      evaluationPeriods: 1,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      threshold: 1,
+      treatMissingData: 'notBreaching',
+      alarmActions: [alarmTopic.arn],
+      okActions: [alarmTopic.arn],
+    });
+
     return {
       // Slack app manifest: Event Subscriptions and Interactivity request URLs. A function URL
       // serves every path; this one keeps the route of DESIGN.md's runtime contract.
@@ -170,11 +243,17 @@ export default $config({
       whatsappWebhookUrl: $interpolate`${whatsapp.url}whatsapp/webhook`,
       table: table.name,
       workerFailuresQueue: workerFailures.url,
-      // For `aws logs tail /aws/lambda/<name> --follow`.
+      // The functions, and their log groups for `aws logs tail <group> --follow` (SST names a log
+      // group with a random suffix of its own, not the function's: use these, not the names).
+      slackLogGroup: slack.nodes.logGroup.apply((group?: { name: unknown }) => group?.name ?? ''),
+      teamsLogGroup: teams.nodes.logGroup.apply((group?: { name: unknown }) => group?.name ?? ''),
+      whatsappLogGroup: whatsapp.nodes.logGroup.apply((group?: { name: unknown }) => group?.name ?? ''),
+      workerLogGroup: worker.nodes.function.apply((fn: sst.aws.Function) => fn.nodes.logGroup.apply((group?: { name: unknown }) => group?.name ?? '')),
       slackFunction: slack.name,
       teamsFunction: teams.name,
       whatsappFunction: whatsapp.name,
       workerFunction: worker.nodes.function.name,
+      alarmTopic: alarmTopic.arn,
     };
   },
 });

@@ -40,6 +40,12 @@ function deployEnv(env: Record<string, string | undefined> = {}): void {
   const defaults: Record<string, string | undefined> = {
     BREK_BASE_URL,
     IDEMPOTENCY_PREFIX: undefined,
+    ALARM_EMAIL: undefined,
+    ALARM_BREK_429_THRESHOLD: undefined,
+    ALARM_BREK_5XX_THRESHOLD: undefined,
+    ALARM_FAILED_TURNS_THRESHOLD: undefined,
+    ALARM_SIGNATURE_REJECTS_THRESHOLD: undefined,
+    ALARM_ITERATOR_AGE_SECONDS: undefined,
     SESSION_IDLE_HOURS: undefined,
     SLACK_APP_ID: undefined,
     TEAMS_APP_ID: 'teams-app-id-0001',
@@ -284,6 +290,113 @@ describe('worker', () => {
   });
 });
 
+describe('alarms', () => {
+  type Alarm = SstWorld['alarms'][number];
+  const byName = (world: SstWorld, name: string): Alarm => {
+    const alarm = world.alarms.find((a) => a.name === name);
+    if (!alarm) throw new Error(`no alarm ${name}; have ${world.alarms.map((a) => a.name).join(', ')}`);
+    return alarm;
+  };
+  /** The bridge metrics an alarm sums (name and dimensions), and the expression that sums them. */
+  const summed = (alarm: Alarm) => {
+    const queries = alarm.args.metricQueries ?? [];
+    const metrics = queries.filter((q) => q.metric).map((q) => ({ name: q.metric!.metricName, dimensions: q.metric!.dimensions, stat: q.metric!.stat, period: q.metric!.period, namespace: q.metric!.namespace }));
+    const output = queries.filter((q) => q.returnData);
+    return { metrics, output };
+  };
+
+  it('sends every alarm to one SNS topic, and subscribes ALARM_EMAIL to it', async () => {
+    const { world } = await deploy('prod', { ALARM_EMAIL: 'oncall@partner.example' });
+    expect(world.topics.map((t) => t.logicalName)).toEqual(['Alarms']);
+    const topic = world.topics[0]!.arn;
+    expect(world.topicSubscriptions).toEqual([{ name: 'AlarmEmail', args: { topic, protocol: 'email', endpoint: 'oncall@partner.example' } }]);
+    expect(world.alarms.map((a) => a.name).sort()).toEqual(
+      ['BrekAuthAlarm', 'BrekErrorsAlarm', 'BrekThrottledAlarm', 'FailedTurnsAlarm', 'SignatureRejectsAlarm', 'WorkerFailuresAlarm', 'WorkerIteratorAgeAlarm'].sort(),
+    );
+    for (const alarm of world.alarms) {
+      expect(alarm.args.alarmActions, alarm.name).toEqual([topic]);
+      expect(alarm.args.okActions, alarm.name).toEqual([topic]);
+      expect(alarm.args.treatMissingData, alarm.name).toBe('notBreaching');
+      expect(alarm.args.comparisonOperator, alarm.name).toBe('GreaterThanOrEqualToThreshold');
+    }
+  });
+
+  it('without ALARM_EMAIL: the topic and alarms, no subscription', async () => {
+    const { world } = await deploy();
+    expect(world.topicSubscriptions).toEqual([]);
+    expect(world.alarms).toHaveLength(7);
+  });
+
+  it('alarms on any Brek 401/403 in 5 minutes, and on 429s and 5xx/timeouts over their thresholds', async () => {
+    const { world } = await deploy();
+    const service = { service: 'brek-bridge' };
+    const auth = byName(world, 'BrekAuthAlarm');
+    expect(auth.args.threshold).toBe(1);
+    expect(auth.args.evaluationPeriods).toBe(1);
+    expect(summed(auth).metrics).toEqual([{ namespace: 'BrekBridge', name: 'BrekCalls', dimensions: { ...service, statusClass: '401_403' }, stat: 'Sum', period: 300 }]);
+    expect(summed(auth).output).toEqual([expect.objectContaining({ expression: 'FILL(auth, 0)' })]);
+    const throttled = byName(world, 'BrekThrottledAlarm');
+    expect(throttled.args.threshold).toBe(10);
+    expect(summed(throttled).metrics.map((m) => m.dimensions)).toEqual([{ ...service, statusClass: '429' }]);
+    const errors = byName(world, 'BrekErrorsAlarm');
+    expect(errors.args.threshold).toBe(10);
+    expect(summed(errors).metrics.map((m) => m.dimensions)).toEqual([
+      { ...service, statusClass: '5xx' },
+      { ...service, statusClass: 'timeout' },
+    ]);
+    expect(summed(errors).output[0]?.expression).toBe('FILL(server, 0) + FILL(timeout, 0)');
+  });
+
+  it('alarms on failed turns and rejected signatures summed over the three channels', async () => {
+    const { world } = await deploy();
+    for (const [name, metric, limit] of [
+      ['FailedTurnsAlarm', 'TurnFailed', 5],
+      ['SignatureRejectsAlarm', 'SignatureRejected', 25],
+    ] as const) {
+      const alarm = byName(world, name);
+      expect(alarm.args.threshold, name).toBe(limit);
+      expect(summed(alarm).metrics.map((m) => [m.name, m.dimensions?.channel])).toEqual([
+        [metric, 'slack'],
+        [metric, 'teams'],
+        [metric, 'whatsapp'],
+      ]);
+      expect(summed(alarm).output[0]?.expression).toBe('FILL(slack, 0) + FILL(teams, 0) + FILL(whatsapp, 0)');
+    }
+  });
+
+  it('alarms on the worker’s stream iterator age and on anything in its failure queue', async () => {
+    const { world, worker, queue } = await deploy();
+    const age = byName(world, 'WorkerIteratorAgeAlarm');
+    expect(age.args).toMatchObject({ namespace: 'AWS/Lambda', metricName: 'IteratorAge', dimensions: { FunctionName: worker.fn.name }, statistic: 'Maximum', threshold: 120_000 });
+    const failures = byName(world, 'WorkerFailuresAlarm');
+    expect(failures.args).toMatchObject({ namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: queue.nodes.queue.name }, threshold: 1 });
+  });
+
+  it('takes thresholds from the deploy-time settings, and refuses nonsense', async () => {
+    const { world } = await deploy('dev', {
+      ALARM_BREK_429_THRESHOLD: '50',
+      ALARM_BREK_5XX_THRESHOLD: '20',
+      ALARM_FAILED_TURNS_THRESHOLD: '3',
+      ALARM_SIGNATURE_REJECTS_THRESHOLD: '100',
+      ALARM_ITERATOR_AGE_SECONDS: '600',
+    });
+    expect(byName(world, 'BrekThrottledAlarm').args.threshold).toBe(50);
+    expect(byName(world, 'BrekErrorsAlarm').args.threshold).toBe(20);
+    expect(byName(world, 'FailedTurnsAlarm').args.threshold).toBe(3);
+    expect(byName(world, 'SignatureRejectsAlarm').args.threshold).toBe(100);
+    expect(byName(world, 'WorkerIteratorAgeAlarm').args.threshold).toBe(600_000);
+    await expect(deploy('dev', { ALARM_FAILED_TURNS_THRESHOLD: 'lots' })).rejects.toThrow(/ALARM_FAILED_TURNS_THRESHOLD must be a whole number/);
+    await expect(deploy('dev', { ALARM_BREK_429_THRESHOLD: '0' })).rejects.toThrow(/ALARM_BREK_429_THRESHOLD/);
+  });
+
+  it('names only metrics the bridge emits', async () => {
+    const { METRIC } = await import('../core/metrics.ts');
+    const { world } = await deploy();
+    const emitted = new Set<string>(Object.values(METRIC));
+    for (const alarm of world.alarms) for (const m of summed(alarm).metrics) expect(emitted.has(m.name), `${alarm.name}: ${m.name}`).toBe(true);
+  });
+});
+
 describe('the graph as a whole', () => {
   it('has one table, one ingress, one worker, one queue; URLs on the ingress only', async () => {
     const { world, slack } = await deploy();
@@ -307,6 +420,11 @@ describe('the graph as a whole', () => {
       slackFunction: slack.name,
       teamsFunction: teams.name,
       workerFunction: worker.fn.name,
+      alarmTopic: 'arn:aws:sns:::Alarms',
+      slackLogGroup: `/aws/lambda/log-group:${slack.logicalName}`,
+      teamsLogGroup: `/aws/lambda/log-group:${teams.logicalName}`,
+      whatsappLogGroup: `/aws/lambda/log-group:${whatsapp.logicalName}`,
+      workerLogGroup: `/aws/lambda/log-group:${worker.fn.logicalName}`,
     });
     expect(new URL(String(outputs.teamsMessagesUrl)).pathname).toBe('/teams/messages');
     expect(new URL(String(outputs.slackEventsUrl)).pathname).toBe('/slack/events');

@@ -56,12 +56,20 @@ export class FunctionStandIn {
   readonly kind = 'Function';
   readonly name: string;
   readonly arn: string;
+  /** SST's nodes: the log group is an Output, lifted here with a one-step `apply`. */
+  readonly nodes: { logGroup: { apply<T>(fn: (group: { name: string } | undefined) => T): T } };
   constructor(
     readonly logicalName: string,
     readonly args: FunctionArgsSeen,
   ) {
     this.name = `fn:${logicalName}`;
     this.arn = `arn:aws:lambda:::function:${logicalName}`;
+    const group = { name: `/aws/lambda/log-group:${logicalName}` };
+    this.nodes = { logGroup: { apply: (fn) => fn(group) } };
+  }
+  /** As the Output<Function> of a subscriber is read: `apply` lifts the function itself. */
+  apply<T>(fn: (self: FunctionStandIn) => T): T {
+    return fn(this);
   }
   /** A function URL ends with a slash, as AWS returns it. */
   get url(): string {
@@ -74,13 +82,54 @@ export class QueueStandIn {
   readonly kind = 'Queue';
   readonly arn: string;
   readonly url: string;
+  readonly nodes: { queue: { name: string } };
   constructor(
     readonly logicalName: string,
     readonly args: QueueArgsSeen,
   ) {
     this.arn = `arn:aws:sqs:::${logicalName}`;
     this.url = `https://sqs.test/${logicalName}`;
+    this.nodes = { queue: { name: `queue:${logicalName}` } };
   }
+}
+
+export class TopicStandIn {
+  readonly kind = 'SnsTopic';
+  readonly arn: string;
+  constructor(readonly logicalName: string) {
+    this.arn = `arn:aws:sns:::${logicalName}`;
+  }
+}
+
+/** A query of a metric-math alarm: a metric, or an expression over the others. */
+export interface MetricQuerySeen {
+  id: string;
+  expression?: string;
+  returnData?: boolean;
+  label?: string;
+  metric?: { namespace: string; metricName: string; dimensions?: Record<string, In<string>>; period: number; stat: string };
+}
+
+export interface MetricAlarmArgsSeen {
+  alarmDescription?: string;
+  comparisonOperator: string;
+  threshold: number;
+  evaluationPeriods: number;
+  treatMissingData?: string;
+  alarmActions?: In<string>[];
+  okActions?: In<string>[];
+  namespace?: string;
+  metricName?: string;
+  dimensions?: Record<string, In<string>>;
+  statistic?: string;
+  period?: number;
+  metricQueries?: MetricQuerySeen[];
+}
+
+export interface TopicSubscriptionArgsSeen {
+  topic: In<string>;
+  protocol: string;
+  endpoint: string;
 }
 
 /** What `table.subscribe(name, functionArgs, subscriberArgs)` created. */
@@ -119,6 +168,9 @@ export class SstWorld {
   readonly queues: QueueStandIn[] = [];
   readonly secrets: SecretStandIn[] = [];
   readonly subscriptions: SubscriptionSeen[] = [];
+  readonly topics: TopicStandIn[] = [];
+  readonly alarms: { name: string; args: MetricAlarmArgsSeen }[] = [];
+  readonly topicSubscriptions: { name: string; args: TopicSubscriptionArgsSeen }[] = [];
   constructor(readonly stage: string) {}
 }
 
@@ -138,7 +190,7 @@ export interface ConfigSeen {
   run(): Promise<Record<string, unknown>>;
 }
 
-const GLOBALS = ['$config', 'sst', '$app', '$interpolate'] as const;
+const GLOBALS = ['$config', 'sst', 'aws', '$app', '$interpolate'] as const;
 
 export interface SstStandIns {
   /** The object sst.config.ts passed to $config (set once its module has been evaluated). */
@@ -182,6 +234,29 @@ export function installSstStandIns(): SstStandIns {
         constructor(name: string, args: QueueArgsSeen = {}) {
           super(name, args);
           world.queues.push(this);
+        }
+      },
+      SnsTopic: class extends TopicStandIn {
+        constructor(name: string) {
+          super(name);
+          world.topics.push(this);
+        }
+      },
+    },
+  };
+  // The Pulumi AWS provider's resources the config creates directly.
+  target.aws = {
+    cloudwatch: {
+      MetricAlarm: class {
+        constructor(name: string, args: MetricAlarmArgsSeen) {
+          world.alarms.push({ name, args });
+        }
+      },
+    },
+    sns: {
+      TopicSubscription: class {
+        constructor(name: string, args: TopicSubscriptionArgsSeen) {
+          world.topicSubscriptions.push({ name, args });
         }
       },
     },
