@@ -18,8 +18,37 @@ export type TurnInput =
   | { type: 'unsupported'; what: string }
   /** The bot was added to a conversation: a short hello, never sent to Brek. */
   | { type: 'welcome' }
-  /** STOP / START / HELP: messaging preferences, answered by the bridge, never sent to Brek. */
-  | { type: 'keyword'; keyword: 'stop' | 'start' | 'help' };
+  /**
+   * Answered by the bridge, never sent to Brek: STOP / START / HELP, messaging preferences
+   * (WhatsApp); "forget me", the traveller's own erasure (every channel). See keywordOf.
+   */
+  | { type: 'keyword'; keyword: Keyword };
+
+export type Keyword = 'stop' | 'start' | 'help' | 'forget';
+
+/** WhatsApp users' opt-out words (not CANCEL or YES: those mean something in a booking). */
+const OPT_OUT_WORDS = new Map<string, Keyword>([
+  ['stop', 'stop'], ['stopall', 'stop'], ['unsubscribe', 'stop'],
+  ['start', 'start'], ['unstop', 'start'],
+  ['help', 'help'], ['info', 'help'],
+]);
+
+/** "forget me" in any case, with or without punctuation and spaces around it; also FORGETME. */
+const FORGET_PHRASES = new Set(['forget me', 'forgetme']);
+
+/**
+ * The keyword a message is, if any: the one place every channel's normaliser asks. "Forget me"
+ * is recognised everywhere; the opt-out words only where the channel has that convention
+ * (`optOutWords`: WhatsApp), and only as the whole message, as WhatsApp users type them.
+ */
+export function keywordOf(text: string, options: { optOutWords?: boolean } = {}): Keyword | undefined {
+  const lower = text.trim().toLowerCase();
+  const optOut = options.optOutWords ? OPT_OUT_WORDS.get(lower) : undefined;
+  if (optOut) return optOut;
+  // Punctuation and runs of spaces between or around the words do not matter: "Forget me!", "FORGET  ME."
+  const words = lower.replace(/[\s.,;:!?¡¿…'"“”‘’()*_~-]+/g, ' ').trim();
+  return FORGET_PHRASES.has(words) ? 'forget' : undefined;
+}
 
 export interface InboundTurn {
   channel: Channel;

@@ -9,7 +9,7 @@ import { idempotencyKey, type Channel } from './identity.ts';
 import type { Logger } from './log.ts';
 import { replyFromResult, textReply, type Reply } from './reply.ts';
 import type { InboxRecord, InboxStore, StoredBrekResult } from './store/inbox.ts';
-import type { ThreadRecord, ThreadStore, ThreadUpdate, Thread } from './store/threads.ts';
+import { threadKey, type ThreadRecord, type ThreadStore, type ThreadUpdate, type Thread } from './store/threads.ts';
 
 /** The bridge's own words, kept together so every channel says the same thing. */
 export const MESSAGES = {
@@ -23,6 +23,8 @@ export const MESSAGES = {
   optedIn: 'Welcome back! Tell me where and when you would like to stay.',
   help: 'I find and book hotels. Tell me a city and dates (e.g. "Seattle Mar 20-23"), reply with an option’s number to book, and follow the secure payment link. Reply STOP to unsubscribe.',
   pickInRange: (count: number) => `Please reply with a number from 1 to ${count} to book one of the options above.`,
+  forgotten:
+    'Done — I have deleted your conversations and messages with me, in every chat where we talked. If you write to me again, I will start afresh.',
   welcome:
     'Hi! I can find and book hotels for you. Tell me where and when — for example "Seattle Mar 20-23, 1 room, refundable" — and I will show you options to book.',
 } as const;
@@ -167,6 +169,7 @@ export async function processTurn(record: InboxRecord, deps: TurnDeps, options: 
 }
 
 async function runClaimedTurn(record: InboxRecord, claimed: ThreadRecord, deps: TurnDeps, log: Logger): Promise<TurnOutcome> {
+  if (record.input.type === 'keyword' && record.input.keyword === 'forget') return forgetTraveller(record, deps, log);
   const key = { pk: record.pk, sk: record.sk };
   const work: TurnWork = { update: { reference: record.reference } };
   let failedBrekRequestId: string | undefined;
@@ -218,6 +221,40 @@ async function runClaimedTurn(record: InboxRecord, claimed: ThreadRecord, deps: 
   return { outcome: 'replied', status: reply.status };
 }
 
+/**
+ * "Forget me": every item of this actor is deleted — in all their conversations, the thread
+ * (Brek session, what was offered, the reply reference, turn outcomes) and every message — and the
+ * traveller is told so. Nothing goes to Brek: its session simply expires. In this order:
+ *  1. everything but this conversation's thread and this message (a Scan: store/erase.ts), so the
+ *     confirmation is true when it is sent;
+ *  2. the confirmation, still under the thread's lease: the conversation's next message waits,
+ *     and a re-delivery of this one meanwhile is a duplicate of the stored message;
+ *  3. this thread and this message (two known keys). No outcome is written: it would be an item
+ *     of the actor. A failed confirmation is only logged: the data is gone all the same.
+ * A failure to erase throws: processTurn frees the lease and the turn is retried (the traveller may
+ * then hear the confirmation twice). A re-delivery after the turn finds no message stored, so it
+ * is taken as new: answered again, and erased again — nothing of the actor is left either way.
+ */
+async function forgetTraveller(record: InboxRecord, deps: TurnDeps, log: Logger): Promise<TurnOutcome> {
+  const own = [threadKey(record), { pk: record.pk, sk: record.sk }];
+  // The erase's own line names the actor only as a hash.
+  const eraseLog = deps.logger.child({ channel: record.channel, channelMessageId: record.channelMessageId });
+  const erased = await deps.threads.eraseActor(record.actorId, { except: own, logger: eraseLog });
+  const reply = textReply(record.actorId, 'bridge_forgotten', MESSAGES.forgotten);
+  const sendError = await deliver(reply, record, deps, log);
+  await deps.threads.deleteItems(own);
+  const itemsDeleted = erased + own.length;
+  if (sendError) {
+    const error = `send: ${sendError}`;
+    deps.observe?.({ kind: 'finished', record, state: 'failed', status: 'none', error });
+    log.error('traveller forgotten; confirmation not delivered', { itemsDeleted, error: sendError });
+    return { outcome: 'failed', status: reply.status, error: sendError };
+  }
+  deps.observe?.({ kind: 'finished', record, state: 'replied', status: reply.status, reply });
+  log.info('traveller forgotten', { itemsDeleted });
+  return { outcome: 'replied', status: reply.status };
+}
+
 async function deliver(reply: Reply, record: InboxRecord, deps: TurnDeps, log: Logger): Promise<string | undefined> {
   const sender = deps.senders[record.channel];
   if (!sender) return `no sender for channel ${record.channel}`;
@@ -247,6 +284,7 @@ async function produceReply(record: InboxRecord, claimed: ThreadRecord, work: Tu
   if (input.type === 'unsupported') return textReply(owner, 'bridge_unsupported_input', MESSAGES.unsupported(input.what));
   if (input.type === 'welcome') return textReply(owner, 'bridge_welcome', MESSAGES.welcome);
   if (input.type === 'keyword') {
+    if (input.keyword === 'forget') throw new Error('a forget turn is handled by forgetTraveller');
     if (input.keyword === 'help') return textReply(owner, 'bridge_help', MESSAGES.help);
     work.update.optedOut = input.keyword === 'stop';
     return textReply(owner, input.keyword === 'stop' ? 'bridge_opted_out' : 'bridge_opted_in', input.keyword === 'stop' ? MESSAGES.optedOut : MESSAGES.optedIn);

@@ -4,10 +4,12 @@ import { describe, expect, it } from 'vitest';
 import type { InboundTurn, TurnInput } from '../core/inbound.ts';
 import type { Reply } from '../core/reply.ts';
 import type { ItemKey } from '../core/store/table.ts';
-import { MESSAGES } from '../core/turn.ts';
+import { MESSAGES, processTurn } from '../core/turn.ts';
+import { documentClient } from '../core/store/table.ts';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { RequestRecord } from '../sandbox/server.ts';
 import { attachTestCard as attachCard } from '../dev/simulate/payment.ts';
-import { useCore } from './support/core.ts';
+import { TABLE, useCore } from './support/core.ts';
 
 const h = useCore();
 let threads = 0;
@@ -302,6 +304,50 @@ describe('faults', () => {
     expect((await h.inbox.get(key))?.lastError).toContain('send: channel said no');
     expect(await h.process(key, {}, { replayFailed: true })).toMatchObject({ outcome: 'replied', status: 'shortlist' });
     expect(session?.events).toHaveLength(3);
+  });
+});
+
+describe('forget me', () => {
+  const itemsOf = async (actorId: string) => {
+    const { Items = [] } = await documentClient({ endpoint: h.dynamo.endpoint }).send(new ScanCommand({ TableName: TABLE, ConsistentRead: true }));
+    return Items.filter((item) => JSON.stringify(item).includes(actorId));
+  };
+
+  it('erases every conversation of the actor, answers without Brek, and records no outcome', async () => {
+    const t = traveller();
+    await t.say('lisbon tomorrow');
+    const other = traveller(t.actorId, 'C1:1700000000.000100');
+    await other.say('porto tomorrow');
+    expect(await itemsOf(t.actorId)).toHaveLength(4);
+    const before = (await brekRequests()).length;
+    const reply = await t.say({ type: 'keyword', keyword: 'forget' });
+    expect(reply).toMatchObject({ kind: 'text', status: 'bridge_forgotten', text: MESSAGES.forgotten });
+    expect((await brekRequests()).length).toBe(before);
+    expect(await itemsOf(t.actorId)).toEqual([]);
+  });
+
+  it('a confirmation the channel refuses is only logged: the data is erased all the same', async () => {
+    const t = traveller();
+    await t.say('madrid tomorrow');
+    h.sender.failuresLeft = 3;
+    const { key } = await h.inbox.accept(h.turn(t, { type: 'keyword', keyword: 'forget' }));
+    expect(await h.process(key)).toMatchObject({ outcome: 'failed', status: 'bridge_forgotten' });
+    expect(await itemsOf(t.actorId)).toEqual([]);
+  });
+
+  it('an erase that fails frees the thread and says nothing; the retry erases and answers once', async () => {
+    const t = traveller();
+    await t.say('rome tomorrow');
+    const { key, record } = await h.inbox.accept(h.turn(t, { type: 'keyword', keyword: 'forget' }));
+    const deps = h.deps();
+    const failing = Object.create(deps.threads, { eraseActor: { value: async () => Promise.reject(new Error('table unreachable (test)')) } });
+    const sent = h.sender.sent.length;
+    await expect(processTurn(record, { ...deps, threads: failing })).rejects.toThrow('table unreachable');
+    expect(h.sender.sent.length).toBe(sent);
+    expect((await h.threads.get(t))?.leaseKey).toBeUndefined();
+    expect(await h.process(key)).toMatchObject({ outcome: 'replied', status: 'bridge_forgotten' });
+    expect(h.sender.sent.length).toBe(sent + 1);
+    expect(await itemsOf(t.actorId)).toEqual([]);
   });
 });
 

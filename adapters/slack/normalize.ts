@@ -3,7 +3,7 @@
 // 200 and dropped, as Slack expects of events an app does not handle.
 import { json, mediaType, text, type HttpRequest } from '../../core/http.ts';
 import { slackActorId } from '../../core/identity.ts';
-import type { InboundTurn, Json, TurnInput } from '../../core/inbound.ts';
+import { keywordOf, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
 import { actionInputOf } from '../../core/reply.ts';
 import type { Normalized } from '../../core/ingress.ts';
 import { readButton } from './render.ts';
@@ -91,8 +91,10 @@ function fromEnvelope(body: Obj, options: SlackNormalizeOptions): Normalized {
 
   const textWithoutMention = stripMentions(rawText, event.type === 'app_mention' ? undefined : botUserId).trim();
   const hasFiles = Array.isArray(event.files) && event.files.length > 0;
-  const input: TurnInput =
-    textWithoutMention !== ''
+  const keyword = keywordOf(textWithoutMention);
+  const input: TurnInput = keyword
+    ? { type: 'keyword', keyword }
+    : textWithoutMention !== ''
       ? { type: 'text', text: textWithoutMention }
       : hasFiles
         ? { type: 'unsupported', what: 'files' }

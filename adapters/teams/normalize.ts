@@ -4,7 +4,7 @@
 import { stripMentionsText } from '@microsoft/teams.api';
 import { json } from '../../core/http.ts';
 import { teamsActorId } from '../../core/identity.ts';
-import type { InboundTurn, Json, TurnInput } from '../../core/inbound.ts';
+import { keywordOf, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
 import type { Normalized } from '../../core/ingress.ts';
 import { actionInputOf, unpackButton } from '../../core/reply.ts';
 import { MESSAGES } from '../../core/turn.ts';
@@ -114,8 +114,10 @@ export function normalizeTeams(raw: string, options: TeamsNormalizeOptions = {})
   const textWithoutMention = stripMentionsText(activity as unknown as Parameters<typeof stripMentionsText>[0], { accountId: recipient.id as string }) ?? '';
   const attachments = Array.isArray(activity.attachments) ? activity.attachments : [];
   const files = attachments.filter((a) => isObj(a) && a.contentType !== 'text/html');
-  const input: TurnInput =
-    textWithoutMention.trim() !== ''
+  const keyword = keywordOf(textWithoutMention);
+  const input: TurnInput = keyword
+    ? { type: 'keyword', keyword }
+    : textWithoutMention.trim() !== ''
       ? { type: 'text', text: textWithoutMention.trim() }
       : files.length > 0
         ? { type: 'unsupported', what: 'images or files' }

@@ -3,20 +3,13 @@
 import { createHmac } from 'node:crypto';
 import { mediaType, type HttpRequest } from '../../core/http.ts';
 import { whatsappActorId } from '../../core/identity.ts';
-import type { InboundTurn, TurnInput } from '../../core/inbound.ts';
+import { keywordOf, type InboundTurn, type TurnInput } from '../../core/inbound.ts';
 import type { Normalized } from '../../core/ingress.ts';
 import { formParams } from './verify.ts';
 
 /** Twilio wants TwiML back; an empty Response means "no reply now" (the worker replies). */
 export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 const ignore = (note: string): Normalized => ({ type: 'respond', response: { status: 200, headers: { 'content-type': 'text/xml' }, body: EMPTY_TWIML }, note });
-
-/** WhatsApp users' opt-out words (not CANCEL or YES: those mean something in a booking). */
-const KEYWORDS: Record<string, 'stop' | 'start' | 'help'> = {
-  stop: 'stop', stopall: 'stop', unsubscribe: 'stop',
-  start: 'start', unstop: 'start',
-  help: 'help', info: 'help',
-};
 
 const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
@@ -33,7 +26,8 @@ export function normalizeWhatsApp(request: HttpRequest, actorIdSecret: string): 
 
   const body = (one(params.Body) ?? '').trim();
   const media = Number(one(params.NumMedia) ?? 0);
-  const keyword = KEYWORDS[body.toLowerCase()];
+  // STOP / START / HELP as WhatsApp users type them, and "forget me".
+  const keyword = keywordOf(body, { optOutWords: true });
   const input: TurnInput = keyword
     ? { type: 'keyword', keyword }
     : body !== ''

@@ -11,6 +11,8 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Channel } from '../identity.ts';
 import type { Json } from '../inbound.ts';
+import type { Logger } from '../log.ts';
+import { deleteKeys, eraseActor } from './erase.ts';
 import { epochSeconds, THREAD_SK, threadPk, type ItemKey } from './table.ts';
 
 export interface Thread {
@@ -241,6 +243,19 @@ export class ThreadStore {
         }),
       )
       .catch(() => undefined);
+  }
+
+  /**
+   * Deletes every item of the actor — each conversation's thread and every message — except
+   * `except` (store/erase.ts); returns how many. For "forget me" (core/turn.ts).
+   */
+  async eraseActor(actorId: string, options: { except?: ItemKey[]; logger?: Logger } = {}): Promise<number> {
+    return eraseActor(this.db, this.tableName, actorId, options);
+  }
+
+  /** Deletes these items (the forget turn's own thread and message, once it has answered). */
+  async deleteItems(keys: ItemKey[]): Promise<void> {
+    await deleteKeys(this.db, this.tableName, keys);
   }
 
   private expiry(now: number): number {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { messageEvent, slackRequest, postSlack, slackTs } from '../../dev/simulate/slack.ts';
 import { messageActivity, postActivity } from '../../dev/simulate/teams.ts';
 import { inboundMessage, postTwilio } from '../../dev/simulate/whatsapp.ts';
-import type { Channel } from '../../core/identity.ts';
+import { slackActorId, teamsActorId, whatsappActorId, type Channel } from '../../core/identity.ts';
 import type { StackHarness } from '../support/stack.ts';
 import { SIGNING_SECRET } from '../support/stack.ts';
 
@@ -18,6 +18,8 @@ export interface Message {
 
 export interface Traveller {
   channel: Channel;
+  /** The actor id the bridge derives for this traveller (read once the stack runs). */
+  readonly actorId: string;
   /** A message from this traveller; `id` makes its channel message id (unique per suite run). */
   message(text: string, id: string): Message;
   /** What the bridge has said to this traveller so far, oldest first (the channel's payload, as text). */
@@ -35,6 +37,7 @@ export function traveller(h: StackHarness, channel: Channel, name: string): Trav
       const dm = `D${user.userId}`;
       return {
         channel,
+        actorId: slackActorId(user.teamId, user.userId),
         personal: [],
         message(text, id) {
           const ts = slackTs();
@@ -54,6 +57,7 @@ export function traveller(h: StackHarness, channel: Channel, name: string): Trav
       const fake = () => h.stack.fakeTeams!;
       return {
         channel,
+        actorId: teamsActorId(user.tenantId, user.aadObjectId),
         personal: [],
         message(text, id) {
           const activityId = `1${BigInt(`0x${digest(id, 12)}`).toString()}`;
@@ -78,6 +82,9 @@ export function traveller(h: StackHarness, channel: Channel, name: string): Trav
       const webhook = () => h.stack.whatsapp.webhookUrl;
       return {
         channel,
+        get actorId() {
+          return whatsappActorId(phone, h.stack.whatsapp.actorIdSecret);
+        },
         personal: [phone, `whatsapp:${phone}`],
         message(text, id) {
           const params = inboundMessage({ phone }, h.stack.whatsapp.from, text, { MessageSid: `SM${digest(id, 32)}` });
