@@ -14,6 +14,7 @@
 // are imported dynamically inside run(), and types through `import()` type queries.
 
 type LinkedSecretName = keyof typeof import('./functions/runtime.ts').LINKED_SECRETS;
+type DistributionSecretName = keyof typeof import('./functions/runtime.ts').DISTRIBUTION_SECRETS;
 
 /** Stages that refuse `sst remove` and keep the table (SST's `retain`) even if it leaves the config. */
 const PRODUCTION_STAGES: readonly string[] = ['production', 'prod'];
@@ -55,6 +56,29 @@ export default $config({
       TeamsAppPassword: new sst.Secret('TeamsAppPassword'),
       TwilioAuthToken: new sst.Secret('TwilioAuthToken'),
     } satisfies Record<LinkedSecretName, sst.Secret>;
+
+    // Distribution to many workspaces (OAuth v2) when SLACK_CLIENT_ID is set: the install routes,
+    // a KMS key that seals each workspace's installation, and the app's client secrets. The worker
+    // then takes each workspace's token from its installation (SlackBotToken stays the fallback).
+    const slackClientId = process.env.SLACK_CLIENT_ID?.trim();
+    const distribution = slackClientId
+      ? {
+          secret: {
+            SlackClientSecret: new sst.Secret('SlackClientSecret'),
+            SlackStateSecret: new sst.Secret('SlackStateSecret'),
+          } satisfies Record<DistributionSecretName, sst.Secret>,
+          key: new aws.kms.Key('InstallationKey', {
+            description: 'Seals Slack installations (bot tokens) in the bridge table',
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+          }),
+        }
+      : undefined;
+    const distributionEnvironment: Record<string, $util.Input<string>> = distribution
+      ? { SLACK_CLIENT_ID: slackClientId!, INSTALLATION_KMS_KEY_ID: distribution.key.keyId, ...optionalEnv('SLACK_REDIRECT_URI') }
+      : {};
+    /** Envelope encryption: a data key per seal, opened with Decrypt (both with the key's ARN only). */
+    const kmsPermissions = distribution ? [{ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [distribution.key.arn] }] : [];
 
     // Not a secret, so a plain variable read at deploy time (not stored per stage): a deploy
     // without it fails here rather than shipping functions that fail at cold start.
@@ -115,6 +139,19 @@ export default $config({
       link: [table, secret.TwilioAuthToken, secret.ActorIdSecret],
     });
 
+    // Slack install routes (distribution only): GET /slack/install and GET /slack/oauth_redirect.
+    const slackInstall = distribution
+      ? new sst.aws.Function('SlackInstall', {
+          handler: 'functions/slack-oauth.handler',
+          runtime: 'nodejs22.x',
+          timeout: '20 seconds',
+          url: { cors: false },
+          environment: { ...environment, ...optionalEnv('SLACK_API_URL'), ...distributionEnvironment },
+          link: [table, distribution.secret.SlackClientSecret, distribution.secret.SlackStateSecret],
+          permissions: kmsPermissions,
+        })
+      : undefined;
+
     // Turns the worker could not process after its retries: each message names the stream batch
     // (shard, sequence numbers); kept for the SQS maximum so they can be replayed.
     const workerFailures = new sst.aws.Queue('WorkerFailures', {
@@ -131,10 +168,19 @@ export default $config({
         // wait out Retry-After up to 10 s; 60 s would cut that short and a timed-out turn is
         // re-delivered while its lease still holds it.
         timeout: '2 minutes',
-        environment: { ...environment, ...teamsEnvironment, ...whatsappEnvironment },
-        link: [table, secret.BrekPartnerApiKey, secret.ActorIdSecret, secret.SlackBotToken, secret.TeamsAppPassword, secret.TwilioAuthToken],
+        environment: { ...environment, ...teamsEnvironment, ...whatsappEnvironment, ...distributionEnvironment },
+        link: [
+          table,
+          secret.BrekPartnerApiKey,
+          secret.ActorIdSecret,
+          secret.SlackBotToken,
+          secret.TeamsAppPassword,
+          secret.TwilioAuthToken,
+          // Refreshing a rotating bot token is an oauth.v2.access call with the client secret.
+          ...(distribution ? [distribution.secret.SlackClientSecret] : []),
+        ],
         // Lambda sends the on-failure record with the function's own role.
-        permissions: [{ actions: ['sqs:SendMessage'], resources: [workerFailures.arn] }],
+        permissions: [{ actions: ['sqs:SendMessage'], resources: [workerFailures.arn] }, ...kmsPermissions],
       },
       {
         // New inbox records only: session writes and state updates never wake the worker.
@@ -254,6 +300,9 @@ export default $config({
       whatsappFunction: whatsapp.name,
       workerFunction: worker.nodes.function.name,
       alarmTopic: alarmTopic.arn,
+      // Distribution: the "Add to Slack" link, and the redirect URL to register with the app (and
+      // set as SLACK_REDIRECT_URI on the next deploy, like WHATSAPP_WEBHOOK_URL).
+      ...(slackInstall ? { slackInstallUrl: $interpolate`${slackInstall.url}slack/install`, slackRedirectUrl: $interpolate`${slackInstall.url}slack/oauth_redirect` } : {}),
     };
   },
 });

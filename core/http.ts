@@ -28,12 +28,16 @@ export interface LambdaHttpEvent {
   headers?: Record<string, string | undefined>;
   body?: string;
   isBase64Encoded?: boolean;
+  /** Payload 2.0 (function URLs, HTTP APIs) moves the Cookie header here. */
+  cookies?: string[];
   requestContext?: { http?: { method?: string; path?: string } };
 }
 
 export interface LambdaHttpResult {
   statusCode: number;
   headers?: Record<string, string>;
+  /** Payload 2.0 sets cookies from this list, not from a Set-Cookie header. */
+  cookies?: string[];
   body?: string;
 }
 
@@ -60,14 +64,20 @@ export function fromLambdaEvent(event: LambdaHttpEvent): HttpRequest {
   return {
     method: (event.requestContext?.http?.method ?? 'GET').toUpperCase(),
     path: event.rawPath ?? event.requestContext?.http?.path ?? '/',
-    headers: lowerCaseHeaders(event.headers ?? {}),
+    headers: { ...lowerCaseHeaders(event.headers ?? {}), ...(event.cookies?.length ? { cookie: event.cookies.join('; ') } : {}) },
     body,
     ...(event.rawQueryString ? { rawQuery: event.rawQueryString } : {}),
   };
 }
 
 export function toLambdaResult(response: HttpResponse): LambdaHttpResult {
-  return { statusCode: response.status, ...(response.headers ? { headers: response.headers } : {}), ...(response.body !== undefined ? { body: response.body } : {}) };
+  const { 'set-cookie': cookie, ...headers } = response.headers ?? {};
+  return {
+    statusCode: response.status,
+    ...(response.headers ? { headers } : {}),
+    ...(cookie ? { cookies: [cookie] } : {}),
+    ...(response.body !== undefined ? { body: response.body } : {}),
+  };
 }
 
 /** The media type without parameters: "application/json; charset=utf-8" → "application/json". */

@@ -14,6 +14,11 @@ export type Normalized =
   | { type: 'respond'; response: HttpResponse; note?: string }
   /** A traveller's turn: stored once, then acknowledged. */
   | { type: 'turn'; turn: InboundTurn }
+  /**
+   * A workspace left (the app uninstalled, its tokens revoked): its installation and its
+   * travellers' data are erased before the answer, so a retried delivery just erases nothing.
+   */
+  | { type: 'erase_workspace'; workspace: { workspaceId: string; enterpriseId?: string; isEnterpriseInstall?: boolean }; reason: string; response: HttpResponse }
   /** A bad body: a clear 4xx, nothing stored. */
   | { type: 'reject'; status: 400 | 404 | 405 | 415 | 422; reason: string };
 
@@ -33,6 +38,8 @@ export interface IngressDeps {
   /** The local stack runs the worker in-process; deployed, the table's stream does. */
   /** The local stack's stand-in for the table stream: the stored record, handed to its worker. */
   onAccepted?: (record: InboxRecord) => void;
+  /** Erases a workspace that left (see Normalized); without it such events are only acknowledged. */
+  eraseWorkspace?: (workspace: { workspaceId: string; enterpriseId?: string; isEnterpriseInstall?: boolean }, reason: string) => Promise<void>;
   /** Counts accepted, duplicate and forged requests per channel; the caller flushes. */
   metrics?: BridgeMetrics;
 }
@@ -66,6 +73,11 @@ export async function handleIngress(request: HttpRequest, ingress: ChannelIngres
   if (normalized.type === 'reject') {
     log.warn('request rejected', { status: normalized.status, reason: normalized.reason });
     return json(normalized.status, { error: 'bad_request', message: normalized.reason });
+  }
+  if (normalized.type === 'erase_workspace') {
+    if (deps.eraseWorkspace) await deps.eraseWorkspace(normalized.workspace, normalized.reason);
+    else log.warn('workspace left, but this ingress cannot erase (no erase configured)', { reason: normalized.reason });
+    return normalized.response;
   }
   if (normalized.type === 'respond') {
     if (normalized.note) log.debug('request answered without a turn', { note: normalized.note });

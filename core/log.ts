@@ -12,7 +12,7 @@ const LEVELS: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40
 const SECRET_FIELD = /(token|secret|password|passwd|authorization|api[-_]?key|signature|cookie|credential|private)/i;
 /** Values that look like credentials wherever they appear. */
 const SECRET_VALUE: RegExp[] = [
-  /\bxox[abposr]-[A-Za-z0-9-]+/g, // Slack tokens
+  /\bxox[abeposr]-[A-Za-z0-9-]+/g, // Slack tokens (xoxe-: rotating refresh tokens)
   /\bBearer\s+[A-Za-z0-9._~+/=-]+/gi,
   /\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, // JWTs
   /\bAC[0-9a-f]{32}\b/g, // Twilio account SIDs

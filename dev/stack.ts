@@ -38,6 +38,8 @@ import { startLocalDynamo, type LocalDynamo } from './local-dynamo.ts';
 import { ActivityLog } from './console/activity.ts';
 import { simulatedSlack, simulatedTeams, simulatedWhatsApp } from './console/channels.ts';
 import { BridgeConsole } from './console/server.ts';
+import { slackWorkspaces, type SlackWorkspaces } from '../adapters/slack/workspaces.ts';
+import { localSecretBox } from '../core/crypto.ts';
 
 export interface StackOptions {
   env?: Record<string, string | undefined>;
@@ -96,6 +98,8 @@ export interface StackInfo {
 }
 
 export interface DevSecrets {
+  /** Seals Slack installations in the local table (multi-workspace mode). */
+  installationKey: string;
   actorIdSecret: string;
   slackSigningSecret: string;
   twilioAuthToken: string;
@@ -107,6 +111,7 @@ export async function devSecrets(dataDir: string | 'memory'): Promise<DevSecrets
     actorIdSecret: randomBytes(24).toString('hex'),
     slackSigningSecret: randomBytes(16).toString('hex'),
     twilioAuthToken: randomBytes(16).toString('hex'),
+    installationKey: randomBytes(32).toString('hex'),
   });
   if (dataDir === 'memory') return fresh();
   const file = join(dataDir, 'dev-secrets.json');
@@ -180,7 +185,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     // Slack: real credentials, or dev ones and the fake Web API.
     let fakeSlack: FakeSlack | undefined;
-    if (!env.SLACK_BOT_TOKEN) {
+    if (!env.SLACK_BOT_TOKEN && !env.SLACK_CLIENT_ID) {
       fakeSlack = await startFakeSlack({ token: LOCAL_SLACK_BOT_TOKEN });
       closers.push(() => fakeSlack!.close());
       env.SLACK_BOT_TOKEN = LOCAL_SLACK_BOT_TOKEN;
@@ -219,7 +224,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
     const metrics = options.metrics ?? noMetrics;
     const core = createCore(config, { logger, metrics, ...(options.brek ? { brek: options.brek } : {}) });
-    const senders = channelSenders({ slack, teams }, logger);
+    // Slack workspaces: the install routes and each workspace's token once the URL is known (below);
+    // until then (never, in practice: no turn arrives before the port is open) the single token.
+    let workspaces: SlackWorkspaces | undefined;
+    const slackTokenFor = slack.oauth ? (record: InboxRecord) => workspaces!.tokenFor!(record) : undefined;
+    const senders = channelSenders({ slack, teams }, logger, slackTokenFor ? { slackTokenFor } : {});
     const activity = new ActivityLog();
     const coreTurnDeps = core.turnDeps(senders);
     const turnDeps = { ...coreTurnDeps, observe: allObservers(...(coreTurnDeps.observe ? [coreTurnDeps.observe] : []), activity.observe) };
@@ -238,6 +247,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       inbox: new InboxStore(ingressDb, config.tableName),
       logger,
       metrics,
+      eraseWorkspace: (workspace: { workspaceId: string; enterpriseId?: string; isEnterpriseInstall?: boolean }, reason: string) => workspaces!.erase(workspace, reason),
       onAccepted: (record: InboxRecord) => {
         activity.received(record);
         // Flushed per turn, as the worker function flushes per invocation.
@@ -267,6 +277,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           return write(res, response);
         }
         if (request.path === '/healthz') return write(res, await health(core, brekProbe));
+        const install = await workspaces?.oauth?.route(request);
+        if (install) return write(res, install);
         const answer = await bridgeConsole.route(request, res);
         if (answer === 'streaming') return;
         if (answer) return write(res, answer);
@@ -290,6 +302,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const actualPort = (server.address() as AddressInfo).port;
     url = `http://127.0.0.1:${actualPort}`;
     env.WHATSAPP_WEBHOOK_URL ??= `${url}/whatsapp/webhook`;
+    workspaces = slackWorkspaces(slack, {
+      db: core.db,
+      tableName: config.tableName,
+      logger,
+      ...(slack.oauth ? { box: localSecretBox(env.INSTALLATION_KEY ?? secrets.installationKey) } : {}),
+      redirectUri: `${url}/slack/oauth_redirect`,
+    });
     const whatsapp = loadWhatsAppConfig(env, 'local');
     Object.assign(senders, channelSenders({ whatsapp }, logger));
     routes['/whatsapp/webhook'] = whatsappIngress(whatsapp);

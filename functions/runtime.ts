@@ -16,6 +16,14 @@ export const LINKED_SECRETS = {
 
 export type LinkedSecretName = keyof typeof LINKED_SECRETS;
 
+/** Declared only when the Slack app is distributed through OAuth (SLACK_CLIENT_ID at deploy). */
+export const DISTRIBUTION_SECRETS = {
+  SlackClientSecret: 'SLACK_CLIENT_SECRET',
+  SlackStateSecret: 'SLACK_STATE_SECRET',
+} as const;
+
+export type DistributionSecretName = keyof typeof DISTRIBUTION_SECRETS;
+
 function linkedValue(name: string): string | undefined {
   try {
     // The proxy throws for a resource that is not linked to this function.
@@ -27,7 +35,7 @@ function linkedValue(name: string): string | undefined {
 }
 
 export function applyLinkedSecrets(env: NodeJS.ProcessEnv = process.env): void {
-  for (const [resource, variable] of Object.entries(LINKED_SECRETS)) {
+  for (const [resource, variable] of Object.entries({ ...LINKED_SECRETS, ...DISTRIBUTION_SECRETS })) {
     if (env[variable]) continue;
     const value = linkedValue(resource);
     // Left unset when not linked: the configuration then names it as missing, if it is needed.

@@ -1,7 +1,7 @@
 // One place that turns channel configurations into the worker's senders, for the deployed worker
 // and the local stack alike.
 import type { SlackConfig } from '../adapters/slack/config.ts';
-import { SlackSender, slackWebClient } from '../adapters/slack/send.ts';
+import { SlackSender, slackWebClient, type SlackTokenFor } from '../adapters/slack/send.ts';
 import type { TeamsConfig } from '../adapters/teams/config.ts';
 import { BotTokenSource, TeamsSender } from '../adapters/teams/send.ts';
 import type { WhatsAppConfig } from '../adapters/whatsapp/config.ts';
@@ -16,9 +16,10 @@ export interface ChannelConfigs {
   whatsapp?: WhatsAppConfig;
 }
 
-export function channelSenders(configs: ChannelConfigs, logger: Logger): Partial<Record<Channel, ChannelSender>> {
+/** `slackTokenFor`: each workspace's token, when the app is installed through OAuth. */
+export function channelSenders(configs: ChannelConfigs, logger: Logger, options: { slackTokenFor?: SlackTokenFor } = {}): Partial<Record<Channel, ChannelSender>> {
   const senders: Partial<Record<Channel, ChannelSender>> = {};
-  if (configs.slack) senders.slack = new SlackSender(slackWebClient(configs.slack.botToken, configs.slack.apiUrl), logger);
+  if (configs.slack) senders.slack = new SlackSender(slackWebClient(configs.slack.botToken, configs.slack.apiUrl), logger, options.slackTokenFor);
   if (configs.teams) senders.teams = new TeamsSender(configs.teams, new BotTokenSource(configs.teams), logger);
   if (configs.whatsapp) senders.whatsapp = new WhatsAppSender(twilioClient(configs.whatsapp), configs.whatsapp.from, logger);
   return senders;

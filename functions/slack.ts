@@ -1,6 +1,21 @@
-// POST /slack/events: verifies and stores — no Brek, no actor secret, no bot token.
+// POST /slack/events: verifies and stores — no Brek, no actor secret, no bot token; a workspace
+// that uninstalled the app is erased here.
 import { loadSlackConfig } from '../adapters/slack/config.ts';
 import { slackIngress } from '../adapters/slack/ingress.ts';
+import { slackWorkspaces } from '../adapters/slack/workspaces.ts';
+import { documentClient } from '../core/store/table.ts';
 import { lambdaIngress } from './ingress.ts';
 
-export const handler = lambdaIngress({ brek: false, actorIdSecret: false }, (env) => slackIngress(loadSlackConfig(env, 'deployed', 'ingress')));
+export const handler = lambdaIngress(
+  { brek: false, actorIdSecret: false },
+  (env) => slackIngress(loadSlackConfig(env, 'deployed', 'ingress')),
+  // app_uninstalled / tokens_revoked: the workspace's installation and travellers' data go (no key needed to delete).
+  (config, logger) => {
+    const workspaces = slackWorkspaces(loadSlackConfig(process.env, 'deployed', 'ingress'), {
+      db: documentClient(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
+      tableName: config.tableName,
+      logger,
+    });
+    return { eraseWorkspace: (workspace, reason) => workspaces.erase(workspace, reason) };
+  },
+);

@@ -139,7 +139,7 @@ describe('guard 2: the secrets each function needs', () => {
     ['whatsapp', 'TWILIO_AUTH_TOKEN', 'TWILIO_AUTH_TOKEN is required for WhatsApp (it signs and authorises Twilio requests)'],
     ['worker', 'BREK_PARTNER_API_KEY', 'BREK_PARTNER_API_KEY is required when deployed'],
     ['worker', 'ACTOR_ID_SECRET', 'ACTOR_ID_SECRET is required when deployed (it keys the WhatsApp actor id hash)'],
-    ['worker', 'SLACK_BOT_TOKEN', 'SLACK_BOT_TOKEN is required for Slack (the xoxb- token from OAuth & Permissions)'],
+    ['worker', 'SLACK_BOT_TOKEN', 'SLACK_BOT_TOKEN is required for Slack (the xoxb- token from OAuth & Permissions), or SLACK_CLIENT_ID for installs through OAuth'],
     ['worker', 'TEAMS_APP_PASSWORD', 'TEAMS_APP_PASSWORD is required for Teams (the bot’s client secret)'],
     ['worker', 'TWILIO_AUTH_TOKEN', 'TWILIO_AUTH_TOKEN is required for WhatsApp (it signs and authorises Twilio requests)'],
   ];

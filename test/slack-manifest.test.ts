@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { BOT_SCOPES } from '../adapters/slack/oauth.ts';
 
 const SCOPE_FOR_METHOD: Record<string, string> = {
   'chat.postMessage': 'chat:write',
@@ -18,10 +19,12 @@ const SCOPE_FOR_EVENT: Record<string, string> = {
   'message.groups': 'groups:history',
   'message.im': 'im:history',
 };
+/** Events that need no scope: the workspace leaving (the bridge then erases it). */
+const EVENTS_WITHOUT_SCOPE = ['app_uninstalled', 'tokens_revoked'];
 
 it('manifests/slack-app.yaml has exactly the scopes and events the bridge uses', async () => {
   const manifest = parse(await readFile(new URL('../manifests/slack-app.yaml', import.meta.url), 'utf8')) as {
-    oauth_config: { scopes: { bot: string[] } };
+    oauth_config: { scopes: { bot: string[] }; redirect_urls: string[] };
     settings: { event_subscriptions: { request_url: string; bot_events: string[] }; interactivity: { is_enabled: boolean; request_url: string } };
   };
   const send = await readFile(new URL('../adapters/slack/send.ts', import.meta.url), 'utf8');
@@ -29,7 +32,10 @@ it('manifests/slack-app.yaml has exactly the scopes and events the bridge uses',
   expect(new Set(used)).toEqual(new Set(Object.keys(SCOPE_FOR_METHOD)));
   const expected = new Set([...Object.values(SCOPE_FOR_METHOD), ...Object.values(SCOPE_FOR_EVENT)]);
   expect(new Set(manifest.oauth_config.scopes.bot)).toEqual(expected);
-  expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual(Object.keys(SCOPE_FOR_EVENT).sort());
+  expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual([...Object.keys(SCOPE_FOR_EVENT), ...EVENTS_WITHOUT_SCOPE].sort());
+  // The OAuth install asks for the very same scopes.
+  expect(new Set(BOT_SCOPES)).toEqual(expected);
+  expect(manifest.oauth_config.redirect_urls).toEqual(['https://YOUR-INSTALL-HOST/slack/oauth_redirect']);
   expect(manifest.settings.event_subscriptions.request_url).toBe('https://YOUR-BRIDGE-HOST/slack/events');
   expect(manifest.settings.interactivity).toEqual({ is_enabled: true, request_url: 'https://YOUR-BRIDGE-HOST/slack/events' });
 });

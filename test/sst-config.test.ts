@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { INBOX_SK_PREFIX, TABLE_KEYS, TTL_ATTRIBUTE, tableDefinition } from '../core/store/table.ts';
 import { inboxRecordOf, type StreamRecord } from '../core/worker.ts';
-import { LINKED_SECRETS, type LinkedSecretName } from '../functions/runtime.ts';
+import { DISTRIBUTION_SECRETS, LINKED_SECRETS, type LinkedSecretName } from '../functions/runtime.ts';
 import {
   DynamoStandIn,
   FunctionStandIn,
@@ -41,6 +41,8 @@ function deployEnv(env: Record<string, string | undefined> = {}): void {
     BREK_BASE_URL,
     IDEMPOTENCY_PREFIX: undefined,
     ALARM_EMAIL: undefined,
+    SLACK_CLIENT_ID: undefined,
+    SLACK_REDIRECT_URI: undefined,
     ALARM_BREK_429_THRESHOLD: undefined,
     ALARM_BREK_5XX_THRESHOLD: undefined,
     ALARM_FAILED_TURNS_THRESHOLD: undefined,
@@ -126,6 +128,8 @@ describe('secrets', () => {
   it('declares exactly the secrets functions/runtime.ts maps', async () => {
     const { world } = await deploy();
     expect(world.secrets.map((s) => s.name).sort()).toEqual(Object.keys(LINKED_SECRETS).sort());
+    const distributed = (await deploy('dev', { SLACK_CLIENT_ID: '1234.5678' })).world;
+    expect(distributed.secrets.map((s) => s.name).sort()).toEqual([...Object.keys(LINKED_SECRETS), ...Object.keys(DISTRIBUTION_SECRETS)].sort());
   });
 });
 
@@ -287,6 +291,36 @@ describe('worker', () => {
 
   it('is linked to the table, Brek, the actor secret and the channels’ sending credentials only', () => {
     expect(linkNames(worker.fn).sort()).toEqual(['table:Bridge', 'BrekPartnerApiKey', 'ActorIdSecret', 'SlackBotToken', 'TeamsAppPassword', 'TwilioAuthToken'].sort());
+  });
+});
+
+describe('Slack distribution (SLACK_CLIENT_ID)', () => {
+  it('adds nothing without SLACK_CLIENT_ID', async () => {
+    const { world, outputs } = await deploy();
+    expect(world.functions.map((fn) => fn.logicalName)).not.toContain('SlackInstall');
+    expect(world.kmsKeys).toEqual([]);
+    expect(world.secrets.map((s) => s.name)).not.toContain('SlackClientSecret');
+    expect(outputs.slackInstallUrl).toBeUndefined();
+  });
+
+  it('serves the install routes from their own function, sealing with a rotating KMS key', async () => {
+    const { world, outputs, worker, slack } = await deploy('prod', { SLACK_CLIENT_ID: '1234.5678', SLACK_REDIRECT_URI: 'https://install.example/slack/oauth_redirect' });
+    const install = world.functions.find((fn) => fn.logicalName === 'SlackInstall')!;
+    const [key] = world.kmsKeys;
+    expect(key?.args).toMatchObject({ enableKeyRotation: true });
+    expect(install.args.handler).toBe('functions/slack-oauth.handler');
+    expect(install.args.url).toEqual({ cors: false });
+    expect(linkNames(install)).toEqual(['table:Bridge', 'SlackClientSecret', 'SlackStateSecret']);
+    expect(install.args.environment).toMatchObject({ SLACK_CLIENT_ID: '1234.5678', INSTALLATION_KMS_KEY_ID: key!.keyId, SLACK_REDIRECT_URI: 'https://install.example/slack/oauth_redirect' });
+    expect(install.args.permissions).toEqual([{ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key!.arn] }]);
+    // The worker opens installations (and re-seals a refreshed token); the ingress never does.
+    expect(worker.fn.args.environment).toMatchObject({ SLACK_CLIENT_ID: '1234.5678', INSTALLATION_KMS_KEY_ID: key!.keyId });
+    expect(linkNames(worker.fn)).toContain('SlackClientSecret');
+    expect(worker.fn.args.permissions).toContainEqual({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key!.arn] });
+    expect(linkNames(slack)).not.toContain('SlackClientSecret');
+    expect(JSON.stringify(slack.args.permissions ?? [])).not.toContain('kms');
+    expect(outputs.slackInstallUrl).toBe(`${install.url}slack/install`);
+    expect(outputs.slackRedirectUrl).toBe(`${install.url}slack/oauth_redirect`);
   });
 });
 

@@ -70,6 +70,18 @@ function fromEnvelope(body: Obj, options: SlackNormalizeOptions): Normalized {
   const eventId = str(body.event_id);
   const teamId = str(body.team_id);
   if (!isObj(event) || !eventId || !teamId) return bad('event_callback without event, event_id or team_id');
+  // Leaving: the app uninstalled, or its bot token revoked (a user token alone changes nothing).
+  const enterpriseId = str(body.enterprise_id);
+  const isEnterpriseInstall = body.is_enterprise_install === true;
+  const leaving = event.type === 'app_uninstalled' || (event.type === 'tokens_revoked' && isObj(event.tokens) && Array.isArray(event.tokens.bot) && event.tokens.bot.length > 0);
+  if (leaving) {
+    return {
+      type: 'erase_workspace',
+      workspace: { workspaceId: teamId, ...(enterpriseId ? { enterpriseId } : {}), ...(isEnterpriseInstall ? { isEnterpriseInstall } : {}) },
+      reason: String(event.type),
+      response: json(200, { ok: true }),
+    };
+  }
   if (event.type !== 'message' && event.type !== 'app_mention') return ok(`event ${String(event.type)} not handled`);
   if (event.bot_id || event.subtype === 'bot_message' || !PERSON_SUBTYPES.has(event.subtype as string | undefined)) {
     return ok('bot message, edit, deletion or other subtype');
@@ -103,7 +115,7 @@ function fromEnvelope(body: Obj, options: SlackNormalizeOptions): Normalized {
   // A DM is one conversation; in a channel, a thread is (a top-level mention starts one).
   const conversationId = isDm ? channel : `${channel}:${threadTs ?? ts}`;
   const replyThreadTs = isDm ? threadTs : (threadTs ?? ts);
-  const reference: Record<string, Json> = { channel, messageTs: ts, teamId, userId: user };
+  const reference: Record<string, Json> = { channel, messageTs: ts, teamId, userId: user, ...workspaceOf(body) };
   if (replyThreadTs) reference.threadTs = replyThreadTs;
   const turn: InboundTurn = {
     channel: 'slack',
@@ -129,6 +141,12 @@ function botUserOf(body: Obj): string | undefined {
 }
 
 /** Removes the app's mention (or, not knowing the app's id, a leading mention). */
+/** What finds the workspace's installation: its enterprise, and whether the install is org-wide. */
+function workspaceOf(body: Obj): Record<string, Json> {
+  const enterpriseId = str(body.enterprise_id) ?? (isObj(body.enterprise) ? str(body.enterprise.id) : undefined);
+  return { ...(enterpriseId ? { enterpriseId } : {}), ...(body.is_enterprise_install === true ? { isEnterpriseInstall: true } : {}) };
+}
+
 function stripMentions(text: string, botUserId: string | undefined): string {
   if (botUserId) return text.split(`<@${botUserId}>`).join(' ');
   return text.replace(/^\s*<@[A-Z0-9]+(?:\|[^>]*)?>/, ' ');
@@ -156,7 +174,7 @@ function fromInteraction(payload: Obj, options: SlackNormalizeOptions): Normaliz
   const threadTs = str(container.thread_ts) ?? str(message.thread_ts);
   const isDm = channel.startsWith('D');
   const conversationId = isDm ? channel : `${channel}:${threadTs ?? messageTs}`;
-  const reference: Record<string, Json> = { channel, teamId, userId: user, clickedMessageTs: messageTs, clickedAction: button.action };
+  const reference: Record<string, Json> = { channel, teamId, userId: user, clickedMessageTs: messageTs, clickedAction: button.action, ...workspaceOf(payload) };
   if (button.label) reference.clickedLabel = button.label;
   if (isDm ? threadTs : (threadTs ?? messageTs)) reference.threadTs = (isDm ? threadTs : (threadTs ?? messageTs))!;
   const responseUrl = str(payload.response_url);

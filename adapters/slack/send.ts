@@ -14,8 +14,9 @@ const PROGRESS_REACTION = 'hourglass_flowing_sand';
 /** Rate-limit waits longer than this fail the send instead (the core retries or marks it failed). */
 const MAX_RATE_LIMIT_WAIT_MS = 10_000;
 
+/** An empty token (every workspace installed through OAuth) makes a client each call names its token for. */
 export function slackWebClient(token: string, apiUrl: string): WebClient {
-  return new WebClient(token, {
+  return new WebClient(token || undefined, {
     slackApiUrl: apiUrl,
     // We handle 429s ourselves: the default policy may wait up to 30 minutes.
     rejectRateLimitedCalls: true,
@@ -37,11 +38,21 @@ interface RateLimited {
 const isRateLimited = (error: unknown): error is RateLimited =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'slack_webapi_rate_limited_error';
 
+/** A workspace's bot token for a turn (multi-workspace installs); undefined = the client's own. */
+export type SlackTokenFor = (record: InboxRecord) => Promise<string | undefined>;
+
 export class SlackSender implements ChannelSender {
   constructor(
     private readonly web: WebClient,
     private readonly logger?: Logger,
+    private readonly tokenFor?: SlackTokenFor,
   ) {}
+
+  /** The `token` argument of every Web API call for this turn's workspace. */
+  private async auth(record: InboxRecord): Promise<{ token?: string }> {
+    const token = await this.tokenFor?.(record);
+    return token ? { token } : {};
+  }
 
   /** Honours Slack's Retry-After, within bounds. */
   private async call<T extends WebAPICallResult>(fn: () => Promise<T>): Promise<T> {
@@ -59,14 +70,15 @@ export class SlackSender implements ChannelSender {
   async progress(record: InboxRecord): Promise<void> {
     const channel = ref(record, 'channel');
     if (!channel) return;
+    const auth = await this.auth(record);
     const clicked = ref(record, 'clickedMessageTs');
     if (record.input.type === 'action' && clicked) {
       const message = renderClicked(ref(record, 'clickedLabel'), ref(record, 'clickedAction') ?? record.input.action);
-      await this.call(() => this.web.chat.update({ channel, ts: clicked, text: message.text, blocks: message.blocks }));
+      await this.call(() => this.web.chat.update({ ...auth, channel, ts: clicked, text: message.text, blocks: message.blocks }));
       return;
     }
     const messageTs = ref(record, 'messageTs');
-    if (messageTs) await this.call(() => this.web.reactions.add({ channel, timestamp: messageTs, name: PROGRESS_REACTION }));
+    if (messageTs) await this.call(() => this.web.reactions.add({ ...auth, channel, timestamp: messageTs, name: PROGRESS_REACTION }));
   }
 
   async send(reply: Reply, record: InboxRecord): Promise<void> {
@@ -75,24 +87,26 @@ export class SlackSender implements ChannelSender {
     const threadTs = ref(record, 'threadTs');
     const message = renderSlack(reply);
     const user = ref(record, 'userId');
+    const auth = await this.auth(record);
     if (reply.status === 'bridge_not_your_button' && user) {
-      await this.call(() => this.web.chat.postEphemeral({ channel, user, text: message.text, blocks: message.blocks, ...(threadTs ? { thread_ts: threadTs } : {}) }));
+      await this.call(() => this.web.chat.postEphemeral({ ...auth, channel, user, text: message.text, blocks: message.blocks, ...(threadTs ? { thread_ts: threadTs } : {}) }));
       return;
     }
     await this.call(() =>
-      this.web.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false, ...(threadTs ? { thread_ts: threadTs } : {}) }),
+      this.web.chat.postMessage({ ...auth, channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false, ...(threadTs ? { thread_ts: threadTs } : {}) }),
     );
     const messageTs = ref(record, 'messageTs');
     if (messageTs && record.input.type === 'text') {
       // The hourglass has done its job; a reaction that is already gone is fine.
-      await this.web.reactions.remove({ channel, timestamp: messageTs, name: PROGRESS_REACTION }).catch(() => undefined);
+      await this.web.reactions.remove({ ...auth, channel, timestamp: messageTs, name: PROGRESS_REACTION }).catch(() => undefined);
     }
   }
 
   async timezoneOffsetMinutes(record: InboxRecord): Promise<number | undefined> {
     const user = ref(record, 'userId');
     if (!user) return undefined;
-    const info = await this.call(() => this.web.users.info({ user }));
+    const auth = await this.auth(record);
+    const info = await this.call(() => this.web.users.info({ ...auth, user }));
     const seconds = info.user?.tz_offset;
     return typeof seconds === 'number' ? Math.round(seconds / 60) : undefined;
   }

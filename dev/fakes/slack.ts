@@ -1,6 +1,7 @@
 // A fake Slack Web API for tests and the local stack: the real WebClient talks to it over HTTP
 // (slackApiUrl). It records every call, answers like Slack for the methods the bridge uses, and
 // can be told to fail the next calls (429 with Retry-After, or an error code).
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -22,6 +23,16 @@ export interface SlackFault {
   error?: string;
 }
 
+/** A workspace that can install the app through the fake OAuth flow (multi-workspace mode). */
+export interface FakeWorkspace {
+  teamId: string;
+  teamName: string;
+  enterpriseId?: string;
+  botUserId: string;
+  /** Issue rotating tokens (token rotation enabled for the app): expires_in seconds. */
+  expiresIn?: number;
+}
+
 export interface FakeSlack {
   url: string;
   /** The base for WebClient's slackApiUrl. */
@@ -31,6 +42,19 @@ export interface FakeSlack {
   messages: Map<string, { channel: string; ts: string; threadTs?: string; text?: string; blocks?: unknown; ephemeralFor?: string }>;
   fail(fault: SlackFault): void;
   setTimezone(userId: string, tzOffsetSeconds: number): void;
+  /** OAuth v2: the app's client credentials, and the workspaces that will approve an install. */
+  oauth: {
+    clientId: string;
+    clientSecret: string;
+    /** The authorize page (`authorizationUrl`): approves at once, redirecting with a code. */
+    authorizeUrl: string;
+    addWorkspace(workspace: FakeWorkspace): void;
+    /** Valid bot tokens and their workspace (revoke() invalidates one's tokens). */
+    tokens: Map<string, string>;
+    revoke(teamId: string): void;
+    /** Counts of oauth.v2.access grants, by grant type. */
+    grants: { authorization_code: number; refresh_token: number };
+  };
   on(listener: (call: SlackCall) => void): () => void;
   close(): Promise<void>;
 }
@@ -61,6 +85,28 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
   const messages: FakeSlack['messages'] = new Map();
   const listeners = new Set<(call: SlackCall) => void>();
   let clock = 1_700_000_000_000;
+  const oauthClient = { clientId: '1234567890.0987654321', clientSecret: 'fake-client-secret-0123456789' };
+  const workspaces = new Map<string, FakeWorkspace>();
+  /** Authorization codes → the workspace approving (and the redirect_uri it was issued for). */
+  const codes = new Map<string, { teamId: string; redirectUri: string | null }>();
+  const refreshTokens = new Map<string, string>();
+  const tokens = new Map<string, string>();
+  const grants = { authorization_code: 0, refresh_token: 0 };
+  let nextWorkspace = 0;
+  let serial = 0;
+  const issueTokens = (workspace: FakeWorkspace, refreshed = false) => {
+    serial += 1;
+    const access = `xoxb-${workspace.teamId}-${serial}-${randomBytes(12).toString('hex')}`;
+    tokens.set(access, workspace.teamId);
+    const rotation: Record<string, unknown> = {};
+    if (workspace.expiresIn) {
+      const refresh = `xoxe-1-${randomBytes(16).toString('hex')}`;
+      refreshTokens.set(refresh, workspace.teamId);
+      // A refreshed token lives 12 h, as Slack's do; the first one as long as the workspace says.
+      Object.assign(rotation, { refresh_token: refresh, expires_in: refreshed ? 43_200 : workspace.expiresIn });
+    }
+    return { access, rotation };
+  };
   const nextTs = () => {
     clock += 1;
     return `${Math.floor(clock / 1000)}.${String(clock % 1000).padStart(3, '0')}100`;
@@ -79,6 +125,21 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
       const since = Number(new URL(req.url, 'http://fake').searchParams.get('since') ?? 0) || 0;
       return reply(res, 200, { calls: calls.slice(since), next: calls.length });
     }
+    // The user's side of the OAuth flow: Slack's authorize page, approving at once for the next
+    // workspace added with oauth.addWorkspace (in order), redirecting back with a code.
+    if (req.method === 'GET' && req.url?.startsWith('/oauth/v2/authorize')) {
+      const query = new URL(req.url, 'http://fake').searchParams;
+      const workspace = [...workspaces.values()][nextWorkspace++ % Math.max(workspaces.size, 1)];
+      const redirectUri = query.get('redirect_uri');
+      if (!workspace || query.get('client_id') !== oauthClient.clientId || !redirectUri) return reply(res, 400, { ok: false, error: 'invalid_request' });
+      const code = `code-${randomBytes(8).toString('hex')}`;
+      codes.set(code, { teamId: workspace.teamId, redirectUri });
+      const back = new URL(redirectUri);
+      back.searchParams.set('code', code);
+      back.searchParams.set('state', query.get('state') ?? '');
+      res.writeHead(302, { location: back.toString() });
+      return res.end();
+    }
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
     const token = req.headers.authorization?.replace(/^Bearer\s+/i, '');
     let args: Record<string, unknown>;
@@ -95,7 +156,11 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
       for (const listener of listeners) listener(call);
     });
 
-    if (options.token && token !== options.token) return reply(res, 200, { ok: false, error: 'invalid_auth' });
+    if (method === 'oauth.v2.access') return oauthAccess(req, args, res);
+    const tokenTeam = token ? tokens.get(token) : undefined;
+    if (options.token ? token !== options.token && !tokenTeam : token !== undefined && tokens.size > 0 && !tokenTeam) {
+      return reply(res, 200, { ok: false, error: 'invalid_auth' });
+    }
     const faultIndex = faults.findIndex((f) => f.method === method || f.method === '*');
     if (faultIndex >= 0) {
       const [fault] = faults.splice(faultIndex, 1);
@@ -133,12 +198,51 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
         const user = String(args.user ?? '');
         return reply(res, 200, { ok: true, user: { id: user, tz_offset: timezones.get(user) ?? -28_800, tz: 'America/Los_Angeles' } });
       }
-      case 'auth.test':
+      case 'auth.test': {
+        const workspace = tokenTeam ? workspaces.get(tokenTeam) : undefined;
+        if (workspace) return reply(res, 200, { ok: true, user_id: workspace.botUserId, team_id: workspace.teamId, bot_id: `B${workspace.teamId}`, url: `https://${workspace.teamId.toLowerCase()}.slack.test/` });
         return reply(res, 200, { ok: true, user_id: 'UBOT', team_id: 'T0LOCAL', bot_id: 'BBOT' });
+      }
       default:
         return reply(res, 200, { ok: false, error: 'unknown_method' });
     }
   });
+  /** oauth.v2.access: client credentials in HTTP Basic or the form, then a code or a refresh token. */
+  function oauthAccess(req: IncomingMessage, args: Record<string, unknown>, res: ServerResponse): void {
+    const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    const [id, secret] = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8').split(':') : [String(args.client_id ?? ''), String(args.client_secret ?? '')];
+    if (id !== oauthClient.clientId || secret !== oauthClient.clientSecret) return reply(res, 200, { ok: false, error: 'invalid_client_id' });
+    if (args.grant_type === 'refresh_token') {
+      const teamId = refreshTokens.get(String(args.refresh_token ?? ''));
+      const workspace = teamId ? workspaces.get(teamId) : undefined;
+      if (!workspace) return reply(res, 200, { ok: false, error: 'invalid_refresh_token' });
+      refreshTokens.delete(String(args.refresh_token));
+      grants.refresh_token += 1;
+      const { access, rotation } = issueTokens(workspace, true);
+      return reply(res, 200, { ok: true, token_type: 'bot', access_token: access, ...rotation, team: { id: workspace.teamId, name: workspace.teamName } });
+    }
+    const grant = codes.get(String(args.code ?? ''));
+    if (!grant) return reply(res, 200, { ok: false, error: 'invalid_code' });
+    codes.delete(String(args.code));
+    if (grant.redirectUri && args.redirect_uri !== grant.redirectUri) return reply(res, 200, { ok: false, error: 'bad_redirect_uri' });
+    const workspace = workspaces.get(grant.teamId)!;
+    grants.authorization_code += 1;
+    const { access, rotation } = issueTokens(workspace);
+    return reply(res, 200, {
+      ok: true,
+      app_id: 'A0LOCAL',
+      authed_user: { id: 'UINSTALLER' },
+      scope: 'app_mentions:read,chat:write,im:history,reactions:write,users:read',
+      token_type: 'bot',
+      access_token: access,
+      ...rotation,
+      bot_user_id: workspace.botUserId,
+      team: { id: workspace.teamId, name: workspace.teamName },
+      enterprise: workspace.enterpriseId ? { id: workspace.enterpriseId, name: 'Enterprise' } : null,
+      is_enterprise_install: false,
+    });
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
@@ -152,6 +256,16 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
     messages,
     fail: (fault) => void faults.push(fault),
     setTimezone: (userId, seconds) => void timezones.set(userId, seconds),
+    oauth: {
+      ...oauthClient,
+      authorizeUrl: `${url}/oauth/v2/authorize`,
+      addWorkspace: (workspace) => void workspaces.set(workspace.teamId, workspace),
+      tokens,
+      revoke: (teamId) => {
+        for (const [token, team] of tokens) if (team === teamId) tokens.delete(token);
+      },
+      grants,
+    },
     on: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

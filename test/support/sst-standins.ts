@@ -171,6 +171,7 @@ export class SstWorld {
   readonly topics: TopicStandIn[] = [];
   readonly alarms: { name: string; args: MetricAlarmArgsSeen }[] = [];
   readonly topicSubscriptions: { name: string; args: TopicSubscriptionArgsSeen }[] = [];
+  readonly kmsKeys: { name: string; keyId: string; arn: string; args: Record<string, unknown> }[] = [];
   constructor(readonly stage: string) {}
 }
 
@@ -246,6 +247,17 @@ export function installSstStandIns(): SstStandIns {
   };
   // The Pulumi AWS provider's resources the config creates directly.
   target.aws = {
+    kms: {
+      Key: class {
+        readonly keyId: string;
+        readonly arn: string;
+        constructor(name: string, args: Record<string, unknown>) {
+          this.keyId = `key:${name}`;
+          this.arn = `arn:aws:kms:::key/${name}`;
+          world.kmsKeys.push({ name, keyId: this.keyId, arn: this.arn, args });
+        }
+      },
+    },
     cloudwatch: {
       MetricAlarm: class {
         constructor(name: string, args: MetricAlarmArgsSeen) {

@@ -1,0 +1,206 @@
+// Slack distribution (issue 11): the OAuth v2 install flow through the local stack's routes and a
+// fake Slack (authorize page + oauth.v2.access) that the SDK's InstallProvider really calls; two
+// workspaces installed, each DM answered with its own workspace's token; one uninstalled — its
+// installation and travellers' data gone from the table — while the other keeps working; rotating
+// tokens refreshed before expiry; tokens never in clear in the table or the logs.
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSlackConfig } from '../adapters/slack/config.ts';
+import { INSTALLATION_SK } from '../adapters/slack/installations.ts';
+import type { ConfigError } from '../core/config.ts';
+import { createLogger, memorySink } from '../core/log.ts';
+import { startFakeSlack, type FakeSlack } from '../dev/fakes/slack.ts';
+import { messageEvent, postSlack, slackRequest } from '../dev/simulate/slack.ts';
+import { startStack, type Stack } from '../dev/stack.ts';
+import { SIGNING_SECRET } from './support/stack.ts';
+
+const STATE_SECRET = 'state-secret-for-tests-0123456789';
+const INSTALLATION_KEY = 'a'.repeat(8) + '0123456789abcdef'.repeat(3) + 'b'.repeat(8);
+
+let slack: FakeSlack;
+let stack: Stack;
+const logs = memorySink();
+
+beforeAll(async () => {
+  slack = await startFakeSlack();
+  slack.oauth.addWorkspace({ teamId: 'TALPHA', teamName: 'Alpha Travel', botUserId: 'UBOTA' });
+  slack.oauth.addWorkspace({ teamId: 'TBETA', teamName: 'Beta Tours', botUserId: 'UBOTB' });
+  slack.oauth.addWorkspace({ teamId: 'TGAMMA', teamName: 'Gamma Trips', botUserId: 'UBOTG', expiresIn: 60 });
+  stack = await startStack({
+    dataDir: 'memory',
+    logger: createLogger({ sink: logs.sink, level: 'debug' }),
+    env: {
+      PORT: '0',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_CLIENT_ID: slack.oauth.clientId,
+      SLACK_CLIENT_SECRET: slack.oauth.clientSecret,
+      SLACK_STATE_SECRET: STATE_SECRET,
+      SLACK_API_URL: slack.apiUrl.replace(/\/$/, ''),
+      SLACK_OAUTH_AUTHORIZE_URL: slack.oauth.authorizeUrl,
+      INSTALLATION_KEY,
+      ACTOR_ID_SECRET: 'test-actor-secret-0123456789',
+    },
+  });
+});
+
+afterAll(async () => {
+  await stack?.close();
+  await slack?.close();
+});
+
+/** A browser's walk through the install: our install path, Slack's approval, our redirect. */
+async function install(): Promise<{ status: number; page: string }> {
+  const start = await fetch(`${stack.url}/slack/install`, { redirect: 'manual' });
+  expect(start.status).toBe(302);
+  const cookie = (start.headers.get('set-cookie') ?? '').split(';')[0]!;
+  expect(cookie).toMatch(/^slack-app-oauth-state=/);
+  const authorize = new URL(start.headers.get('location')!);
+  expect(authorize.origin + authorize.pathname).toBe(slack.oauth.authorizeUrl);
+  expect(authorize.searchParams.get('redirect_uri')).toBe(`${stack.url}/slack/oauth_redirect`);
+  expect(authorize.searchParams.get('scope')).toContain('chat:write');
+  const approved = await fetch(authorize, { redirect: 'manual' });
+  const back = approved.headers.get('location')!;
+  const done = await fetch(back, { headers: { cookie }, redirect: 'manual' });
+  return { status: done.status, page: await done.text() };
+}
+
+async function dm(teamId: string, userId: string, text: string): Promise<void> {
+  const res = await postSlack(stack.url, slackRequest(messageEvent({ teamId, userId }, { text }), SIGNING_SECRET));
+  expect(res.status).toBe(200);
+  await stack.idle();
+}
+
+async function scanAll(): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await stack.db.worker.send(new ScanCommand({ TableName: stack.config.tableName, ...(start ? { ExclusiveStartKey: start } : {}) }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+const postsTo = (channel: string) => slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === channel && !c.fault);
+
+describe('Slack OAuth install, per-workspace tokens, uninstall', () => {
+  it('installs into two workspaces with the SDK’s flow, showing a success page', async () => {
+    for (const name of ['Alpha Travel', 'Beta Tours']) {
+      const { status, page } = await install();
+      expect(status).toBe(200);
+      expect(page).toContain(`Brek is installed in ${name}`);
+    }
+    expect(slack.oauth.grants.authorization_code).toBe(2);
+    const installs = (await scanAll()).filter((item) => item.sk === INSTALLATION_SK);
+    expect(installs.map((i) => i.pk).sort()).toEqual(['SLACK#T#TALPHA', 'SLACK#T#TBETA']);
+  });
+
+  it('answers a DM in each workspace with that workspace’s own bot token', async () => {
+    await dm('TALPHA', 'UANNA', 'seattle tomorrow');
+    await dm('TBETA', 'UBORIS', 'seattle tomorrow');
+    const [alpha] = postsTo('DUANNA');
+    const [beta] = postsTo('DUBORIS');
+    expect(alpha && slack.oauth.tokens.get(alpha.token!)).toBe('TALPHA');
+    expect(beta && slack.oauth.tokens.get(beta.token!)).toBe('TBETA');
+  });
+
+  it('refuses a forged or replayed redirect with a clear failure page, storing nothing', async () => {
+    const before = (await scanAll()).length;
+    const noCookie = await fetch(`${stack.url}/slack/oauth_redirect?code=x&state=y`, { redirect: 'manual' });
+    expect(noCookie.status).toBe(400);
+    expect(await noCookie.text()).toContain('Brek was not installed');
+    const cancelled = await fetch(`${stack.url}/slack/oauth_redirect?error=access_denied`, { redirect: 'manual' });
+    expect(cancelled.status).toBe(400);
+    expect(await cancelled.text()).toContain('cancelled');
+    expect((await scanAll()).length).toBe(before);
+  });
+
+  it('keeps bot tokens sealed: no token in clear anywhere in the table or the logs', async () => {
+    const table = JSON.stringify(await scanAll());
+    const logText = logs.lines.join('\n');
+    expect(slack.oauth.tokens.size).toBeGreaterThan(0);
+    for (const token of slack.oauth.tokens.keys()) {
+      expect(table).not.toContain(token);
+      expect(logText).not.toContain(token);
+    }
+    expect(table).not.toMatch(/xox[bpe]-/);
+    expect(logText).not.toMatch(/xox[bpe]-/);
+    expect(logText).not.toContain(slack.oauth.clientSecret);
+  });
+
+  it('app_uninstalled erases that workspace — installation, sessions, messages — and the other keeps working', async () => {
+    const uninstall = {
+      type: 'event_callback',
+      team_id: 'TALPHA',
+      api_app_id: 'A0LOCAL',
+      event_id: 'EvUNINSTALL1',
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'app_uninstalled' },
+    };
+    const res = await postSlack(stack.url, slackRequest(uninstall, SIGNING_SECRET));
+    expect(res.status).toBe(200);
+    const items = await scanAll();
+    expect(items.filter((i) => JSON.stringify(i).includes('TALPHA'))).toEqual([]);
+    expect(items.some((i) => String(i.pk).startsWith('T#slack:TBETA:'))).toBe(true);
+    expect(items.some((i) => i.pk === 'SLACK#T#TBETA')).toBe(true);
+    // Slack retries an event it got no answer for: a second delivery erases nothing more.
+    expect((await postSlack(stack.url, slackRequest(uninstall, SIGNING_SECRET))).status).toBe(200);
+
+    const betaPosts = postsTo('DUBORIS').length;
+    await dm('TBETA', 'UBORIS', '1');
+    expect(postsTo('DUBORIS').length).toBe(betaPosts + 1);
+    const line = logs.records().find((l) => l.msg === 'slack workspace erased');
+    expect(line).toMatchObject({ reason: 'app_uninstalled', workspaceId: 'TALPHA' });
+  });
+
+  it('a message from the uninstalled workspace gets no reply (no token to answer with)', async () => {
+    const before = slack.calls.length;
+    await dm('TALPHA', 'UANNA', 'hello again');
+    expect(slack.calls.slice(before).filter((c) => c.method === 'chat.postMessage' && !c.fault)).toEqual([]);
+  });
+
+  it('refreshes a rotating token before it expires, and stores the new one (sealed)', async () => {
+    const { status } = await install();
+    expect(status).toBe(200);
+    const issuedAtInstall = new Set(slack.oauth.tokens.keys());
+    // Issued for 60 s: inside authorize()'s 2-hour window, so the first turn refreshes it.
+    await dm('TGAMMA', 'UGRETA', 'seattle tomorrow');
+    expect(slack.oauth.grants.refresh_token).toBe(1);
+    const [post] = postsTo('DUGRETA');
+    expect(post?.token && issuedAtInstall.has(post.token)).toBe(false);
+    expect(slack.oauth.tokens.get(post!.token!)).toBe('TGAMMA');
+    expect(JSON.stringify(await scanAll())).not.toContain(post!.token!);
+  });
+});
+
+describe('distribution settings, deployed', () => {
+  const base = {
+    SLACK_CLIENT_ID: '1234.5678',
+    SLACK_CLIENT_SECRET: 'c1d2e3f4a5b6c7d8e9f0a1b2',
+    SLACK_STATE_SECRET: 'e3b0c44298fc1c149afbf4c8996fb924',
+    SLACK_REDIRECT_URI: 'https://install.example/slack/oauth_redirect',
+  };
+  const problems = (env: Record<string, string | undefined>, role: 'install' | 'worker' | 'ingress') => {
+    try {
+      loadSlackConfig(env, 'deployed', role);
+      return [];
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+  };
+
+  it('the install routes need the client secret, a 16+ character state secret and an https redirect URI', () => {
+    expect(problems(base, 'install')).toEqual([]);
+    expect(problems({ ...base, SLACK_CLIENT_SECRET: undefined }, 'install')).toEqual([expect.stringContaining('SLACK_CLIENT_SECRET is required')]);
+    expect(problems({ ...base, SLACK_STATE_SECRET: 'short-secret' }, 'install')).toEqual(['SLACK_STATE_SECRET must be at least 16 characters']);
+    expect(problems({ ...base, SLACK_REDIRECT_URI: undefined }, 'install')).toEqual([expect.stringContaining('SLACK_REDIRECT_URI is required')]);
+    expect(problems({ ...base, SLACK_REDIRECT_URI: 'http://install.example/slack/oauth_redirect' }, 'install')).toEqual([expect.stringContaining('SLACK_REDIRECT_URI must be an https URL')]);
+  });
+
+  it('the worker needs the client secret (token refresh) but no bot token; the ingress needs neither', () => {
+    const worker = { SLACK_CLIENT_ID: base.SLACK_CLIENT_ID, SLACK_CLIENT_SECRET: base.SLACK_CLIENT_SECRET };
+    expect(problems(worker, 'worker')).toEqual([]);
+    expect(problems({ SLACK_CLIENT_ID: base.SLACK_CLIENT_ID }, 'worker')).toEqual([expect.stringContaining('SLACK_CLIENT_SECRET is required')]);
+    expect(problems({ SLACK_SIGNING_SECRET: '8f14e45fceea167a5a36dedd4bea2543', SLACK_CLIENT_ID: base.SLACK_CLIENT_ID }, 'ingress')).toEqual([]);
+  });
+});
