@@ -2,7 +2,7 @@
 // that uninstalled the app is erased here.
 import { loadSlackConfig } from '../adapters/slack/config.ts';
 import { slackIngress } from '../adapters/slack/ingress.ts';
-import { slackWorkspaces } from '../adapters/slack/workspaces.ts';
+import { eraseSlackWorkspace } from '../adapters/slack/installations.ts';
 import { documentClient } from '../core/store/table.ts';
 import { lambdaIngress } from './ingress.ts';
 
@@ -11,11 +11,7 @@ export const handler = lambdaIngress(
   (env) => slackIngress(loadSlackConfig(env, 'deployed', 'ingress')),
   // app_uninstalled / tokens_revoked: the workspace's installation and travellers' data go (no key needed to delete).
   (config, logger) => {
-    const workspaces = slackWorkspaces(loadSlackConfig(process.env, 'deployed', 'ingress'), {
-      db: documentClient(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
-      tableName: config.tableName,
-      logger,
-    });
-    return { eraseWorkspace: (workspace, reason) => workspaces.erase(workspace, reason) };
+    const db = documentClient(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {});
+    return { eraseWorkspace: (workspace, reason) => eraseSlackWorkspace(db, config.tableName, workspace, reason, logger) };
   },
 );

@@ -6,6 +6,8 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/oauth';
 import type { SecretBox } from '../../core/crypto.ts';
+import type { Logger } from '../../core/log.ts';
+import { eraseActorPrefix } from '../../core/store/erase.ts';
 
 export const INSTALLATION_SK = 'SLACK_INSTALLATION';
 
@@ -78,4 +80,26 @@ export class DynamoInstallationStore implements InstallationStore {
   async deleteInstallation(query: InstallationQuery<boolean>): Promise<void> {
     await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: installationPk(query), sk: INSTALLATION_SK } }));
   }
+}
+
+export interface LeavingWorkspace {
+  workspaceId: string;
+  enterpriseId?: string;
+  isEnterpriseInstall?: boolean;
+}
+
+/**
+ * A workspace left (app_uninstalled, bot token revoked): its installation and every item of its
+ * travellers go — their actor ids are slack:{team}:{user}, one key prefix. Needs no key (nothing
+ * is opened) and no Slack SDK, so the ingress can do it without carrying either.
+ */
+export async function eraseSlackWorkspace(db: DynamoDBDocumentClient, tableName: string, workspace: LeavingWorkspace, reason: string, logger: Logger): Promise<void> {
+  // Nothing to delete in single-workspace mode.
+  await new DynamoInstallationStore(db, tableName).deleteInstallation({
+    teamId: workspace.workspaceId,
+    enterpriseId: workspace.enterpriseId,
+    isEnterpriseInstall: workspace.isEnterpriseInstall === true,
+  });
+  const erased = await eraseActorPrefix(db, tableName, `slack:${workspace.workspaceId}:`);
+  logger.info('slack workspace erased', { reason, workspaceId: workspace.workspaceId, itemsDeleted: erased });
 }

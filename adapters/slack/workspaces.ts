@@ -6,10 +6,9 @@ import type { SecretBox } from '../../core/crypto.ts';
 import type { Json } from '../../core/inbound.ts';
 import type { Logger } from '../../core/log.ts';
 import type { InboxRecord } from '../../core/store/inbox.ts';
-import { eraseActorPrefix } from '../../core/store/erase.ts';
 import { PermanentSendError } from '../../core/turn.ts';
 import type { SlackConfig } from './config.ts';
-import { DynamoInstallationStore, NoInstallation } from './installations.ts';
+import { DynamoInstallationStore, eraseSlackWorkspace, NoInstallation, type LeavingWorkspace } from './installations.ts';
 import { SlackOAuth, type WorkspaceQuery } from './oauth.ts';
 import type { SlackTokenFor } from './send.ts';
 
@@ -18,7 +17,7 @@ export interface SlackWorkspaces {
   oauth?: SlackOAuth;
   tokenFor?: SlackTokenFor;
   /** The app uninstalled (or its bot token revoked): installation and travellers' data deleted. */
-  erase(workspace: { workspaceId: string; enterpriseId?: string; isEnterpriseInstall?: boolean }, reason: string): Promise<void>;
+  erase(workspace: LeavingWorkspace, reason: string): Promise<void>;
 }
 
 export interface SlackWorkspaceDeps {
@@ -78,11 +77,7 @@ export function slackWorkspaces(config: SlackConfig, deps: SlackWorkspaceDeps): 
     ...(oauth ? { oauth, tokenFor } : {}),
     async erase(workspace, reason) {
       cache.clear();
-      // Nothing to delete in single-workspace mode; deleting needs no key (the item is not opened).
-      await store.deleteInstallation({ teamId: workspace.workspaceId, enterpriseId: workspace.enterpriseId, isEnterpriseInstall: workspace.isEnterpriseInstall === true });
-      // Slack actor ids are slack:{team}:{user}: the workspace's travellers share one key prefix.
-      const erased = await eraseActorPrefix(deps.db, deps.tableName, `slack:${workspace.workspaceId}:`);
-      deps.logger.info('slack workspace erased', { reason, workspaceId: workspace.workspaceId, itemsDeleted: erased });
+      await eraseSlackWorkspace(deps.db, deps.tableName, workspace, reason, deps.logger);
     },
   };
 }
