@@ -4,11 +4,12 @@
 // installation and travellers' data gone from the table — while the other keeps working; rotating
 // tokens refreshed before expiry; tokens never in clear in the table or the logs.
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadSlackConfig } from '../adapters/slack/config.ts';
 import { INSTALLATION_SK } from '../adapters/slack/installations.ts';
 import type { ConfigError } from '../core/config.ts';
 import { createLogger, memorySink } from '../core/log.ts';
+import { startFakeKms } from '../dev/fakes/kms.ts';
 import { startFakeSlack, type FakeSlack } from '../dev/fakes/slack.ts';
 import { messageEvent, postSlack, slackRequest } from '../dev/simulate/slack.ts';
 import { startStack, type Stack } from '../dev/stack.ts';
@@ -170,6 +171,61 @@ describe('Slack OAuth install, per-workspace tokens, uninstall', () => {
     expect(post?.token && issuedAtInstall.has(post.token)).toBe(false);
     expect(slack.oauth.tokens.get(post!.token!)).toBe('TGAMMA');
     expect(JSON.stringify(await scanAll())).not.toContain(post!.token!);
+  });
+});
+
+describe('the deployed install function (functions/slack-oauth.ts), as Lambda calls it', () => {
+  it('runs the flow with function-URL events: cookies in and out of the payload’s own fields', async () => {
+    slack.oauth.addWorkspace({ teamId: 'TDELTA', teamName: 'Delta Lambda', botUserId: 'UBOTD' });
+    const kms = await startFakeKms();
+    const env = {
+      TABLE_NAME: stack.config.tableName,
+      AWS_ENDPOINT_URL_DYNAMODB: stack.config.dynamoEndpoint!,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      SLACK_CLIENT_ID: slack.oauth.clientId,
+      SLACK_CLIENT_SECRET: slack.oauth.clientSecret,
+      SLACK_STATE_SECRET: STATE_SECRET,
+      SLACK_API_URL: slack.apiUrl.replace(/\/$/, ''),
+      SLACK_OAUTH_AUTHORIZE_URL: slack.oauth.authorizeUrl,
+      SLACK_REDIRECT_URI: 'http://127.0.0.1:9/slack/oauth_redirect',
+      INSTALLATION_KMS_KEY_ID: kms.keyId,
+      AWS_ENDPOINT_URL_KMS: kms.endpoint,
+    };
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    try {
+      vi.resetModules();
+      const { handler } = await import('../functions/slack-oauth.ts');
+      const event = (path: string, query = '', cookies?: string[]) => ({
+        rawPath: path,
+        rawQueryString: query,
+        headers: { host: 'install.lambda-url.test' },
+        ...(cookies ? { cookies } : {}),
+        requestContext: { http: { method: 'GET', path } },
+      });
+      const start = await handler(event('/slack/install'));
+      expect(start.statusCode).toBe(302);
+      expect(start.headers?.['set-cookie']).toBeUndefined();
+      const [cookie] = start.cookies ?? [];
+      expect(cookie).toMatch(/^slack-app-oauth-state=/);
+      const approved = await fetch(start.headers!.location!, { redirect: 'manual' });
+      const back = new URL(approved.headers.get('location')!);
+      const done = await handler(event('/slack/oauth_redirect', back.search.slice(1), [cookie!.split(';')[0]!]));
+      expect(done.statusCode).toBe(200);
+      expect(done.body).toContain('Brek is installed in Delta Lambda');
+      const items = await scanAll();
+      expect(items.some((i) => i.pk === 'SLACK#T#TDELTA')).toBe(true);
+      expect((await handler(event('/elsewhere'))).statusCode).toBe(404);
+      // Sealed through KMS: a data key made for it, and no token in clear.
+      expect(kms.calls.GenerateDataKey).toBe(1);
+      const item = items.find((i) => i.pk === 'SLACK#T#TDELTA')!;
+      expect(String(item.sealed).startsWith('v1.kms.')).toBe(true);
+      expect(JSON.stringify(item)).not.toMatch(/xox[bpe]-/);
+    } finally {
+      vi.unstubAllEnvs();
+      await kms.close();
+    }
   });
 });
 
