@@ -51,6 +51,17 @@ const FUNCTION_ENV: Record<string, string> = {
   BREK_PARTNER_API_KEY: 'bench-key',
 };
 
+/** What a function needs beyond the common set (the Slack install routes: distribution mode). */
+const EXTRA_ENV: Record<string, Record<string, string>> = {
+  'slack-oauth': {
+    SLACK_CLIENT_ID: '1234.5678',
+    SLACK_CLIENT_SECRET: 'bench-client-secret',
+    SLACK_STATE_SECRET: 'bench-state-secret-0123456789',
+    SLACK_REDIRECT_URI: 'https://bridge.example.com/slack/oauth_redirect',
+    INSTALLATION_KMS_KEY_ID: 'arn:aws:kms:us-east-1:000000000000:key/bench',
+  },
+};
+
 // Runs in the fresh process: times the import, checks the module exported its handler.
 const RUNNER = `
 const started = performance.now();
@@ -135,12 +146,15 @@ async function bundleAll(functions: readonly string[], awsSdkExternal: boolean):
   return out;
 }
 
+/** `.out/aws-bundled/slack-oauth.bridge.mjs` → `slack-oauth`. */
+const functionOf = (file: string) => (file.split('/').pop() ?? '').split('.')[0] ?? '';
+
 function loadOnce(file: string): Promise<{ initMs: number; sinceProcessStartMs: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', RUNNER], {
       cwd: ROOT,
       // A clean environment: nothing of the bench's own process leaks into the function's init.
-      env: { PATH: process.env.PATH ?? '', ...FUNCTION_ENV, BENCH_BUNDLE_URL: new URL(`file://${file}`).href },
+      env: { PATH: process.env.PATH ?? '', ...FUNCTION_ENV, ...EXTRA_ENV[functionOf(file)], BENCH_BUNDLE_URL: new URL(`file://${file}`).href },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

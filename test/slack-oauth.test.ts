@@ -6,7 +6,8 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadSlackConfig } from '../adapters/slack/config.ts';
-import { INSTALLATION_SK } from '../adapters/slack/installations.ts';
+import { DynamoInstallationStore, INSTALLATION_SK, NoInstallation } from '../adapters/slack/installations.ts';
+import { localSecretBox } from '../core/crypto.ts';
 import type { ConfigError } from '../core/config.ts';
 import { createLogger, memorySink } from '../core/log.ts';
 import { startFakeKms } from '../dev/fakes/kms.ts';
@@ -172,6 +173,21 @@ describe('Slack OAuth install, per-workspace tokens, uninstall', () => {
     expect(slack.oauth.tokens.get(post!.token!)).toBe('TGAMMA');
     expect(JSON.stringify(await scanAll())).not.toContain(post!.token!);
   });
+
+  it('tokens_revoked: a user token alone changes nothing; the bot token revoked erases the workspace', async () => {
+    const revoked = (tokens: Record<string, string[]>, id: string) => ({
+      type: 'event_callback',
+      team_id: 'TGAMMA',
+      api_app_id: 'A0LOCAL',
+      event_id: id,
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'tokens_revoked', tokens },
+    });
+    expect((await postSlack(stack.url, slackRequest(revoked({ oauth: ['UGRETA'] }, 'EvREVOKE1'), SIGNING_SECRET))).status).toBe(200);
+    expect((await scanAll()).some((i) => i.pk === 'SLACK#T#TGAMMA')).toBe(true);
+    expect((await postSlack(stack.url, slackRequest(revoked({ bot: ['UBOTG'] }, 'EvREVOKE2'), SIGNING_SECRET))).status).toBe(200);
+    expect((await scanAll()).filter((i) => JSON.stringify(i).includes('TGAMMA'))).toEqual([]);
+  });
 });
 
 describe('the deployed install function (functions/slack-oauth.ts), as Lambda calls it', () => {
@@ -258,5 +274,28 @@ describe('distribution settings, deployed', () => {
     expect(problems(worker, 'worker')).toEqual([]);
     expect(problems({ SLACK_CLIENT_ID: base.SLACK_CLIENT_ID }, 'worker')).toEqual([expect.stringContaining('SLACK_CLIENT_SECRET is required')]);
     expect(problems({ SLACK_SIGNING_SECRET: '8f14e45fceea167a5a36dedd4bea2543', SLACK_CLIENT_ID: base.SLACK_CLIENT_ID }, 'ingress')).toEqual([]);
+  });
+});
+
+describe('org-wide (Enterprise Grid) installations', () => {
+  it('are stored once per organisation and serve each of its workspaces', async () => {
+    const store = new DynamoInstallationStore(stack.db.worker, stack.config.tableName, localSecretBox(INSTALLATION_KEY));
+    const org = {
+      team: undefined,
+      enterprise: { id: 'EORG1', name: 'Org One' },
+      isEnterpriseInstall: true,
+      authVersion: 'v2' as const,
+      bot: { id: 'BORG', userId: 'UBORG', scopes: ['chat:write'], token: 'xoxb-org-token-0001' },
+      user: { id: 'UADMIN', token: undefined, scopes: undefined },
+    };
+    await store.storeInstallation(org);
+    const item = (await scanAll()).find((i) => i.pk === 'SLACK#E#EORG1')!;
+    expect(JSON.stringify(item)).not.toContain('xoxb-org-token-0001');
+    // A workspace of the org has no record of its own: the org's installation answers for it.
+    const found = await store.fetchInstallation({ teamId: 'TORGWS', enterpriseId: 'EORG1', isEnterpriseInstall: false });
+    expect(found.bot?.token).toBe('xoxb-org-token-0001');
+    await expect(store.fetchInstallation({ teamId: 'TNOWHERE', enterpriseId: undefined, isEnterpriseInstall: false })).rejects.toThrow(NoInstallation);
+    await store.deleteInstallation({ teamId: undefined, enterpriseId: 'EORG1', isEnterpriseInstall: true });
+    await expect(store.fetchInstallation({ teamId: 'TORGWS', enterpriseId: 'EORG1', isEnterpriseInstall: false })).rejects.toThrow(NoInstallation);
   });
 });
