@@ -248,36 +248,36 @@ export default $config({
     ]);
     sumAlarm('FailedTurnsAlarm', 'Travellers got an apology or no reply', threshold('ALARM_FAILED_TURNS_THRESHOLD', 5), CHANNELS.map((channel) => bridgeMetric(channel, METRIC.turnFailed, { channel })));
     sumAlarm('SignatureRejectsAlarm', 'Requests with bad signatures: a wrong secret or an attack', threshold('ALARM_SIGNATURE_REJECTS_THRESHOLD', 25), CHANNELS.map((channel) => bridgeMetric(channel, METRIC.signatureRejected, { channel })));
+    /** An alarm on one AWS metric's per-minute maximum. */
+    const maximumAlarm = (name: string, description: string, metric: { namespace: string; metricName: string; dimensions: Record<string, $util.Input<string>> }, limit: number, minutes: number) =>
+      new aws.cloudwatch.MetricAlarm(name, {
+        alarmDescription: description,
+        ...metric,
+        statistic: 'Maximum',
+        period: 60,
+        evaluationPeriods: minutes,
+        comparisonOperator: 'GreaterThanOrEqualToThreshold',
+        threshold: limit,
+        treatMissingData: 'notBreaching',
+        alarmActions: [alarmTopic.arn],
+        okActions: [alarmTopic.arn],
+      });
     // The worker falling behind its stream: turns waiting for minutes.
-    new aws.cloudwatch.MetricAlarm('WorkerIteratorAgeAlarm', {
-      alarmDescription: 'The worker is falling behind the table stream',
-      namespace: 'AWS/Lambda',
-      metricName: 'IteratorAge',
-      dimensions: { FunctionName: worker.nodes.function.name },
-      statistic: 'Maximum',
-      period: 60,
-      evaluationPeriods: 5,
-      comparisonOperator: 'GreaterThanOrEqualToThreshold',
-      threshold: threshold('ALARM_ITERATOR_AGE_SECONDS', 120) * 1000,
-      treatMissingData: 'notBreaching',
-      alarmActions: [alarmTopic.arn],
-      okActions: [alarmTopic.arn],
-    });
+    maximumAlarm(
+      'WorkerIteratorAgeAlarm',
+      'The worker is falling behind the table stream',
+      { namespace: 'AWS/Lambda', metricName: 'IteratorAge', dimensions: { FunctionName: worker.nodes.function.name } },
+      threshold('ALARM_ITERATOR_AGE_SECONDS', 120) * 1000,
+      5,
+    );
     // Anything on the on-failure queue is a turn the worker gave up on.
-    new aws.cloudwatch.MetricAlarm('WorkerFailuresAlarm', {
-      alarmDescription: 'The worker gave up on stream records (see the WorkerFailures queue)',
-      namespace: 'AWS/SQS',
-      metricName: 'ApproximateNumberOfMessagesVisible',
-      dimensions: { QueueName: workerFailures.nodes.queue.name },
-      statistic: 'Maximum',
-      period: 60,
-      evaluationPeriods: 1,
-      comparisonOperator: 'GreaterThanOrEqualToThreshold',
-      threshold: 1,
-      treatMissingData: 'notBreaching',
-      alarmActions: [alarmTopic.arn],
-      okActions: [alarmTopic.arn],
-    });
+    maximumAlarm(
+      'WorkerFailuresAlarm',
+      'The worker gave up on stream records (see the WorkerFailures queue)',
+      { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: workerFailures.nodes.queue.name } },
+      1,
+      1,
+    );
 
     return {
       // Slack app manifest: Event Subscriptions and Interactivity request URLs. A function URL
