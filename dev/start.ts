@@ -26,7 +26,7 @@ await runService('npm start', 'PORT', async () => {
       `    POST ${stack.url}/teams/messages`,
       `    POST ${stack.url}/whatsapp/webhook`,
       `    GET  ${stack.url}/healthz`,
-      ...(stack.slack.oauth ? [`    GET  ${stack.url}/slack/install  (Add to Slack; redirect URI ${stack.url}/slack/oauth_redirect)`] : []),
+      ...(stack.slack.oauth ? [`    GET  ${stack.url}/slack/install  (Add to Slack; redirect URI ${stack.slack.oauth.redirectUri ?? `${stack.url}/slack/oauth_redirect`})`] : []),
       stack.fakeSlack
         ? '  Slack is simulated — talk to it with: npm run chat -- --channel slack'
         : '  Slack is real: point your app’s Event Subscriptions and Interactivity URLs at /slack/events (through a tunnel).',
