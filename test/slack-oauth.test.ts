@@ -8,6 +8,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadSlackConfig } from '../adapters/slack/config.ts';
 import { DynamoInstallationStore, INSTALLATION_SK, NoInstallation } from '../adapters/slack/installations.ts';
 import { localSecretBox } from '../core/crypto.ts';
+import { normalizeSlack } from '../adapters/slack/normalize.ts';
+import { DEV_PARTNER_KEY } from '../core/dev-defaults.ts';
+import { InboxStore } from '../core/store/inbox.ts';
+import { processTurn } from '../core/turn.ts';
+import { workerDeps } from '../functions/worker-deps.ts';
 import type { ConfigError } from '../core/config.ts';
 import { createLogger, memorySink } from '../core/log.ts';
 import { startFakeKms } from '../dev/fakes/kms.ts';
@@ -238,6 +243,20 @@ describe('the deployed install function (functions/slack-oauth.ts), as Lambda ca
       const item = items.find((i) => i.pk === 'SLACK#T#TDELTA')!;
       expect(String(item.sealed).startsWith('v1.kms.')).toBe(true);
       expect(JSON.stringify(item)).not.toMatch(/xox[bpe]-/);
+
+      // The deployed worker's wiring opens that installation through KMS and answers with its token.
+      vi.stubEnv('BREK_BASE_URL', stack.config.brek.baseUrl!);
+      vi.stubEnv('BREK_PARTNER_API_KEY', DEV_PARTNER_KEY);
+      vi.stubEnv('ACTOR_ID_SECRET', 'test-actor-secret-0123456789');
+      const { deps } = workerDeps(process.env, createLogger({ sink: logs.sink }));
+      const body = JSON.stringify(messageEvent({ teamId: 'TDELTA', userId: 'UDORA' }, { text: 'seattle tomorrow' }));
+      const normalized = normalizeSlack({ method: 'POST', path: '/slack/events', headers: { 'content-type': 'application/json' }, body: Buffer.from(body) });
+      if (normalized.type !== 'turn') throw new Error('not a turn');
+      const { record } = await new InboxStore(stack.db.worker, stack.config.tableName).accept(normalized.turn);
+      expect(await processTurn(record, deps)).toMatchObject({ outcome: 'replied' });
+      const [post] = postsTo('DUDORA');
+      expect(post && slack.oauth.tokens.get(post.token!)).toBe('TDELTA');
+      expect(kms.calls.Decrypt).toBe(1);
     } finally {
       vi.unstubAllEnvs();
       await kms.close();
