@@ -12,6 +12,7 @@ export interface SecretBox {
 export class SealError extends Error {}
 
 const IV_BYTES = 12;
+const TAG_BYTES = 16;
 const b64 = (buffer: Buffer) => buffer.toString('base64url');
 
 /** AES-256-GCM under one 32-byte key; output `v1.local.<iv>.<tag>.<ciphertext>`. */
@@ -24,10 +25,12 @@ export function aesGcmSeal(key: Buffer, plaintext: string, context: string): str
 }
 
 export function aesGcmOpen(key: Buffer, sealed: string, context: string): string {
-  const [iv, tag, ciphertext] = sealed.split('.').map((part) => Buffer.from(part, 'base64url'));
-  if (!iv || !tag || !ciphertext || iv.length !== IV_BYTES) throw new SealError('not a sealed value');
+  const parts = sealed.split('.');
+  const [iv, tag, ciphertext] = parts.map((part) => Buffer.from(part, 'base64url'));
+  // The full 16-byte tag only: Node would otherwise accept a tag cut to 4 bytes, far easier to forge.
+  if (parts.length !== 3 || !iv || !tag || !ciphertext || iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new SealError('not a sealed value');
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, iv);
+    const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(context, 'utf8'));
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
