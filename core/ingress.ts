@@ -35,9 +35,12 @@ export interface IngressDeps {
   inbox: Pick<InboxStore, 'accept'>;
   logger: Logger;
   now?: () => number;
-  /** The local stack runs the worker in-process; deployed, the table's stream does. */
-  /** The local stack's stand-in for the table stream: the stored record, handed to its worker. */
-  onAccepted?: (record: InboxRecord) => void;
+  /**
+   * The local stack's stand-in for the table stream: the stored record, handed to its worker.
+   * Duplicates too: a message stored by an earlier delivery whose answer was lost (the platform
+   * re-delivered it) may have no worker on it yet — deployed, the stream has it regardless.
+   */
+  onStored?: (record: InboxRecord, outcome: 'accepted' | 'duplicate') => void;
   /** Erases a workspace that left (see Normalized); without it such events are only acknowledged. */
   eraseWorkspace?: (workspace: { workspaceId: string; enterpriseId?: string; isEnterpriseInstall?: boolean }, reason: string) => Promise<void>;
   /** Counts accepted, duplicate and forged requests per channel; the caller flushes. */
@@ -91,6 +94,6 @@ export async function handleIngress(request: HttpRequest, ingress: ChannelIngres
     actorId: turn.actorId,
   });
   deps.metrics?.add(outcome === 'accepted' ? METRIC.inboundAccepted : METRIC.inboundDuplicate, 1, { channel: ingress.channel });
-  if (outcome === 'accepted') deps.onAccepted?.(record);
+  deps.onStored?.(record, outcome);
   return ingress.acknowledge(outcome, turn);
 }

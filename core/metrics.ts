@@ -22,6 +22,8 @@ export const METRIC = {
   /** Per `channel`: turns answered, and turns that ended in an apology or no reply. */
   turnReplied: 'TurnReplied',
   turnFailed: 'TurnFailed',
+  /** A reply the channel may or may not show: it failed ambiguously and could not be looked up. */
+  turnDeliveryUnknown: 'TurnDeliveryUnknown',
   /** Per `channel`: from the message's arrival to its reply handed to the channel (ms). */
   replyLatency: 'ReplyLatency',
   /** Per `statusClass` (see brekStatusClass): each try of a Brek call. */
@@ -30,7 +32,7 @@ export const METRIC = {
   brekRetries: 'BrekRetries',
   /** Per try, answered or not (ms). */
   brekLatency: 'BrekLatency',
-  /** Per `channel` and `code`: a reply the channel refused (after the sender's own retries). */
+  /** Per `channel` and `code`: each post of a reply that failed (refused, or its answer lost). */
   sendFailures: 'ChannelSendFailures',
 } as const;
 
@@ -105,7 +107,8 @@ export function turnMetrics(metrics: BridgeMetrics, now: () => number = Date.now
     const channel = event.record.channel;
     if (event.kind === 'send_failed') metrics.add(METRIC.sendFailures, 1, { channel, code: event.code });
     if (event.kind !== 'finished' || event.state === 'ignored') return;
-    metrics.add(event.state === 'replied' ? METRIC.turnReplied : METRIC.turnFailed, 1, { channel });
+    const metric = event.state === 'replied' ? METRIC.turnReplied : event.state === 'unknown' ? METRIC.turnDeliveryUnknown : METRIC.turnFailed;
+    metrics.add(metric, 1, { channel });
     const received = Date.parse(event.record.receivedAt);
     if (event.reply && Number.isFinite(received)) metrics.add(METRIC.replyLatency, Math.max(0, now() - received), { channel });
   };

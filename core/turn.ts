@@ -5,11 +5,15 @@
 // A steady-state turn costs two DynamoDB requests here (claim, finish): see store/threads.ts.
 import type { AttemptInfo, BrekClient, SendEventInput } from './brek/client.ts';
 import { BrekError, isBrekError } from './brek/errors.ts';
+import { DeliveryError } from './delivery.ts';
 import { idempotencyKey, type Channel } from './identity.ts';
 import type { Logger } from './log.ts';
 import { replyFromResult, textReply, type Reply } from './reply.ts';
-import type { InboxRecord, InboxStore, StoredBrekResult } from './store/inbox.ts';
-import { threadKey, type ThreadRecord, type ThreadStore, type ThreadUpdate, type Thread } from './store/threads.ts';
+import type { InboxRecord, InboxStore, SendingStep, StoredBrekResult } from './store/inbox.ts';
+import { threadKey, type ThreadRecord, type ThreadStore, type ThreadUpdate, type Thread, type TurnState } from './store/threads.ts';
+import { deliverParts, newAttempt, sendFailureCode, type ChannelSender, type DeliveryPolicy, type DeliveryResult, type FailureKind, type TurnAttempt } from './delivery.ts';
+
+export { DeliveryError, PermanentSendError, sendFailureCode, type ChannelSender } from './delivery.ts';
 
 /** The bridge's own words, kept together so every channel says the same thing. */
 export const MESSAGES = {
@@ -29,47 +33,6 @@ export const MESSAGES = {
     'Hi! I can find and book hotels for you. Tell me where and when — for example "Seattle Mar 20-23, 1 room, refundable" — and I will show you options to book.',
 } as const;
 
-/** A send the channel refused for good (a blocked number, outside a messaging window): not retried. */
-export class PermanentSendError extends Error {
-  constructor(
-    message: string,
-    /** The channel's own error code, for metrics (e.g. Twilio's 63016). */
-    readonly code?: string,
-  ) {
-    super(message);
-  }
-}
-
-/** A send that failed after the sender's retries; `code` is the channel's error code or HTTP status. */
-export class SendFailure extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-  }
-}
-
-/** The code a refused send is counted under: the channel's own, else the error's kind. */
-export function sendFailureCode(error: unknown): string {
-  if (typeof error !== 'object' || error === null) return 'unknown';
-  const { code, data, name } = error as { code?: unknown; data?: { error?: unknown }; name?: unknown };
-  // Slack's WebClient: a platform error's own code (e.g. channel_not_found) is in data.error.
-  if (typeof data?.error === 'string') return data.error;
-  if (typeof code === 'string' || typeof code === 'number') return String(code);
-  if (error instanceof PermanentSendError) return 'permanent';
-  return typeof name === 'string' && name !== 'Error' ? name : 'unknown';
-}
-
-export interface ChannelSender {
-  /** Delivers one Reply for one inbox record; throws when the channel refused it. */
-  send(reply: Reply, record: InboxRecord): Promise<void>;
-  /** Shows the traveller that work started (before a Brek call that may take seconds). Best effort. */
-  progress?(record: InboxRecord): Promise<void>;
-  /** The traveller's UTC offset in minutes, when the channel can tell; asked once per new session. */
-  timezoneOffsetMinutes?(record: InboxRecord): Promise<number | undefined>;
-}
-
 export interface TurnDeps {
   inbox: InboxStore;
   threads: ThreadStore;
@@ -79,9 +42,8 @@ export interface TurnDeps {
   logger: Logger;
   /** How long one turn may hold its thread; longer than Brek's worst case with retries. */
   leaseMs?: number;
-  /** Tries per reply delivery, and the first backoff between them. */
-  sendAttempts?: number;
-  sendBackoffMs?: number;
+  /** How the delivery layer retries and checks (core/delivery.ts); defaults there. */
+  delivery?: Partial<DeliveryPolicy>;
   /** Sees each step of every turn (metrics, the local stack's console); must not throw. */
   observe?: (event: TurnEvent) => void;
 }
@@ -89,12 +51,12 @@ export interface TurnDeps {
 /** A step of one turn, for observers: taken up, answered by Brek, a send refused, finished. */
 export type TurnEvent =
   | { kind: 'processing'; record: InboxRecord }
-  | { kind: 'send_failed'; record: InboxRecord; code: string }
+  | { kind: 'send_failed'; record: InboxRecord; code: string; failure: FailureKind }
   | { kind: 'brek'; record: InboxRecord; answer: StoredBrekResult }
   | {
       kind: 'finished';
       record: InboxRecord;
-      state: 'replied' | 'failed' | 'ignored';
+      state: TurnState;
       status: string;
       error?: string;
       reply?: Reply;
@@ -106,6 +68,8 @@ export type TurnEvent =
 export type TurnOutcome =
   | { outcome: 'replied'; status: string }
   | { outcome: 'failed'; status: string; error: string }
+  /** The reply may have reached the traveller: the platform could not say. Never re-sent blindly. */
+  | { outcome: 'unknown'; status: string; error: string }
   | { outcome: 'ignored'; reason: string }
   /** Another turn holds the thread (or a re-delivery while the first try still runs): retry later. */
   | { outcome: 'busy' }
@@ -143,15 +107,25 @@ interface TurnWork {
   answer?: StoredBrekResult;
 }
 
-export async function processTurn(record: InboxRecord, deps: TurnDeps, options: { replayFailed?: boolean } = {}): Promise<TurnOutcome> {
+export async function processTurn(
+  record: InboxRecord,
+  deps: TurnDeps,
+  options: { replayFailed?: boolean; attempt?: TurnAttempt } = {},
+): Promise<TurnOutcome> {
+  const attempt = options.attempt ?? newAttempt();
   const thread: Thread = { channel: record.channel, actorId: record.actorId, conversationId: record.conversationId };
+  const log = deps.logger.child({ channel: record.channel, channelMessageId: record.channelMessageId, actorId: record.actorId });
+  // Before anything is written or asked: a workspace that no longer has the app gets nothing, and
+  // no thread or Brek session is made for it (an uninstall may have just erased them).
+  const refusal = await notAnswerable(record, deps, log);
+  if (refusal) return refusal;
   const claim = await deps.threads.claimTurn(thread, record.dedupeKey, {
     leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS,
+    token: attempt.token,
     replayFailed: options.replayFailed ?? false,
     // A thread reply in a shared channel is for the bridge only where it already talks to this traveller.
-    knownThreadOnly: Boolean(record.onlyInKnownThread) && !record.brek,
+    knownThreadOnly: Boolean(record.onlyInKnownThread) && !record.brek && !record.sending,
   });
-  const log = deps.logger.child({ channel: record.channel, channelMessageId: record.channelMessageId, actorId: record.actorId });
   if (!claim.thread) {
     if (claim.reason === 'held') return { outcome: 'busy' };
     if (claim.reason === 'done') return { outcome: 'skipped' };
@@ -160,63 +134,109 @@ export async function processTurn(record: InboxRecord, deps: TurnDeps, options: 
   }
   deps.observe?.({ kind: 'processing', record });
   try {
-    return await runClaimedTurn(record, claim.thread, deps, log);
+    return await runClaimedTurn(record, claim.thread, attempt, deps, log);
   } catch (error) {
     // Unexpected (the table unreachable mid-turn): free the thread so the retry need not wait.
-    await deps.threads.releaseTurn(thread, record.dedupeKey);
+    await deps.threads.releaseTurn(thread, attempt.token);
     throw error;
   }
 }
 
-async function runClaimedTurn(record: InboxRecord, claimed: ThreadRecord, deps: TurnDeps, log: Logger): Promise<TurnOutcome> {
-  if (record.input.type === 'keyword' && record.input.keyword === 'forget') return forgetTraveller(record, deps, log);
-  const key = { pk: record.pk, sk: record.sk };
-  const work: TurnWork = { update: { reference: record.reference } };
-  let failedBrekRequestId: string | undefined;
-  const finish = async (state: 'replied' | 'failed' | 'ignored', status: string, error?: string, reply?: Reply) => {
+async function notAnswerable(record: InboxRecord, deps: TurnDeps, log: Logger): Promise<TurnOutcome | undefined> {
+  const sender = deps.senders[record.channel];
+  try {
+    await sender?.ready?.(record);
+    return undefined;
+  } catch (error) {
+    // Anything but a refusal for good (the table or the platform briefly down) is retried.
+    if (!(error instanceof DeliveryError) || error.failure.kind !== 'permanent') throw error;
+    const message = `send: ${error.message}`;
+    log.warn('turn cannot be answered here; nothing asked, nothing sent', { code: error.failure.code });
+    await deps.inbox.markFailed({ pk: record.pk, sk: record.sk }, { error: message, replyStatus: 'none' });
+    deps.observe?.({ kind: 'finished', record, state: 'failed', status: 'none', error: message });
+    return { outcome: 'failed', status: 'none', error: message };
+  }
+}
+
+async function runClaimedTurn(record: InboxRecord, claimed: ThreadRecord, attempt: TurnAttempt, deps: TurnDeps, log: Logger): Promise<TurnOutcome> {
+  if (record.input.type === 'keyword' && record.input.keyword === 'forget') return forgetTraveller(record, attempt, deps, log);
+  // An earlier attempt of this turn got as far as sending (a crash, a lost answer, an operator's
+  // replay of a failed or unknown delivery): that very reply is finished, checking what arrived.
+  const earlier = claimed.delivery?.turn === record.dedupeKey ? claimed.delivery : record.sending;
+  const work: TurnWork = earlier ? { update: earlier.update ?? {}, ...(earlier.answer ? { answer: earlier.answer } : {}) } : { update: { reference: record.reference } };
+  let failedBrekRequestId = earlier?.brekRequestId;
+  const finish = async (state: TurnState, status: string, extra: { error?: string; reply?: Reply; receipts?: Record<string, string> } = {}) => {
     const answer = work.answer ?? record.brek;
     const brekRequestId = answer?.requestId ?? failedBrekRequestId;
     const ids = { ...(brekRequestId ? { brekRequestId } : {}), ...(answer?.result.traceId ? { traceId: answer.result.traceId } : {}) };
-    const held = await deps.threads.finishTurn(claimed, record.dedupeKey, { state, status, ...(error ? { error } : {}), ...ids }, work.update);
+    const receipts = Object.values(extra.receipts ?? {});
+    const outcome = { state, status, ...(extra.error ? { error: extra.error } : {}), ...(receipts.length ? { receipts } : {}), ...ids };
+    const held = await deps.threads.finishTurn(claimed, record.dedupeKey, attempt.token, outcome, work.update);
     if (!held) log.warn('turn outlived its lease; another delivery may have answered too', { state });
-    deps.observe?.({ kind: 'finished', record, state, status, ...(error ? { error } : {}), ...(reply ? { reply } : {}), ...ids });
+    deps.observe?.({ kind: 'finished', record, state, status, ...(extra.error ? { error: extra.error } : {}), ...(extra.reply ? { reply: extra.reply } : {}), ...ids });
   };
 
   // A traveller who said STOP hears nothing until they say START (or ask for HELP).
-  if (record.input.type !== 'keyword' && !record.brek && claimed.optedOut) {
+  if (!earlier && record.input.type !== 'keyword' && !record.brek && claimed.optedOut) {
     await finish('ignored', 'opted_out');
     return { outcome: 'ignored', reason: 'opted_out' };
   }
 
   let reply: Reply;
-  let failure: string | undefined;
-  try {
-    reply = record.brek ? replyFromResult(record.brek.result, record.actorId) : await produceReply(record, claimed, work, deps, log);
-  } catch (error) {
-    if (error instanceof TurnFailure) {
-      reply = error.reply;
-      failure = error.message;
-      failedBrekRequestId = error.brekRequestId;
-    } else {
-      log.error('turn failed unexpectedly', { error });
-      reply = textReply(record.actorId, 'bridge_unavailable', MESSAGES.unavailable);
-      failure = error instanceof Error ? error.message : String(error);
+  let failure = earlier?.failure;
+  if (earlier) reply = earlier.reply;
+  else {
+    try {
+      reply = record.brek ? replyFromResult(record.brek.result, record.actorId) : await produceReply(record, claimed, work, deps, log);
+    } catch (error) {
+      if (error instanceof TurnFailure) {
+        reply = error.reply;
+        failure = error.message;
+        failedBrekRequestId = error.brekRequestId;
+      } else {
+        log.error('turn failed unexpectedly', { error });
+        reply = textReply(record.actorId, 'bridge_unavailable', MESSAGES.unavailable);
+        failure = error instanceof Error ? error.message : String(error);
+      }
     }
   }
 
-  const sendError = await deliver(reply, record, deps, log);
-  if (sendError || failure) {
-    const error = sendError ? `send: ${sendError}${failure ? `; ${failure}` : ''}` : failure!;
-    const replyStatus = sendError ? 'none' : reply.status;
-    // The details and any undelivered Brek answer stay on the message, for a replay.
-    const answer = sendError ? (work.answer ?? record.brek) : undefined;
-    await deps.inbox.markFailed(key, { error, replyStatus, ...(answer ? { brek: answer } : {}) });
-    await finish('failed', replyStatus, error, sendError ? undefined : reply);
-    if (sendError) log.error('reply not delivered', { status: reply.status, error: sendError });
-    else log.warn('turn failed; apology sent', { status: reply.status, error: failure });
-    return { outcome: 'failed', status: reply.status, error: sendError ?? failure! };
+  const step: SendingStep = earlier ?? {
+    turn: record.dedupeKey,
+    reply,
+    since: Date.now(),
+    token: attempt.token,
+    update: work.update,
+    ...(work.answer ? { answer: work.answer } : {}),
+    ...(failure ? { failure } : {}),
+    ...(failedBrekRequestId ? { brekRequestId: failedBrekRequestId } : {}),
+  };
+  // The `sending` step, before the first post — unless this thread already holds it for this turn.
+  if (claimed.delivery?.turn !== record.dedupeKey && !(await deps.threads.beginDelivery(claimed, attempt.token, step))) {
+    log.warn('turn lost its thread before sending (lease taken, or the thread erased): nothing sent');
+    return { outcome: 'ignored', reason: 'lease_lost' };
   }
-  await finish('replied', reply.status, undefined, reply);
+  const delivery = await deliver(reply, record, step, Boolean(earlier), attempt, deps, log);
+  const key = { pk: record.pk, sk: record.sk };
+  if (delivery.state !== 'delivered') {
+    const state = delivery.state === 'unknown' ? 'unknown' : 'failed';
+    const error = `send: ${delivery.error}${failure ? `; ${failure}` : ''}`;
+    const replyStatus = delivery.state === 'unknown' ? 'unknown' : 'none';
+    // The reply (and what arrived of it) stays on the message: a replay resumes it, checking first.
+    const answer = work.answer ?? record.brek;
+    await deps.inbox.markFailed(key, { state, error, replyStatus, sending: { ...step, receipts: delivery.receipts, maybe: delivery.maybe }, ...(answer ? { brek: answer } : {}) });
+    await finish(state, replyStatus, { error, receipts: delivery.receipts });
+    if (state === 'unknown') log.error('reply delivery unknown: the platform may show it; not sent again', { status: reply.status, error: delivery.error });
+    else log.error('reply not delivered', { status: reply.status, error: delivery.error });
+    return { outcome: state, status: reply.status, error: delivery.error };
+  }
+  if (failure) {
+    await deps.inbox.markFailed(key, { error: failure, replyStatus: reply.status });
+    await finish('failed', reply.status, { error: failure, reply, receipts: delivery.receipts });
+    log.warn('turn failed; apology sent', { status: reply.status, error: failure });
+    return { outcome: 'failed', status: reply.status, error: failure };
+  }
+  await finish('replied', reply.status, { reply, receipts: delivery.receipts });
   log.info('turn replied', { status: reply.status });
   return { outcome: 'replied', status: reply.status };
 }
@@ -235,47 +255,46 @@ async function runClaimedTurn(record: InboxRecord, claimed: ThreadRecord, deps: 
  * then hear the confirmation twice). A re-delivery after the turn finds no message stored, so it
  * is taken as new: answered again, and erased again — nothing of the actor is left either way.
  */
-async function forgetTraveller(record: InboxRecord, deps: TurnDeps, log: Logger): Promise<TurnOutcome> {
+async function forgetTraveller(record: InboxRecord, attempt: TurnAttempt, deps: TurnDeps, log: Logger): Promise<TurnOutcome> {
   const own = [threadKey(record), { pk: record.pk, sk: record.sk }];
   // The erase's own line names the actor only as a hash.
   const eraseLog = deps.logger.child({ channel: record.channel, channelMessageId: record.channelMessageId });
   const erased = await deps.threads.eraseActor(record.actorId, { except: own, logger: eraseLog });
   const reply = textReply(record.actorId, 'bridge_forgotten', MESSAGES.forgotten);
-  const sendError = await deliver(reply, record, deps, log);
+  // No sending step: it would be an item of the actor, kept after the erase.
+  const step: SendingStep = { turn: record.dedupeKey, reply, since: Date.now(), token: attempt.token };
+  const delivery = await deliver(reply, record, step, false, attempt, deps, log);
   await deps.threads.deleteItems(own);
   const itemsDeleted = erased + own.length;
-  if (sendError) {
-    const error = `send: ${sendError}`;
-    deps.observe?.({ kind: 'finished', record, state: 'failed', status: 'none', error });
-    log.error('traveller forgotten; confirmation not delivered', { itemsDeleted, error: sendError });
-    return { outcome: 'failed', status: reply.status, error: sendError };
+  if (delivery.state !== 'delivered') {
+    const error = `send: ${delivery.error}`;
+    const state = delivery.state === 'unknown' ? 'unknown' : 'failed';
+    deps.observe?.({ kind: 'finished', record, state, status: 'none', error });
+    log.error('traveller forgotten; confirmation not delivered', { itemsDeleted, delivery: delivery.state, error: delivery.error });
+    return { outcome: state, status: reply.status, error: delivery.error };
   }
   deps.observe?.({ kind: 'finished', record, state: 'replied', status: reply.status, reply });
   log.info('traveller forgotten', { itemsDeleted });
   return { outcome: 'replied', status: reply.status };
 }
 
-async function deliver(reply: Reply, record: InboxRecord, deps: TurnDeps, log: Logger): Promise<string | undefined> {
+/** The reply through the channel's sender, by the delivery protocol; the progress marker goes after. */
+async function deliver(reply: Reply, record: InboxRecord, step: SendingStep, resumed: boolean, attempt: TurnAttempt, deps: TurnDeps, log: Logger): Promise<DeliveryResult> {
   const sender = deps.senders[record.channel];
-  if (!sender) return `no sender for channel ${record.channel}`;
-  const attempts = deps.sendAttempts ?? 3;
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    try {
-      await sender.send(reply, record);
-      return undefined;
-    } catch (error) {
-      lastError = error;
-      log.warn('reply send failed', { attempt, error: messageOf(error), code: sendFailureCode(error) });
-      if (error instanceof PermanentSendError) break;
-      if (attempt < attempts) await new Promise((r) => setTimeout(r, (deps.sendBackoffMs ?? 200) * 2 ** (attempt - 1)));
-    }
+  if (!sender) return { state: 'not_delivered', error: `no sender for channel ${record.channel}`, code: 'no_sender', receipts: {}, maybe: [] };
+  try {
+    return await deliverParts(sender, reply, record, {
+      attempt,
+      journal: step,
+      resumed,
+      logger: log,
+      ...(deps.delivery ? { policy: deps.delivery } : {}),
+      onFailure: ({ code, kind }) => deps.observe?.({ kind: 'send_failed', record, code, failure: kind }),
+    });
+  } finally {
+    await sender.clearProgress?.(record).catch((error: unknown) => log.warn('progress marker not removed', { error: sendFailureCode(error) }));
   }
-  deps.observe?.({ kind: 'send_failed', record, code: sendFailureCode(lastError) });
-  return messageOf(lastError);
 }
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 async function produceReply(record: InboxRecord, claimed: ThreadRecord, work: TurnWork, deps: TurnDeps, log: Logger): Promise<Reply> {
   const owner = record.actorId;

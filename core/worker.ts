@@ -2,6 +2,7 @@
 // one thread (partition key) run strictly in order; threads run side by side.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { newAttempt, type TurnAttempt } from './delivery.ts';
 import type { InboxRecord } from './store/inbox.ts';
 import { INBOX_SK_PREFIX } from './store/table.ts';
 
@@ -60,17 +61,19 @@ export async function handleStreamBatch(records: StreamRecord[], process: (recor
 }
 
 /**
- * The local stack's stand-in for Lambda's stream retries: a turn that failed or found its thread
- * busy is tried again after a backoff, a few times, before it is given up (and logged).
+ * A turn that failed or found its thread busy is tried again after a backoff, a few times, before
+ * it is handed back (to Lambda's stream retries) or given up (the local stack, logged). Every try
+ * is the same attempt (one lease token): a claim whose answer was lost is found to be its own.
  */
 export async function processWithRetries(
-  process: () => Promise<{ outcome: string }>,
+  process: (attempt: TurnAttempt) => Promise<{ outcome: string }>,
   options: { attempts?: number; backoffMs?: number } = {},
 ): Promise<{ outcome: string }> {
   const attempts = options.attempts ?? 6;
+  const turnAttempt = newAttempt();
   for (let attempt = 1; ; attempt++) {
     try {
-      const result = await process();
+      const result = await process(turnAttempt);
       if (result.outcome !== 'busy' || attempt >= attempts) return result;
     } catch (error) {
       if (attempt >= attempts) throw error;

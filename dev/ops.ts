@@ -188,6 +188,8 @@ function describeOutcome(id: string, outcome: TurnOutcome): { text: string; ok: 
       return { text: `turn ${id}: replied (${outcome.status})`, ok: true };
     case 'failed':
       return { text: `turn ${id}: failed again (${outcome.status}): ${scrubText(outcome.error)}`, ok: false };
+    case 'unknown':
+      return { text: `turn ${id}: delivery still unknown (${outcome.status}): ${scrubText(outcome.error)}; the channel could not say whether it arrived, so nothing was sent again`, ok: false };
     case 'ignored':
       return { text: `turn ${id}: ignored (${outcome.reason})`, ok: true };
     case 'busy':

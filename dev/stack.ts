@@ -20,6 +20,7 @@ import { InboxStore, type InboxRecord } from '../core/store/inbox.ts';
 import { processWithRetries } from '../core/worker.ts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { allObservers, processTurn } from '../core/turn.ts';
+import type { DeliveryPolicy } from '../core/delivery.ts';
 import { noMetrics, type BridgeMetrics } from '../core/metrics.ts';
 import { replayTurn } from '../core/store/turn-views.ts';
 import { channelSenders } from '../functions/senders.ts';
@@ -52,6 +53,9 @@ export interface StackOptions {
   metrics?: BridgeMetrics;
   /** Sees every raw exchange with the embedded Brek sandbox (tests scan them for personal data). */
   onBrekExchange?: (exchange: Exchange) => void;
+  /** Channel API timeout, and the delivery layer's backoffs (the reliability suite shortens them). */
+  channelTimeoutMs?: number;
+  delivery?: Partial<DeliveryPolicy>;
 }
 
 export interface Part {
@@ -228,10 +232,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // until then (never, in practice: no turn arrives before the port is open) the single token.
     let workspaces: SlackWorkspaces | undefined;
     const slackTokenFor = slack.oauth ? (record: InboxRecord) => workspaces!.tokenFor!(record) : undefined;
-    const senders = channelSenders({ slack, teams }, logger, slackTokenFor ? { slackTokenFor } : {});
+    const senderOptions = options.channelTimeoutMs ? { timeoutMs: options.channelTimeoutMs } : {};
+    const senders = channelSenders({ slack, teams }, logger, { ...senderOptions, ...(slackTokenFor ? { slackTokenFor } : {}) });
     const activity = new ActivityLog();
     const coreTurnDeps = core.turnDeps(senders);
-    const turnDeps = { ...coreTurnDeps, observe: allObservers(...(coreTurnDeps.observe ? [coreTurnDeps.observe] : []), activity.observe) };
+    const turnDeps = {
+      ...coreTurnDeps,
+      ...(options.delivery ? { delivery: options.delivery } : {}),
+      observe: allObservers(...(coreTurnDeps.observe ? [coreTurnDeps.observe] : []), activity.observe),
+    };
     // Health answers fast: one try, a short timeout, no retries.
     const brekProbe = new BrekClient({
       baseUrl: config.brek.baseUrl!,
@@ -248,10 +257,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       logger,
       metrics,
       eraseWorkspace: (workspace: { workspaceId: string; enterpriseId?: string; isEnterpriseInstall?: boolean }, reason: string) => workspaces!.erase(workspace, reason),
-      onAccepted: (record: InboxRecord) => {
-        activity.received(record);
+      onStored: (record: InboxRecord, outcome: 'accepted' | 'duplicate') => {
+        if (outcome === 'accepted') activity.received(record);
         // Flushed per turn, as the worker function flushes per invocation.
-        worker.push(record.pk, () => processWithRetries(() => processTurn(record, turnDeps)).finally(() => metrics.flush()));
+        worker.push(record.pk, async () => {
+          // A re-delivery usually finds its turn answered: then there is nothing to do.
+          if (outcome === 'duplicate' && (await core.threads.get(record))?.turns?.[record.dedupeKey]) return;
+          await processWithRetries((attempt) => processTurn(record, turnDeps, { attempt })).finally(() => metrics.flush());
+        });
       },
     };
     let url = '';
@@ -310,7 +323,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       redirectUri: `${url}/slack/oauth_redirect`,
     });
     const whatsapp = loadWhatsAppConfig(env, 'local');
-    Object.assign(senders, channelSenders({ whatsapp }, logger));
+    Object.assign(senders, channelSenders({ whatsapp }, logger, senderOptions));
     routes['/whatsapp/webhook'] = whatsappIngress(whatsapp);
     if (fakeTwilio) {
       const settings = { targetUrl: () => `${url}/whatsapp/webhook`, signedUrl: () => whatsapp.webhookUrl, authToken: fakeTwilio.authToken, from: whatsapp.from };

@@ -16,11 +16,19 @@ export interface ChannelConfigs {
   whatsapp?: WhatsAppConfig;
 }
 
-/** `slackTokenFor`: each workspace's token, when the app is installed through OAuth. */
-export function channelSenders(configs: ChannelConfigs, logger: Logger, options: { slackTokenFor?: SlackTokenFor } = {}): Partial<Record<Channel, ChannelSender>> {
+/**
+ * `slackTokenFor`: each workspace's token, when the app is installed through OAuth. `timeoutMs`:
+ * how long a channel API call may take before it counts as ambiguous (the clients' 10 s default).
+ */
+export function channelSenders(
+  configs: ChannelConfigs,
+  logger: Logger,
+  options: { slackTokenFor?: SlackTokenFor; timeoutMs?: number } = {},
+): Partial<Record<Channel, ChannelSender>> {
   const senders: Partial<Record<Channel, ChannelSender>> = {};
-  if (configs.slack) senders.slack = new SlackSender(slackWebClient(configs.slack.botToken, configs.slack.apiUrl), logger, options.slackTokenFor);
-  if (configs.teams) senders.teams = new TeamsSender(configs.teams, new BotTokenSource(configs.teams), logger);
-  if (configs.whatsapp) senders.whatsapp = new WhatsAppSender(twilioClient(configs.whatsapp), configs.whatsapp.from, logger);
+  const timeout = options.timeoutMs ? { timeoutMs: options.timeoutMs } : {};
+  if (configs.slack) senders.slack = new SlackSender(slackWebClient(configs.slack.botToken, configs.slack.apiUrl, timeout), logger, options.slackTokenFor);
+  if (configs.teams) senders.teams = new TeamsSender(configs.teams, new BotTokenSource(configs.teams), logger, options.timeoutMs);
+  if (configs.whatsapp) senders.whatsapp = new WhatsAppSender(twilioClient(configs.whatsapp, timeout), configs.whatsapp.from, logger);
   return senders;
 }

@@ -19,7 +19,7 @@ export async function handler(event: { Records?: StreamRecord[] }): Promise<Batc
   // A busy thread (an earlier invocation still holds it) is waited for here, about 30 s, before
   // the record is handed back to Lambda, whose few quick retries alone could outlast no lease.
   try {
-    return await handleStreamBatch(event.Records ?? [], (record) => processWithRetries(() => processTurn(record, deps), { attempts: 7, backoffMs: 500 }));
+    return await handleStreamBatch(event.Records ?? [], (record) => processWithRetries((attempt) => processTurn(record, deps, { attempt }), { attempts: 7, backoffMs: 500 }));
   } finally {
     metrics.flush();
   }

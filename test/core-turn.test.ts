@@ -5,6 +5,7 @@ import type { InboundTurn, TurnInput } from '../core/inbound.ts';
 import type { Reply } from '../core/reply.ts';
 import type { ItemKey } from '../core/store/table.ts';
 import { MESSAGES, processTurn } from '../core/turn.ts';
+import { DEFAULT_DELIVERY_POLICY } from '../core/delivery.ts';
 import { documentClient } from '../core/store/table.ts';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { RequestRecord } from '../sandbox/server.ts';
@@ -166,7 +167,7 @@ describe('exactly once', () => {
   it('a thread another turn still holds is busy (retried later), not skipped', async () => {
     const thread = { actorId: `slack:T1:U${++threads}`, conversationId: `D${threads}` };
     const { key } = await h.inbox.accept(h.turn(thread, 'chicago tomorrow'));
-    const other = await h.threads.claimTurn({ channel: 'slack', ...thread }, 'another-turn', { leaseMs: 60_000 });
+    const other = await h.threads.claimTurn({ channel: 'slack', ...thread }, 'another-turn', { leaseMs: 60_000, token: 'another-attempt' });
     expect(other.thread?.leaseKey).toBe('another-turn');
     expect(await h.process(key)).toEqual({ outcome: 'busy' });
     h.clock.offsetMs = 61_000; // the first worker's lease ran out (it crashed or timed out)
@@ -297,8 +298,8 @@ describe('faults', () => {
     expect(reply.kind).toBe('shortlist');
     expect(session?.events).toHaveLength(2);
 
-    // Send failing for good: failed, and a replay re-sends the stored result — still no new event.
-    h.sender.failuresLeft = 3;
+    // Send failing for good (every post of the delivery refused): failed, and a replay re-sends the stored result — still no new event.
+    h.sender.failuresLeft = DEFAULT_DELIVERY_POLICY.maxPosts;
     const { key } = await h.inbox.accept(h.turn(t, 'tokyo tomorrow for 3 nights'));
     expect((await h.process(key)).outcome).toBe('failed');
     expect((await h.inbox.get(key))?.lastError).toContain('send: channel said no');
@@ -329,7 +330,7 @@ describe('forget me', () => {
   it('a confirmation the channel refuses is only logged: the data is erased all the same', async () => {
     const t = traveller();
     await t.say('madrid tomorrow');
-    h.sender.failuresLeft = 3;
+    h.sender.failuresLeft = DEFAULT_DELIVERY_POLICY.maxPosts;
     const { key } = await h.inbox.accept(h.turn(t, { type: 'keyword', keyword: 'forget' }));
     expect(await h.process(key)).toMatchObject({ outcome: 'failed', status: 'bridge_forgotten' });
     expect(await itemsOf(t.actorId)).toEqual([]);

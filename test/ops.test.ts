@@ -170,7 +170,7 @@ describe('npm run ops -- turns', () => {
     // Once answered, it is not replayed again.
     const again = await ops(['replay', failedId], env);
     expect(again.code).toBe(1);
-    expect(again.out.trim()).toBe(`npm run ops: Turn "${failedId}" is replied, not failed: only a failed turn is replayed.`);
+    expect(again.out.trim()).toBe(`npm run ops: Turn "${failedId}" is replied, not failed: only a failed turn (or one whose delivery is unknown) is replayed.`);
     expect(slack.replies()).toHaveLength(before + 1);
   }, 60_000);
 
@@ -194,7 +194,7 @@ describe('npm run ops -- turns', () => {
     // The stack refuses a second replay (400), and ops says why in one line.
     const again = await ops(['replay', failed!.id], LOCAL);
     expect(again.code).toBe(1);
-    expect(again.out.trim()).toBe(`npm run ops: Turn "${failed!.id}" is replied, not failed: only a failed turn is replayed.`);
+    expect(again.out.trim()).toBe(`npm run ops: Turn "${failed!.id}" is replied, not failed: only a failed turn (or one whose delivery is unknown) is replayed.`);
     const unknown = await ops(['replay', 'no-such-turn'], LOCAL);
     expect(unknown.code).toBe(1);
     expect(unknown.out.trim()).toBe('npm run ops: No turn "no-such-turn" in table brek-bridge (ids are what `npm run ops -- turns` prints; turns are kept 48 h).');

@@ -12,6 +12,10 @@ const SCOPE_FOR_METHOD: Record<string, string> = {
   'reactions.add': 'reactions:write',
   'reactions.remove': 'reactions:write',
   'users.info': 'users:read',
+  // Looking up a reply whose answer was lost (adapters/slack/send.ts `find`): in a DM, and in a
+  // channel thread; private channels' groups:history is asked for by the message.groups event.
+  'conversations.history': 'im:history',
+  'conversations.replies': 'channels:history',
 };
 const SCOPE_FOR_EVENT: Record<string, string> = {
   app_mention: 'app_mentions:read',

@@ -193,11 +193,16 @@ describe('Twilio failures', () => {
     const { PermanentSendError } = await import('../core/turn.ts');
     const { textReply } = await import('../core/reply.ts');
     const sender = new WhatsAppSender(twilioClient({ accountSid: twilio().accountSid, authToken: twilio().authToken, apiUrl: twilio().url }), h.stack.whatsapp.from);
-    const record = { reference: { to: 'whatsapp:+14155550123' }, receivedAt: new Date(Date.now() - 25 * 3_600_000).toISOString() } as unknown as Parameters<typeof sender.send>[1];
+    const record = { reference: { to: 'whatsapp:+14155550123' }, receivedAt: new Date(Date.now() - 25 * 3_600_000).toISOString() } as unknown as Parameters<typeof sender.ready>[0];
+    const part = (text: string, at: typeof record) => ({ body: sender.compose(textReply('a', 'x', text))[0]!, context: { record: at, index: 0, tag: 't.0', since: Date.now() } });
     const before = twilio().messages.length;
-    await expect(sender.send(textReply('a', 'x', 'late'), record)).rejects.toBeInstanceOf(PermanentSendError);
+    // Refused before anything is asked of Brek, and before anything is posted.
+    await expect(sender.ready(record)).rejects.toBeInstanceOf(PermanentSendError);
+    const late = part('late', record);
+    await expect(sender.post(late.body, late.context)).rejects.toBeInstanceOf(PermanentSendError);
     expect(twilio().messages.length).toBe(before);
-    await sender.send(textReply('a', 'x', 'on time'), { ...record, receivedAt: new Date().toISOString() });
+    const onTime = part('on time', { ...record, receivedAt: new Date().toISOString() });
+    await sender.post(onTime.body, onTime.context);
     expect(twilio().messages.at(-1)).toMatchObject({ to: 'whatsapp:+14155550123', body: 'on time', from: h.stack.whatsapp.from });
   });
 

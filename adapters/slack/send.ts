@@ -2,46 +2,112 @@
 // thread of a channel mention; a refusal to someone who clicked another traveller's button is
 // ephemeral. Progress shows within a second: an hourglass reaction on the traveller's message,
 // or the clicked message replaced by what is happening (which also retires its buttons).
+//
+// Exactly once (core/delivery.ts): the WebClient never retries (a retried chat.postMessage whose
+// answer was lost is a second message); each failure is classified here, and every posted reply
+// carries message metadata naming its turn and part, so after an ambiguous failure `find` looks
+// for it in the conversation (conversations.history / .replies with include_all_metadata) before
+// anything is posted again. Ephemeral messages cannot be looked up: those stay at most once.
 import { WebClient, type WebAPICallResult } from '@slack/web-api';
+import { DeliveryError, PermanentSendError, type ChannelSender, type FailureClass, type PartContext } from '../../core/delivery.ts';
 import type { Json } from '../../core/inbound.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Reply } from '../../core/reply.ts';
 import type { InboxRecord } from '../../core/store/inbox.ts';
-import type { ChannelSender } from '../../core/turn.ts';
-import { renderClicked, renderSlack } from './render.ts';
+import { renderClicked, renderSlack, type SlackMessage } from './render.ts';
 
 const PROGRESS_REACTION = 'hourglass_flowing_sand';
-/** Rate-limit waits longer than this fail the send instead (the core retries or marks it failed). */
-const MAX_RATE_LIMIT_WAIT_MS = 10_000;
+/** The metadata event type of the bridge's replies (Slack: letters, digits and underscores). */
+export const REPLY_EVENT_TYPE = 'brek_bridge_reply';
+/** Slack's own words for "we failed, and something may have happened" (its docs say so of fatal_error). */
+const AMBIGUOUS_ERRORS = new Set(['internal_error', 'fatal_error', 'request_timeout', 'service_unavailable']);
+/** How far back a lookup reaches before the delivery began: clocks differ a little. */
+const LOOKUP_SKEW_SECONDS = 60;
+const LOOKUP_PAGES = 5;
 
 /** An empty token (every workspace installed through OAuth) makes a client each call names its token for. */
-export function slackWebClient(token: string, apiUrl: string): WebClient {
+export function slackWebClient(token: string, apiUrl: string, options: { timeoutMs?: number } = {}): WebClient {
   return new WebClient(token || undefined, {
     slackApiUrl: apiUrl,
-    // We handle 429s ourselves: the default policy may wait up to 30 minutes.
+    // The delivery layer decides what is retried; a 429 comes back at once with its Retry-After.
     rejectRateLimitedCalls: true,
-    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
-    timeout: 10_000,
+    retryConfig: { retries: 0 },
+    timeout: options.timeoutMs ?? 10_000,
     allowAbsoluteUrls: false,
   });
 }
 
-function ref(record: InboxRecord, key: string): string | undefined {
-  const value: Json | undefined = record.reference[key];
-  return typeof value === 'string' ? value : undefined;
+/** The WebClient's error shapes (see @slack/web-api errors.ts), as far as classifying needs them. */
+interface WebApiFailure {
+  code?: string;
+  retryAfter?: number;
+  statusCode?: number;
+  data?: { error?: unknown };
+  original?: { code?: unknown };
 }
 
-interface RateLimited {
-  code: string;
-  retryAfter: number;
+/** What a failed Web API call means for a retry. */
+export function classifySlackError(error: unknown): FailureClass {
+  if (error instanceof DeliveryError) return error.failure;
+  const failure = (typeof error === 'object' && error !== null ? error : {}) as WebApiFailure;
+  switch (failure.code) {
+    case 'slack_webapi_rate_limited_error':
+      return { kind: 'not_delivered', code: 'ratelimited', retryAfterMs: (failure.retryAfter ?? 1) * 1000 };
+    case 'slack_webapi_platform_error': {
+      const code = typeof failure.data?.error === 'string' ? failure.data.error : 'platform_error';
+      if (code === 'ratelimited') return { kind: 'not_delivered', code };
+      // Everything else Slack names (invalid_auth, token_revoked, channel_not_found, invalid_blocks…) is refused for good.
+      return { kind: AMBIGUOUS_ERRORS.has(code) ? 'ambiguous' : 'permanent', code };
+    }
+    case 'slack_webapi_http_error': {
+      const status = failure.statusCode ?? 0;
+      if (status === 429) return { kind: 'not_delivered', code: '429' };
+      return { kind: status >= 500 ? 'ambiguous' : 'permanent', code: String(status || 'http') };
+    }
+    case 'slack_webapi_request_error': {
+      // Refused before a byte was sent: certainly nothing posted. Resets and timeouts may have posted.
+      const cause = typeof failure.original?.code === 'string' ? failure.original.code : 'network';
+      return { kind: cause === 'ECONNREFUSED' ? 'not_delivered' : 'ambiguous', code: cause };
+    }
+    default:
+      return { kind: 'ambiguous', code: 'unknown' };
+  }
 }
-const isRateLimited = (error: unknown): error is RateLimited =>
-  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'slack_webapi_rate_limited_error';
+
+/** The reply reference the Slack normaliser writes (adapters/slack/normalize.ts). */
+export interface SlackReference {
+  channel?: string;
+  threadTs?: string;
+  messageTs?: string;
+  userId?: string;
+  clickedMessageTs?: string;
+  clickedAction?: string;
+  clickedLabel?: string;
+}
+
+export function slackReference(record: Pick<InboxRecord, 'reference'>): SlackReference {
+  const read = (key: keyof SlackReference) => {
+    const value: Json | undefined = record.reference[key];
+    return typeof value === 'string' ? { [key]: value } : {};
+  };
+  return { ...read('channel'), ...read('threadTs'), ...read('messageTs'), ...read('userId'), ...read('clickedMessageTs'), ...read('clickedAction'), ...read('clickedLabel') };
+}
 
 /** A workspace's bot token for a turn (multi-workspace installs); undefined = the client's own. */
 export type SlackTokenFor = (record: InboxRecord) => Promise<string | undefined>;
 
-export class SlackSender implements ChannelSender {
+/** One Slack message of a reply: posted to the conversation, or shown only to one user. */
+export interface SlackPart {
+  message: SlackMessage;
+  ephemeralFor?: string;
+}
+
+interface HistoryMessage {
+  ts?: string;
+  metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
+}
+
+export class SlackSender implements ChannelSender<SlackPart> {
   constructor(
     private readonly web: WebClient,
     private readonly logger?: Logger,
@@ -54,59 +120,92 @@ export class SlackSender implements ChannelSender {
     return token ? { token } : {};
   }
 
-  /** Honours Slack's Retry-After, within bounds. */
-  private async call<T extends WebAPICallResult>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (error) {
-        if (!isRateLimited(error) || attempt >= 3 || error.retryAfter * 1000 > MAX_RATE_LIMIT_WAIT_MS) throw error;
-        this.logger?.warn('slack rate limited; waiting', { retryAfterSeconds: error.retryAfter });
-        await new Promise((resolve) => setTimeout(resolve, error.retryAfter * 1000));
-      }
+  classify(error: unknown): FailureClass {
+    return classifySlackError(error);
+  }
+
+  async ready(record: InboxRecord): Promise<void> {
+    // A workspace without an installation refuses here, before Brek hears of the turn.
+    await this.auth(record);
+  }
+
+  compose(reply: Reply, record: InboxRecord): SlackPart[] {
+    const user = slackReference(record).userId;
+    const message = renderSlack(reply);
+    return [reply.status === 'bridge_not_your_button' && user ? { message, ephemeralFor: user } : { message }];
+  }
+
+  async post(part: SlackPart, context: PartContext): Promise<string> {
+    const { channel, threadTs } = slackReference(context.record);
+    if (!channel) throw new PermanentSendError('slack reference without a channel', 'no_channel');
+    const auth = await this.auth(context.record);
+    const thread = threadTs ? { thread_ts: threadTs } : {};
+    const { text, blocks } = part.message;
+    if (part.ephemeralFor) {
+      const result = await this.web.chat.postEphemeral({ ...auth, channel, user: part.ephemeralFor, text, blocks, ...thread });
+      return String(result.message_ts ?? 'ephemeral');
     }
+    const result = await this.web.chat.postMessage({
+      ...auth,
+      channel,
+      text,
+      blocks,
+      unfurl_links: false,
+      unfurl_media: false,
+      ...thread,
+      metadata: { event_type: REPLY_EVENT_TYPE, event_payload: { part: context.tag } },
+    });
+    return String(result.ts);
+  }
+
+  /** The message of this turn and part in the conversation, by its metadata; null when absent. */
+  async find(part: SlackPart, context: PartContext): Promise<string | null | undefined> {
+    if (part.ephemeralFor) return undefined; // no API shows another user's ephemeral messages
+    const { channel, threadTs } = slackReference(context.record);
+    if (!channel) return null;
+    const auth = await this.auth(context.record);
+    const oldest = String(Math.floor(context.since / 1000) - LOOKUP_SKEW_SECONDS);
+    let cursor: string | undefined;
+    for (let page = 0; page < LOOKUP_PAGES; page++) {
+      const args = { ...auth, channel, oldest, inclusive: true, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}) };
+      const result: WebAPICallResult & { messages?: HistoryMessage[] } = threadTs
+        ? await this.web.conversations.replies({ ...args, ts: threadTs })
+        : await this.web.conversations.history(args);
+      const mine = result.messages?.find((m) => m.metadata?.event_type === REPLY_EVENT_TYPE && m.metadata.event_payload?.part === context.tag);
+      if (mine?.ts) return mine.ts;
+      cursor = result.response_metadata?.next_cursor || undefined;
+      if (!cursor) return null;
+    }
+    // More than LOOKUP_PAGES pages since the delivery began: too busy a channel to be sure.
+    throw new Error('too many messages since the delivery began to look through');
   }
 
   async progress(record: InboxRecord): Promise<void> {
-    const channel = ref(record, 'channel');
-    if (!channel) return;
+    const ref = slackReference(record);
+    if (!ref.channel) return;
     const auth = await this.auth(record);
-    const clicked = ref(record, 'clickedMessageTs');
-    if (record.input.type === 'action' && clicked) {
-      const message = renderClicked(ref(record, 'clickedLabel'), ref(record, 'clickedAction') ?? record.input.action);
-      await this.call(() => this.web.chat.update({ ...auth, channel, ts: clicked, text: message.text, blocks: message.blocks }));
+    if (record.input.type === 'action' && ref.clickedMessageTs) {
+      // An update: safe to repeat, so an ambiguous failure here needs no check.
+      const message = renderClicked(ref.clickedLabel, ref.clickedAction ?? record.input.action);
+      await this.web.chat.update({ ...auth, channel: ref.channel, ts: ref.clickedMessageTs, text: message.text, blocks: message.blocks });
       return;
     }
-    const messageTs = ref(record, 'messageTs');
-    if (messageTs) await this.call(() => this.web.reactions.add({ ...auth, channel, timestamp: messageTs, name: PROGRESS_REACTION }));
+    if (ref.messageTs) await this.web.reactions.add({ ...auth, channel: ref.channel, timestamp: ref.messageTs, name: PROGRESS_REACTION });
   }
 
-  async send(reply: Reply, record: InboxRecord): Promise<void> {
-    const channel = ref(record, 'channel');
-    if (!channel) throw new Error('slack reference without a channel');
-    const threadTs = ref(record, 'threadTs');
-    const message = renderSlack(reply);
-    const user = ref(record, 'userId');
+  async clearProgress(record: InboxRecord): Promise<void> {
+    const ref = slackReference(record);
+    if (!ref.channel || !ref.messageTs || record.input.type !== 'text') return;
     const auth = await this.auth(record);
-    if (reply.status === 'bridge_not_your_button' && user) {
-      await this.call(() => this.web.chat.postEphemeral({ ...auth, channel, user, text: message.text, blocks: message.blocks, ...(threadTs ? { thread_ts: threadTs } : {}) }));
-      return;
-    }
-    await this.call(() =>
-      this.web.chat.postMessage({ ...auth, channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false, ...(threadTs ? { thread_ts: threadTs } : {}) }),
-    );
-    const messageTs = ref(record, 'messageTs');
-    if (messageTs && record.input.type === 'text') {
-      // The hourglass has done its job; a reaction that is already gone is fine.
-      await this.web.reactions.remove({ ...auth, channel, timestamp: messageTs, name: PROGRESS_REACTION }).catch(() => undefined);
-    }
+    // A reaction that is already gone (or never went on) is fine.
+    await this.web.reactions.remove({ ...auth, channel: ref.channel, timestamp: ref.messageTs, name: PROGRESS_REACTION }).catch(() => undefined);
   }
 
   async timezoneOffsetMinutes(record: InboxRecord): Promise<number | undefined> {
-    const user = ref(record, 'userId');
+    const user = slackReference(record).userId;
     if (!user) return undefined;
     const auth = await this.auth(record);
-    const info = await this.call(() => this.web.users.info({ ...auth, user }));
+    const info = await this.web.users.info({ ...auth, user });
     const seconds = info.user?.tz_offset;
     return typeof seconds === 'number' ? Math.round(seconds / 60) : undefined;
   }

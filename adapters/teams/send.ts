@@ -3,19 +3,17 @@
 // a forged or misrouted serviceUrl gets nothing. The token itself comes from the OAuth2
 // client-credentials endpoint (TEAMS_TOKEN_URL); the SDK's own token manager (MSAL) cannot be
 // pointed at anything but Entra over https, so this small fetch does it and the SDK's client
-// carries it. Connector 429s and 5xx are retried with backoff, honouring Retry-After.
+// carries it. What is retried, and how, is the delivery layer's (core/delivery.ts).
 import { Client } from '@microsoft/teams.api';
 import type { Json } from '../../core/inbound.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Reply } from '../../core/reply.ts';
 import type { InboxRecord } from '../../core/store/inbox.ts';
-import { PermanentSendError, SendFailure, type ChannelSender } from '../../core/turn.ts';
+import { DeliveryError, PermanentSendError, type ChannelSender, type FailureClass, type PartContext } from '../../core/delivery.ts';
 import { connectorAllowed, type TeamsConfig } from './config.ts';
 import { renderClicked, renderTeams, type CardJson } from './render.ts';
 
 const BOT_SCOPE = 'https://api.botframework.com/.default';
-const MAX_TRIES = 4;
-const MAX_WAIT_MS = 10_000;
 
 /** Never retried: the host will not become allowed by trying again. */
 export class ConnectorNotAllowed extends PermanentSendError {}
@@ -42,13 +40,28 @@ export class BotTokenSource {
   }
 }
 
-function ref(record: InboxRecord, key: string): string | undefined {
-  const value: Json | undefined = record.reference[key];
-  return typeof value === 'string' ? value : undefined;
+/** The reply reference the Teams normaliser writes (adapters/teams/normalize.ts). */
+export interface TeamsReference {
+  serviceUrl?: string;
+  conversationId?: string;
+  clickedActivityId?: string;
+  clickedAction?: string;
+  clickedLabel?: string;
+  /** The click came as an Action.Execute invoke (its card was already replaced in the answer). */
+  invoke: boolean;
+}
+
+export function teamsReference(record: Pick<InboxRecord, 'reference'>): TeamsReference {
+  const read = (key: Exclude<keyof TeamsReference, 'invoke'>) => {
+    const value: Json | undefined = record.reference[key];
+    return typeof value === 'string' ? { [key]: value } : {};
+  };
+  return { ...read('serviceUrl'), ...read('conversationId'), ...read('clickedActivityId'), ...read('clickedAction'), ...read('clickedLabel'), invoke: record.reference.invoke === true };
 }
 
 interface HttpFailure {
   response?: { status?: number; headers?: Record<string, unknown> };
+  code?: unknown;
 }
 
 /** Only the status travels on: axios errors carry the request, token included. */
@@ -58,65 +71,93 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message.replace(/Bearer\s+\S+/g, 'Bearer [redacted]') : 'the Teams connector failed';
 }
 
-export class TeamsSender implements ChannelSender {
+/** Microsoft lists these as safe to retry: the connector did nothing. */
+const REFUSED_BEFORE_WORK = new Set([429, 412, 502, 504]);
+
+/** What a failed connector call means for a retry. */
+export function classifyTeamsError(error: unknown): FailureClass {
+  if (error instanceof DeliveryError) return error.failure;
+  const failure = (typeof error === 'object' && error !== null ? error : {}) as HttpFailure;
+  const status = failure.response?.status;
+  if (status !== undefined) {
+    if (REFUSED_BEFORE_WORK.has(status)) {
+      const seconds = Number(failure.response?.headers?.['retry-after'] ?? NaN);
+      return { kind: 'not_delivered', code: String(status), ...(Number.isFinite(seconds) ? { retryAfterMs: seconds * 1000 } : {}) };
+    }
+    // 500 and 503 may come after the activity was posted; other 4xx refuse the request itself.
+    return { kind: status >= 500 ? 'ambiguous' : 'permanent', code: String(status) };
+  }
+  const code = typeof failure.code === 'string' ? failure.code : 'network';
+  return { kind: code === 'ECONNREFUSED' ? 'not_delivered' : 'ambiguous', code };
+}
+
+/**
+ * Replies as activities. Exactly once: the connector cannot be asked what a conversation holds,
+ * so an activity whose POST failed ambiguously is never posted again (it stays `unknown`); only
+ * the refusals Microsoft lists as safe are retried (core/delivery.ts). Updates (PUT) are safe to
+ * repeat and carry the clicked card's new state.
+ */
+export class TeamsSender implements ChannelSender<CardActivity> {
   private readonly clients = new Map<string, Client>();
 
   constructor(
     private readonly config: Pick<TeamsConfig, 'connectorHosts'>,
     private readonly tokens: BotTokenSource,
     private readonly logger?: Logger,
+    private readonly timeoutMs = 10_000,
   ) {}
 
-  private client(record: InboxRecord): { client: Client; conversationId: string } {
-    const serviceUrl = ref(record, 'serviceUrl');
-    const conversationId = ref(record, 'conversationId');
-    if (!serviceUrl || !conversationId) throw new Error('teams reference without serviceUrl or conversation');
+  private async client(record: InboxRecord): Promise<{ client: Client; conversationId: string }> {
+    const { serviceUrl, conversationId } = teamsReference(record);
+    if (!serviceUrl || !conversationId) throw new PermanentSendError('teams reference without serviceUrl or conversation', 'no_conversation');
     if (!connectorAllowed(serviceUrl, this.config.connectorHosts)) {
       throw new ConnectorNotAllowed(`serviceUrl host ${new URL(serviceUrl).host} is not an allowed Teams connector`, 'connector_not_allowed');
     }
+    // The token first: if it cannot be had, nothing was posted, so the delivery may simply retry.
+    await this.tokens.token().catch((error: unknown) => {
+      throw new DeliveryError(`no bot token: ${describe(error)}`, { kind: 'not_delivered', code: 'token' });
+    });
     let client = this.clients.get(serviceUrl);
     if (!client) {
-      client = new Client(serviceUrl, { token: () => this.tokens.token(), timeout: 10_000 });
+      client = new Client(serviceUrl, { token: () => this.tokens.token(), timeout: this.timeoutMs });
       this.clients.set(serviceUrl, client);
     }
     return { client, conversationId };
   }
 
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (error) {
-        const response = (error as HttpFailure).response;
-        const status = response?.status ?? 0;
-        const retryable = status === 429 || status >= 500;
-        const retryAfter = Number(response?.headers?.['retry-after'] ?? NaN);
-        const wait = Number.isFinite(retryAfter) ? retryAfter * 1000 : 250 * 2 ** (attempt - 1) * (0.5 + Math.random());
-        if (!retryable || attempt >= MAX_TRIES || wait > MAX_WAIT_MS) throw new SendFailure(describe(error), String(status || 'network'));
-        this.logger?.warn('teams connector busy; retrying', { status, waitMs: Math.round(wait) });
-        await new Promise((resolve) => setTimeout(resolve, wait));
-      }
+  classify(error: unknown): FailureClass {
+    return classifyTeamsError(error);
+  }
+
+  compose(reply: Reply): CardActivity[] {
+    const message = renderTeams(reply);
+    return [cardActivity(message.text, message.card)];
+  }
+
+  async post(activity: CardActivity, context: PartContext): Promise<string> {
+    const { client, conversationId } = await this.client(context.record);
+    try {
+      const result = await client.conversations.createActivity(conversationId, activity);
+      return String(result.id ?? 'posted');
+    } catch (error) {
+      throw new DeliveryError(describe(error), classifyTeamsError(error));
     }
   }
 
   async progress(record: InboxRecord): Promise<void> {
-    const { client, conversationId } = this.client(record);
-    const clicked = ref(record, 'clickedActivityId');
+    const { client, conversationId } = await this.client(record);
+    const ref = teamsReference(record);
     // An Action.Submit click: retire its card now (Action.Execute already did in its invoke answer).
-    if (record.input.type === 'action' && clicked && record.reference.invoke !== true) {
-      const card = renderClicked(ref(record, 'clickedAction') ?? record.input.action, ref(record, 'clickedLabel'));
-      await this.call(() => client.conversations.updateActivity(conversationId, clicked, cardActivity('', card)));
+    if (record.input.type === 'action' && ref.clickedActivityId && !ref.invoke) {
+      const card = renderClicked(ref.clickedAction ?? record.input.action, ref.clickedLabel);
+      await client.conversations.updateActivity(conversationId, ref.clickedActivityId, cardActivity('', card));
       return;
     }
-    await this.call(() => client.conversations.createActivity(conversationId, { type: 'typing' }));
-  }
-
-  async send(reply: Reply, record: InboxRecord): Promise<void> {
-    const { client, conversationId } = this.client(record);
-    const message = renderTeams(reply);
-    await this.call(() => client.conversations.createActivity(conversationId, cardActivity(message.text, message.card)));
+    await client.conversations.createActivity(conversationId, { type: 'typing' });
   }
 }
+
+export type CardActivity = ReturnType<typeof cardActivity>;
 
 function cardActivity(text: string, card: CardJson) {
   return {

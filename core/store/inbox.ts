@@ -5,13 +5,18 @@
 // failed turn writes here too, so what went wrong — and a Brek answer that could not be
 // delivered — stays next to the message for the replay tool.
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { EventResult } from '../brek/results.ts';
+import type { DeliveryJournal } from '../delivery.ts';
 import type { InboundTurn } from '../inbound.ts';
+import type { Reply } from '../reply.ts';
+import type { ThreadUpdate } from './threads.ts';
 import { redactCardNumbers } from '../pci.ts';
 import { epochSeconds, INBOX_SK_PREFIX, threadPk, type ItemKey } from './table.ts';
 
-export type InboxState = 'received' | 'failed';
+/** `unknown`: the reply may have reached the traveller (the platform could not say). */
+export type InboxState = 'received' | 'failed' | 'unknown';
 
 /** Far past Slack's last retry (~5 min) and Twilio's; DESIGN.md asks for at least 24 h. */
 export const INBOX_TTL_MS = 48 * 3_600_000;
@@ -23,6 +28,20 @@ export interface StoredBrekResult {
   result: EventResult;
 }
 
+/**
+ * A turn's `sending` step (core/delivery.ts): the reply as it is being delivered and what the
+ * turn changes on its thread, so another attempt of the same turn finishes that very reply. The
+ * thread holds it while the turn runs; a failed or unknown delivery leaves it here, for a replay.
+ */
+export interface SendingStep extends DeliveryJournal {
+  reply: Reply;
+  update?: ThreadUpdate;
+  answer?: StoredBrekResult;
+  /** Set when the reply is an apology: why the turn failed. */
+  failure?: string;
+  brekRequestId?: string;
+}
+
 export interface InboxRecord extends ItemKey, InboundTurn {
   type: 'inbox';
   dedupeKey: string;
@@ -32,6 +51,10 @@ export interface InboxRecord extends ItemKey, InboundTurn {
   cardNumberRemoved?: boolean;
   lastError?: string;
   brek?: StoredBrekResult;
+  /** A delivery that failed or stayed unknown: what a replay resumes (checking what arrived first). */
+  sending?: SendingStep;
+  /** The ingress's own write: its answer lost, the SDK's retry of it recognises it (accept). */
+  writeToken?: string;
   /** For a failed turn: the apology's status, or `none` when nothing reached the traveller. */
   replyStatus?: string;
   expiresAt: number;
@@ -66,9 +89,11 @@ export class InboxStore {
         cardNumberRemoved = true;
       }
     }
+    const writeToken = randomBytes(9).toString('base64url');
     const record: InboxRecord = {
       ...turn,
       ...key,
+      writeToken,
       type: 'inbox',
       input,
       dedupeKey: turn.dedupeKey ?? turn.channelMessageId,
@@ -82,14 +107,19 @@ export class InboxStore {
         new PutCommand({
           TableName: this.tableName,
           Item: record,
-          // An expired record that TTL has not yet deleted counts as absent.
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-          ExpressionAttributeValues: { ':now': epochSeconds(now) },
+          // An expired record that TTL has not yet deleted counts as absent; our own token means the
+          // SDK retried this very write after its answer was lost: it is ours, not a duplicate.
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR writeToken = :token',
+          ExpressionAttributeValues: { ':now': epochSeconds(now), ':token': writeToken },
         }),
       );
       return { outcome: 'accepted', key, record };
     } catch (error) {
       if (isConditionFailure(error)) return { outcome: 'duplicate', key, record };
+      // The write may have been applied with its answer lost: a stored message must never be
+      // answered 5xx (the platform would re-deliver it as a "duplicate" nobody works on).
+      const stored = await this.get(key).catch(() => undefined);
+      if (stored) return { outcome: stored.writeToken === writeToken ? 'accepted' : 'duplicate', key, record: stored.writeToken === writeToken ? record : stored };
       throw error;
     }
   }
@@ -100,22 +130,35 @@ export class InboxStore {
     return record && record.expiresAt >= epochSeconds(this.now()) ? record : undefined;
   }
 
-  /** Failed stays visible and replayable; `replyStatus` says whether an apology went out. */
-  async markFailed(key: ItemKey, failure: { error: string; replyStatus?: string; brek?: StoredBrekResult }): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: key,
-        UpdateExpression: `SET #state = :failed, lastError = :error, replyStatus = :status${failure.brek ? ', brek = :brek' : ''}`,
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: {
-          ':failed': 'failed',
-          ':error': failure.error.slice(0, 1000),
-          ':status': failure.replyStatus ?? 'none',
-          ...(failure.brek ? { ':brek': failure.brek } : {}),
-        },
-      }),
-    );
+  /**
+   * Failed (or unknown) stays visible and replayable; `replyStatus` says whether an apology went
+   * out. False when the message is gone (erased by "forget me" or an uninstall): nothing is re-created.
+   */
+  async markFailed(key: ItemKey, failure: { state?: 'failed' | 'unknown'; error: string; replyStatus?: string; brek?: StoredBrekResult; sending?: SendingStep }): Promise<boolean> {
+    const sets = ['#state = :state', 'lastError = :error', 'replyStatus = :status'];
+    if (failure.brek) sets.push('brek = :brek');
+    if (failure.sending) sets.push('sending = :sending');
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':state': failure.state ?? 'failed',
+            ':error': failure.error.slice(0, 1000),
+            ':status': failure.replyStatus ?? 'none',
+            ...(failure.brek ? { ':brek': failure.brek } : {}),
+            ...(failure.sending ? { ':sending': failure.sending } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 }

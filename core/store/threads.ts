@@ -12,6 +12,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Channel } from '../identity.ts';
 import type { Json } from '../inbound.ts';
 import type { Logger } from '../log.ts';
+import type { SendingStep } from './inbox.ts';
 import { deleteKeys, eraseActor } from './erase.ts';
 import { epochSeconds, THREAD_SK, threadPk, type ItemKey } from './table.ts';
 
@@ -21,7 +22,8 @@ export interface Thread {
   conversationId: string;
 }
 
-export type TurnState = 'replied' | 'failed' | 'ignored';
+/** `unknown`: the reply may have reached the traveller; the platform could not say (replay checks first). */
+export type TurnState = 'replied' | 'failed' | 'ignored' | 'unknown';
 
 /** What became of one turn, kept on its thread (so a re-delivery is skipped without a read). */
 export interface TurnRecord {
@@ -33,6 +35,10 @@ export interface TurnRecord {
   /** Brek's `x-request-id` and `traceId` of the turn's answer, for tracing a complaint. */
   brekRequestId?: string;
   traceId?: string;
+  /** The platform's ids of what was posted (Slack ts, activity ids, Message SIDs). */
+  receipts?: string[];
+  /** The attempt that wrote it: its own write, if the answer was lost and the SDK retried. */
+  token?: string;
 }
 
 export interface ThreadRecord extends ItemKey {
@@ -45,6 +51,10 @@ export interface ThreadRecord extends ItemKey {
   /** The turn that holds the thread, and until when (epoch ms). */
   leaseKey?: string;
   leaseUntil?: number;
+  /** The holding attempt's own token: a claim retried after a lost answer recognises its lease. */
+  leaseToken?: string;
+  /** The `sending` step of the turn that holds (or last held) the thread: core/delivery.ts. */
+  delivery?: SendingStep;
   sessionId?: string;
   createdAt?: string;
   lastUsedAt?: number;
@@ -117,12 +127,15 @@ export class ThreadStore {
   async claimTurn(
     thread: Thread,
     dedupeKey: string,
-    options: { leaseMs: number; replayFailed?: boolean; knownThreadOnly?: boolean },
+    options: { leaseMs: number; token: string; replayFailed?: boolean; knownThreadOnly?: boolean },
   ): Promise<ClaimResult> {
     const now = this.now();
     const conditions = [
-      '(attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
-      options.replayFailed ? '(attribute_not_exists(turns.#turn) OR turns.#turn.#state = :failed)' : 'attribute_not_exists(turns.#turn)',
+      // Our own token: this attempt's earlier claim was applied but its answer lost (the SDK retried).
+      '(attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseToken = :token)',
+      options.replayFailed
+        ? '(attribute_not_exists(turns.#turn) OR turns.#turn.#state IN (:failed, :unknown))'
+        : 'attribute_not_exists(turns.#turn)',
       ...(options.knownThreadOnly ? ['attribute_exists(sessionId)'] : []),
     ];
     try {
@@ -131,7 +144,7 @@ export class ThreadStore {
           TableName: this.tableName,
           Key: threadKey(thread),
           UpdateExpression:
-            'SET leaseKey = :turn, leaseUntil = :until, #type = :type, #channel = :channel, actorId = :actorId, ' +
+            'SET leaseKey = :turn, leaseUntil = :until, leaseToken = :token, #type = :type, #channel = :channel, actorId = :actorId, ' +
             'conversationId = :conversationId, turns = if_not_exists(turns, :noTurns), expiresAt = if_not_exists(expiresAt, :expires)',
           ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: {
@@ -142,6 +155,7 @@ export class ThreadStore {
           },
           ExpressionAttributeValues: {
             ':turn': dedupeKey,
+            ':token': options.token,
             ':until': now + options.leaseMs,
             ':now': now,
             ':type': 'thread',
@@ -150,7 +164,7 @@ export class ThreadStore {
             ':conversationId': thread.conversationId,
             ':noTurns': {},
             ':expires': this.expiry(now),
-            ...(options.replayFailed ? { ':failed': 'failed' } : {}),
+            ...(options.replayFailed ? { ':failed': 'failed', ':unknown': 'unknown' } : {}),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -160,7 +174,7 @@ export class ThreadStore {
       if (!isConditionFailure(error)) throw error;
       const current = await this.get(thread);
       const outcome = current?.turns?.[dedupeKey];
-      if (outcome && !(options.replayFailed && outcome.state === 'failed')) return { reason: 'done' };
+      if (outcome && !(options.replayFailed && (outcome.state === 'failed' || outcome.state === 'unknown'))) return { reason: 'done' };
       // The only other condition that can fail is the known-thread one; when in doubt, retry later.
       const unknown = options.knownThreadOnly && !current?.sessionId && !(current?.leaseUntil !== undefined && current.leaseUntil >= now);
       return { reason: unknown ? 'unknown_thread' : 'held' };
@@ -168,13 +182,37 @@ export class ThreadStore {
   }
 
   /**
-   * Records the turn's outcome and what it changed, and releases the lease — only while this
-   * turn still holds it (a turn that outlived its lease must not overwrite its successor's work).
+   * The `sending` step: the reply about to be delivered, kept on the thread before the first post
+   * (core/delivery.ts). Only while this attempt holds the lease; false when it no longer does
+   * (outlived, or the thread was erased meanwhile: an uninstall, "forget me") — then nothing is sent.
    */
-  async finishTurn(claimed: ThreadRecord, dedupeKey: string, outcome: Omit<TurnRecord, 'at'>, update: ThreadUpdate = {}): Promise<boolean> {
+  async beginDelivery(claimed: ThreadRecord, token: string, journal: SendingStep): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: threadKey(claimed),
+          UpdateExpression: 'SET delivery = :journal',
+          ConditionExpression: 'leaseToken = :token',
+          ExpressionAttributeValues: { ':journal': journal, ':token': token },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Records the turn's outcome and what it changed, and releases the lease — only while this
+   * attempt still holds it (a turn that outlived its lease must not overwrite its successor's
+   * work), or when this very write was applied already and only its answer was lost.
+   */
+  async finishTurn(claimed: ThreadRecord, dedupeKey: string, token: string, outcome: Omit<TurnRecord, 'at' | 'token'>, update: ThreadUpdate = {}): Promise<boolean> {
     const now = this.now();
     const changes = new Map<string, unknown>();
-    const removes = new Set(['leaseKey', 'leaseUntil']);
+    const removes = new Set(['leaseKey', 'leaseUntil', 'leaseToken', 'delivery']);
     if (update.session) {
       changes.set('sessionId', update.session.sessionId).set('createdAt', new Date(now).toISOString()).set('lastUsedAt', now);
       if (update.session.timezoneOffsetMinutes !== undefined) changes.set('timezoneOffsetMinutes', update.session.timezoneOffsetMinutes);
@@ -190,11 +228,11 @@ export class ThreadStore {
     if (update.reference) changes.set('reference', update.reference);
     if (update.optedOut === true) changes.set('optedOut', true);
     if (update.optedOut === false) removes.add('optedOut');
-    const names: Record<string, string> = { '#turn': dedupeKey };
+    const names: Record<string, string> = { '#turn': dedupeKey, '#token': 'token' };
     const values: Record<string, unknown> = {
-      ':outcome': { ...outcome, at: now, ...(outcome.error ? { error: outcome.error.slice(0, 300) } : {}) },
+      ':outcome': { ...outcome, token, at: now, ...(outcome.error ? { error: outcome.error.slice(0, 300) } : {}) },
       ':expires': this.expiry(now),
-      ':turn': dedupeKey,
+      ':token': token,
     };
     const sets = ['turns.#turn = :outcome', 'expiresAt = :expires'];
     for (const [attribute, value] of changes) {
@@ -218,7 +256,7 @@ export class ThreadStore {
           TableName: this.tableName,
           Key: threadKey(claimed),
           UpdateExpression: `SET ${sets.join(', ')} REMOVE ${[...removes].join(', ')}`,
-          ConditionExpression: 'leaseKey = :turn',
+          ConditionExpression: 'leaseToken = :token OR turns.#turn.#token = :token',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
@@ -231,15 +269,15 @@ export class ThreadStore {
   }
 
   /** Lets the next delivery take the thread at once after a turn crashed (best effort). */
-  async releaseTurn(thread: Pick<Thread, 'actorId' | 'conversationId'>, dedupeKey: string): Promise<void> {
+  async releaseTurn(thread: Pick<Thread, 'actorId' | 'conversationId'>, token: string): Promise<void> {
     await this.db
       .send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: threadKey(thread),
-          UpdateExpression: 'REMOVE leaseKey, leaseUntil',
-          ConditionExpression: 'leaseKey = :turn',
-          ExpressionAttributeValues: { ':turn': dedupeKey },
+          UpdateExpression: 'REMOVE leaseKey, leaseUntil, leaseToken',
+          ConditionExpression: 'leaseToken = :token',
+          ExpressionAttributeValues: { ':token': token },
         }),
       )
       .catch(() => undefined);

@@ -14,7 +14,7 @@ import type { InboxRecord } from './inbox.ts';
 import { epochSeconds, INBOX_SK_PREFIX, THREAD_SK } from './table.ts';
 import { threadKey, type ThreadRecord } from './threads.ts';
 
-export type TurnViewState = 'received' | 'processing' | 'replied' | 'failed' | 'ignored';
+export type TurnViewState = 'received' | 'processing' | 'replied' | 'failed' | 'unknown' | 'ignored';
 
 export interface TurnView {
   /** The turn's dedupe key: what `npm run ops -- turns` prints and `replay` takes. */
@@ -83,7 +83,7 @@ export function turnView(inbox: InboxFields, thread: ThreadFields | undefined, n
     const received = Date.parse(inbox.receivedAt);
     if (Number.isFinite(received)) view.latencyMs = Math.max(0, outcome.at - received);
     view.finishedAt = new Date(outcome.at).toISOString();
-  } else if (!leased && inbox.state === 'failed') {
+  } else if (!leased && (inbox.state === 'failed' || inbox.state === 'unknown')) {
     if (inbox.replyStatus) view.status = inbox.replyStatus;
     if (inbox.lastError) view.error = inbox.lastError;
   }
@@ -148,7 +148,7 @@ export async function listTurns(
   });
   const views = inboxes
     .map((inbox) => turnView(inbox, threads.get(inbox.pk), now))
-    .filter((view) => !options.failed || view.state === 'failed')
+    .filter((view) => !options.failed || view.state === 'failed' || view.state === 'unknown')
     .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt) || a.id.localeCompare(b.id));
   return views.slice(0, options.limit ?? 50);
 }
@@ -182,16 +182,17 @@ export async function replayableTurn(db: DynamoDBDocumentClient, tableName: stri
   if (!found) {
     throw new TurnReplayError('not_found', `No turn "${id}" in table ${tableName} (ids are what \`npm run ops -- turns\` prints; turns are kept 48 h).`);
   }
-  if (found.view.state !== 'failed') {
-    throw new TurnReplayError('not_failed', `Turn "${id}" is ${found.view.state}, not failed: only a failed turn is replayed.`);
+  if (found.view.state !== 'failed' && found.view.state !== 'unknown') {
+    throw new TurnReplayError('not_failed', `Turn "${id}" is ${found.view.state}, not failed: only a failed turn (or one whose delivery is unknown) is replayed.`);
   }
   return found.record;
 }
 
 /**
- * Runs a failed turn again, as the worker would (`processTurn` with `replayFailed`): Brek's kept
- * answer is re-sent if only the delivery failed, otherwise Brek is asked again under the same
- * idempotency key. A turn that is unknown or not failed is refused with a TurnReplayError.
+ * Runs a failed turn again, as the worker would (`processTurn` with `replayFailed`): a reply whose
+ * delivery failed or stayed unknown is resumed (what the channel shows already is not sent again;
+ * where the channel cannot be asked, an unknown part stays unknown), otherwise Brek is asked again
+ * under the same idempotency key. A turn not failed is refused with a TurnReplayError.
  */
 export async function replayTurn(id: string, deps: TurnDeps & { db: DynamoDBDocumentClient; tableName: string }): Promise<TurnOutcome> {
   return processTurn(await replayableTurn(deps.db, deps.tableName, id), deps, { replayFailed: true });
@@ -354,7 +355,7 @@ function stepsOf(story: TurnStory, inbox: InboxStoryFields | undefined, thread: 
     steps.push({ step: 'taken_up', text: `the worker holds it now (lease until ${new Date(thread!.leaseUntil!).toISOString()})` });
     return steps;
   }
-  const finished = hasOutcome || story.state === 'failed';
+  const finished = hasOutcome || story.state === 'failed' || story.state === 'unknown';
   if (!finished) {
     steps.push({ step: 'taken_up', text: 'not yet: waiting for the worker (if for long, see the worker’s log)' });
     return steps;
@@ -381,7 +382,9 @@ function stepsOf(story: TurnStory, inbox: InboxStoryFields | undefined, thread: 
 
   if (state === 'replied') steps.push({ step: 'reply', text: `${status} delivered` });
   else if (state === 'ignored') steps.push({ step: 'reply', text: 'nothing sent' });
-  else if (sendError !== undefined) {
+  else if (state === 'unknown') {
+    steps.push({ step: 'reply', text: `delivery unknown: ${sendError ?? 'the channel could not say'} (a replay checks the channel before sending again)` });
+  } else if (sendError !== undefined) {
     steps.push({ step: 'reply', text: `not delivered: ${sendError}${story.keptAnswer ? ' (Brek’s answer is kept: a replay re-sends it)' : ''}` });
   } else steps.push({ step: 'reply', text: `apology sent (${status})` });
 

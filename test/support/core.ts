@@ -9,7 +9,8 @@ import type { Reply } from '../../core/reply.ts';
 import { InboxStore, type InboxRecord } from '../../core/store/inbox.ts';
 import { ThreadStore, type TurnRecord } from '../../core/store/threads.ts';
 import { documentClient, ensureTable, type ItemKey } from '../../core/store/table.ts';
-import { processTurn, type ChannelSender, type TurnDeps } from '../../core/turn.ts';
+import { processTurn, type TurnDeps } from '../../core/turn.ts';
+import { DeliveryError, type ChannelSender, type PartContext } from '../../core/delivery.ts';
 import { startLocalDynamo, type LocalDynamo } from '../../dev/local-dynamo.ts';
 import { useSandbox, type SandboxHarness } from './sandbox.ts';
 
@@ -18,16 +19,20 @@ export interface Sent {
   record: InboxRecord;
 }
 
-/** A sender that records what it was asked to deliver, and can be told to fail. */
-export class RecordingSender implements ChannelSender {
+/** A sender that records what it was asked to deliver, and can be told to refuse (nothing posted). */
+export class RecordingSender implements ChannelSender<Reply> {
   readonly sent: Sent[] = [];
   failuresLeft = 0;
-  async send(reply: Reply, record: InboxRecord): Promise<void> {
+  compose(reply: Reply): Reply[] {
+    return [reply];
+  }
+  async post(reply: Reply, context: PartContext): Promise<string> {
     if (this.failuresLeft > 0) {
       this.failuresLeft--;
-      throw new Error('channel said no (test)');
+      throw new DeliveryError('channel said no (test)', { kind: 'not_delivered', code: 'test_refusal' });
     }
-    this.sent.push({ reply, record });
+    this.sent.push({ reply, record: context.record });
+    return `sent-${this.sent.length}`;
   }
 }
 
@@ -71,7 +76,7 @@ export function useCore(): CoreHarness {
       senders: { slack: h.sender, teams: h.sender, whatsapp: h.sender },
       idempotencyPrefix: 'bridge',
       logger: createLogger({ sink: logs.sink, level: 'debug' }),
-      sendBackoffMs: 5,
+      delivery: { backoffMs: 5, settleMs: 5 },
     });
   });
 

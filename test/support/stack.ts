@@ -20,7 +20,7 @@ export interface StackHarness {
   leaks(knownPersonal?: string[]): Leak[];
 }
 
-export function useStack(env: Record<string, string> = {}, options: Pick<StackOptions, 'brek' | 'dataDir' | 'metrics'> = {}): StackHarness {
+export function useStack(env: Record<string, string> = {}, options: Pick<StackOptions, 'brek' | 'dataDir' | 'metrics' | 'channelTimeoutMs' | 'delivery'> = {}): StackHarness {
   const logs = memorySink();
   const h = { logs, brekExchanges: [] as Exchange[] } as StackHarness;
   beforeAll(async () => {

@@ -160,7 +160,7 @@ class ActivityPanel {
     const details = element('button', { type: 'button', textContent: 'Details' });
     details.addEventListener('click', () => void this.toggleDetails(turn.id));
     actions.append(details);
-    if (turn.state === 'failed') {
+    if (turn.state === 'failed' || turn.state === 'unknown') {
       const replay = element('button', { type: 'button', textContent: 'Replay' });
       replay.addEventListener('click', () => void this.replay(turn.id, replay));
       actions.append(' ', replay);
