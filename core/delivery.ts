@@ -109,6 +109,8 @@ export interface DeliveryJournal {
 export interface TurnAttempt {
   token: string;
   posted: Map<number, string | 'attempted'>;
+  /** A Brek session this attempt created, kept for its retries (one session, one idempotency key). */
+  session?: { sessionId: string; timezoneOffsetMinutes?: number };
 }
 
 export function newAttempt(): TurnAttempt {

@@ -187,7 +187,7 @@ async function runClaimedTurn(record: InboxRecord, claimed: ThreadRecord, attemp
   if (earlier) reply = earlier.reply;
   else {
     try {
-      reply = record.brek ? replyFromResult(record.brek.result, record.actorId) : await produceReply(record, claimed, work, deps, log);
+      reply = record.brek ? replyFromResult(record.brek.result, record.actorId) : await produceReply(record, claimed, work, attempt, deps, log);
     } catch (error) {
       if (error instanceof TurnFailure) {
         reply = error.reply;
@@ -296,7 +296,7 @@ async function deliver(reply: Reply, record: InboxRecord, step: SendingStep, res
   }
 }
 
-async function produceReply(record: InboxRecord, claimed: ThreadRecord, work: TurnWork, deps: TurnDeps, log: Logger): Promise<Reply> {
+async function produceReply(record: InboxRecord, claimed: ThreadRecord, work: TurnWork, attempt: TurnAttempt, deps: TurnDeps, log: Logger): Promise<Reply> {
   const owner = record.actorId;
   if (record.cardNumberRemoved) return textReply(owner, 'bridge_card_number_refused', MESSAGES.cardNumber);
   const input = record.input;
@@ -324,7 +324,7 @@ async function produceReply(record: InboxRecord, claimed: ThreadRecord, work: Tu
 
   let session: TurnSession;
   try {
-    session = live ?? (await newSession(record, work, deps, log));
+    session = live ?? (await newSession(record, work, attempt, deps, log, false));
   } catch (error) {
     throw failureFor(error, record, log);
   }
@@ -336,7 +336,7 @@ async function produceReply(record: InboxRecord, claimed: ThreadRecord, work: Tu
     if (!isBrekError(error, 'session_not_found') && !isBrekError(error, 'actor_mismatch')) throw failureFor(error, record, log);
     log.warn('brek session lost; creating a new one', { brekRequestId: error.requestId, kind: error.kind });
     try {
-      session = await newSession(record, work, deps, log);
+      session = await newSession(record, work, attempt, deps, log, true);
       answer = await sendToBrek(record, session, deps, log);
     } catch (again) {
       throw failureFor(again, record, log);
@@ -359,7 +359,13 @@ async function produceReply(record: InboxRecord, claimed: ThreadRecord, work: Tu
 type TurnSession = Pick<ThreadRecord, 'shortlist' | 'lastStatus' | 'paymentMethodId'> & { sessionId: string };
 
 /** A new Brek session for the thread; safe without a lock, because the turn holds the thread. */
-async function newSession(record: InboxRecord, work: TurnWork, deps: TurnDeps, log: Logger): Promise<TurnSession> {
+async function newSession(record: InboxRecord, work: TurnWork, attempt: TurnAttempt, deps: TurnDeps, log: Logger, replacing: boolean): Promise<TurnSession> {
+  // A retry of this attempt (the table failed after Brek made the session) keeps that session,
+  // so the turn's idempotency key — and so Brek's event — stays the same.
+  if (attempt.session && !replacing) {
+    work.update.session = attempt.session;
+    return { sessionId: attempt.session.sessionId };
+  }
   // Asked only here, so once per session: the channel lookup may cost an API call.
   const timezoneOffsetMinutes =
     record.timezoneOffsetMinutes ?? (await deps.senders[record.channel]?.timezoneOffsetMinutes?.(record).catch(() => undefined));
@@ -377,6 +383,7 @@ async function newSession(record: InboxRecord, work: TurnWork, deps: TurnDeps, l
   );
   const sessionId = created.data.sessionId;
   work.update.session = { sessionId, ...(timezoneOffsetMinutes === undefined ? {} : { timezoneOffsetMinutes }) };
+  attempt.session = work.update.session;
   return { sessionId };
 }
 

@@ -260,11 +260,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       onStored: (record: InboxRecord, outcome: 'accepted' | 'duplicate') => {
         if (outcome === 'accepted') activity.received(record);
         // Flushed per turn, as the worker function flushes per invocation.
-        worker.push(record.pk, async () => {
-          // A re-delivery usually finds its turn answered: then there is nothing to do.
-          if (outcome === 'duplicate' && (await core.threads.get(record))?.turns?.[record.dedupeKey]) return;
-          await processWithRetries((attempt) => processTurn(record, turnDeps, { attempt })).finally(() => metrics.flush());
-        });
+        worker.push(record.pk, () =>
+          processWithRetries(
+            async (attempt) => {
+              // A re-delivery usually finds its turn answered: then there is nothing to do.
+              if (outcome === 'duplicate' && (await core.threads.get(record))?.turns?.[record.dedupeKey]) return { outcome: 'skipped' };
+              return processTurn(record, turnDeps, { attempt });
+            },
+            // Lambda retries a stream record for as long as it is kept; here about half a minute.
+            { attempts: 8 },
+          ).finally(() => metrics.flush()),
+        );
       },
     };
     let url = '';
