@@ -4,11 +4,19 @@
 // (oauth.v2.access), and stores the installation. InstallProvider speaks node:http; the bridge's
 // handlers speak its own HttpRequest/HttpResponse (the same for Lambda and the local stack), so a
 // small adapter stands in for IncomingMessage/ServerResponse here.
+//
+// Rotating bot tokens are refreshed here, not by InstallProvider.authorize(): authorize() refreshes
+// without coordination (two turns refreshing at once burn the one-use refresh token), writes back
+// unconditionally (bringing back an installation uninstalled meanwhile), and swallows Slack's
+// refusal (handing back the expired token). Here one process at a time refreshes a workspace's
+// token, under a lease on its installation record; the others wait for the new version.
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { InstallProvider, type InstallationStore } from '@slack/oauth';
+import { InstallProvider } from '@slack/oauth';
 import { LogLevel, type Logger as SlackLogger } from '@slack/logger';
+import { ErrorCode, WebClient, type OauthV2AccessResponse } from '@slack/web-api';
 import { type HttpRequest, type HttpResponse } from '../../core/http.ts';
-import { NoInstallation } from './installations.ts';
+import type { DynamoInstallationStore, StoredInstallation } from './installations.ts';
 import type { Logger } from '../../core/log.ts';
 
 /** The bot scopes the bridge uses (manifests/slack-app.yaml lists the same; a test compares). */
@@ -32,6 +40,62 @@ export interface WorkspaceQuery {
   enterpriseId?: string;
   isEnterpriseInstall?: boolean;
 }
+
+/** A workspace's bot token, and when it expires (epoch seconds) if it rotates. */
+export interface BotToken {
+  token: string;
+  expiresAt?: number;
+}
+
+/** Slack refused to refresh a rotating token (revoked, app uninstalled, client changed…): only a reinstall helps. */
+export class RefreshRefused extends Error {
+  constructor(readonly code: string) {
+    super(`Slack refused to refresh this workspace's bot token (${code})`);
+    this.name = 'RefreshRefused';
+  }
+}
+
+export interface RefreshTiming {
+  /** How long a refresh lease lasts: longer than one refresh call (no retries) and its write-back. */
+  leaseMs: number;
+  /** How long a turn waits for another process's refresh to land before giving up on it. */
+  waitMs: number;
+  /** Between re-reads of the installation while waiting. */
+  pollMs: number;
+  /** The oauth.v2.access call's own timeout. */
+  callTimeoutMs: number;
+}
+
+const DEFAULT_TIMING: RefreshTiming = { leaseMs: 30_000, waitMs: 5_000, pollMs: 100, callTimeoutMs: 10_000 };
+
+/** Refreshed once it expires within this: the SDK's authorize() window. */
+const REFRESH_WINDOW_S = 7_200;
+/** A token this close to expiry is not handed out when waiting for a refresh times out. */
+const LAST_USE_MARGIN_S = 30;
+
+/** Slack's answers to a refresh that no retry changes. */
+const REFUSALS = new Set([
+  'invalid_refresh_token',
+  'token_revoked',
+  'token_expired',
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'invalid_client_id',
+  'bad_client_secret',
+  'invalid_grant_type',
+  'app_uninstalled',
+  'team_disabled',
+  'ekm_access_denied',
+]);
+
+/** Slack's own error code from a WebClient error (ok: false), if that is what it is. */
+function platformCode(error: unknown): string | undefined {
+  const { code, data } = (error ?? {}) as { code?: unknown; data?: { error?: unknown } };
+  return code === ErrorCode.PlatformError && typeof data?.error === 'string' ? data.error : undefined;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * InstallProvider logs through Slack's Logger interface. Ours scrubs tokens from every line, and
@@ -102,12 +166,27 @@ class ResponseShim {
 
 export class SlackOAuth {
   private readonly provider: InstallProvider;
+  /** Token refreshes only (oauth.v2.access, grant_type refresh_token). */
+  private readonly web: WebClient;
+  private readonly timing: RefreshTiming;
 
   constructor(
     private readonly config: SlackOAuthConfig,
-    readonly store: InstallationStore,
+    readonly store: DynamoInstallationStore,
     private readonly logger: Logger,
+    timing: Partial<RefreshTiming> = {},
   ) {
+    this.timing = { ...DEFAULT_TIMING, ...timing };
+    const secrets = [config.clientSecret, config.stateSecret];
+    this.web = new WebClient(undefined, {
+      slackApiUrl: config.apiUrl,
+      logger: slackLogger(logger, secrets),
+      // Never retried: a retry of a refresh that reached Slack would present a used refresh token.
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      timeout: this.timing.callTimeoutMs,
+      allowAbsoluteUrls: false,
+    });
     this.provider = new InstallProvider({
       clientId: config.clientId,
       clientSecret: config.clientSecret,
@@ -118,7 +197,7 @@ export class SlackOAuth {
       // Straight to Slack's authorize page: the bridge has no landing page of its own.
       directInstall: true,
       ...(config.authorizationUrl ? { authorizationUrl: config.authorizationUrl } : {}),
-      logger: slackLogger(logger, [config.clientSecret, config.stateSecret]),
+      logger: slackLogger(logger, secrets),
       clientOptions: { slackApiUrl: config.apiUrl },
     });
   }
@@ -155,20 +234,83 @@ export class SlackOAuth {
     return shim.toResponse();
   }
 
-  /** The bot token for a workspace, refreshed first when rotation is on and it is about to expire. */
-  async botToken(query: WorkspaceQuery): Promise<string | undefined> {
-    try {
-      const result = await this.provider.authorize({
-        teamId: query.teamId,
-        enterpriseId: query.enterpriseId,
-        isEnterpriseInstall: query.isEnterpriseInstall === true,
-      });
-      return result.botToken;
-    } catch (error) {
-      // authorize() wraps whatever failed; "not installed" is worth telling apart.
-      const original = (error as { original?: unknown }).original;
-      throw original instanceof NoInstallation ? original : error;
+  /**
+   * The bot token for a workspace, refreshed first when it rotates and is about to expire.
+   * NoInstallation when the workspace has none (or it was deleted while refreshing: the refreshed
+   * token is then dropped); RefreshRefused when Slack will not refresh it.
+   */
+  async botToken(query: WorkspaceQuery): Promise<BotToken | undefined> {
+    const source = { teamId: query.teamId, enterpriseId: query.enterpriseId, isEnterpriseInstall: query.isEnterpriseInstall === true };
+    // One holder id per call: a lease this call took is recognised as its own when read back.
+    const holder = randomUUID();
+    const deadline = Date.now() + this.timing.waitMs;
+    for (;;) {
+      const read = await this.store.readInstallation(source);
+      const bot = read.installation.bot;
+      if (!bot?.token) return undefined;
+      const nowS = Date.now() / 1000;
+      const expiresAt = typeof bot.expiresAt === 'number' ? bot.expiresAt : undefined;
+      if (!bot.refreshToken || expiresAt === undefined || expiresAt - nowS > REFRESH_WINDOW_S) return { token: bot.token, ...(expiresAt === undefined ? {} : { expiresAt }) };
+      // Recorded by whichever process was refused: nobody asks Slack again for this version.
+      if (read.refreshRefused) throw new RefreshRefused(read.refreshRefused);
+      const lease = read.refreshLease;
+      const free = !lease || lease.until <= Date.now() || lease.holder === holder;
+      if (free && (await this.store.takeRefreshLease(read, holder, this.timing.leaseMs))) {
+        const refreshed = await this.refresh(read, holder);
+        if (refreshed) return refreshed;
+        // Superseded or deleted meanwhile: the next read tells which (deleted: NoInstallation).
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        // Another process's refresh has not landed: the current token while it still works.
+        if (expiresAt - nowS > LAST_USE_MARGIN_S) return { token: bot.token, expiresAt };
+        throw new Error('timed out waiting for another worker to refresh this workspace’s Slack token');
+      }
+      await sleep(this.timing.pollMs);
     }
+  }
+
+  /** One refresh under this call's lease; undefined when the installation moved on meanwhile. */
+  private async refresh(read: StoredInstallation, holder: string): Promise<BotToken | undefined> {
+    const bot = read.installation.bot!;
+    const ids = { teamId: read.installation.team?.id, enterpriseId: read.installation.enterprise?.id };
+    let answer: OauthV2AccessResponse;
+    try {
+      answer = await this.web.oauth.v2.access({
+        client_id: this.config.clientId,
+        client_secret: this.config.clientSecret,
+        grant_type: 'refresh_token',
+        refresh_token: bot.refreshToken!,
+      });
+    } catch (error) {
+      const code = platformCode(error);
+      const refused = code !== undefined && REFUSALS.has(code) ? code : undefined;
+      // Recording the refusal is conditioned on the version read: if it moved (another process
+      // refreshed first, a reinstall), the refusal was of a stale refresh token and the next read
+      // has the newer installation.
+      const released = await this.store.releaseRefreshLease(read, holder, refused).catch((releaseError: unknown) => {
+        // The lease runs out by itself; Slack's refusal stands all the same.
+        this.logger.warn('slack token refresh lease not released', { ...ids, error: releaseError });
+        return true;
+      });
+      if (!refused) throw error;
+      if (!released) return undefined;
+      this.logger.warn('slack token refresh refused', { ...ids, code: refused });
+      throw new RefreshRefused(refused);
+    }
+    if (!answer.access_token || !answer.refresh_token || typeof answer.expires_in !== 'number') {
+      await this.store.releaseRefreshLease(read, holder).catch(() => false);
+      throw new Error('oauth.v2.access answered a refresh without a rotated token');
+    }
+    const expiresAt = Math.floor(Date.now() / 1000) + answer.expires_in;
+    const installation = { ...read.installation, bot: { ...bot, token: answer.access_token, refreshToken: answer.refresh_token, expiresAt } };
+    if (!(await this.store.storeRefreshed(read, installation))) {
+      // Uninstalled, reinstalled or refreshed elsewhere since it was read: this token is not used.
+      this.logger.warn('slack token refresh discarded: the installation changed meanwhile', ids);
+      return undefined;
+    }
+    this.logger.info('slack bot token refreshed', ids);
+    return { token: answer.access_token, expiresAt };
   }
 }
 

@@ -9,7 +9,7 @@ import type { InboxRecord } from '../../core/store/inbox.ts';
 import { PermanentSendError } from '../../core/turn.ts';
 import type { SlackConfig } from './config.ts';
 import { DynamoInstallationStore, eraseSlackWorkspace, NoInstallation, type LeavingWorkspace } from './installations.ts';
-import { SlackOAuth, type WorkspaceQuery } from './oauth.ts';
+import { RefreshRefused, SlackOAuth, type BotToken, type RefreshTiming, type WorkspaceQuery } from './oauth.ts';
 import type { SlackTokenFor } from './send.ts';
 
 export interface SlackWorkspaces {
@@ -28,9 +28,13 @@ export interface SlackWorkspaceDeps {
   box?: SecretBox;
   /** Where /slack/oauth_redirect is served, when SLACK_REDIRECT_URI does not say (local stack). */
   redirectUri?: string;
+  /** Token refresh lease and wait (tests shorten them). */
+  refreshTiming?: Partial<RefreshTiming>;
 }
 
 const TOKEN_CACHE_MS = 60_000;
+/** A rotating token is not cached into its last seconds. */
+const CACHE_EXPIRY_MARGIN_MS = 30_000;
 
 const refString = (reference: Record<string, Json>, key: string) => (typeof reference[key] === 'string' ? (reference[key] as string) : undefined);
 
@@ -39,17 +43,46 @@ export function slackWorkspaces(config: SlackConfig, deps: SlackWorkspaceDeps): 
   const store = new DynamoInstallationStore(deps.db, deps.tableName, deps.box);
   let oauth: SlackOAuth | undefined;
   if (settings) {
-    // Without a redirect URI (the worker) the install flow is not served; only authorize() is used.
+    // Without a redirect URI (the worker) the install flow is not served; only tokens are looked up.
     const redirectUri = settings.redirectUri ?? deps.redirectUri;
     oauth = new SlackOAuth(
       { ...settings, ...(redirectUri ? { redirectUri } : {}), apiUrl: config.apiUrl },
       store,
       deps.logger,
+      deps.refreshTiming,
     );
   }
 
-  // A turn makes several Web API calls: the token is looked up once, and kept a minute.
+  // A turn makes several Web API calls: the token is looked up once, and kept a minute. Lookups
+  // of one workspace at the same time share one (one read, at most one refresh per process).
   const cache = new Map<string, { token: string; until: number }>();
+  const pending = new Map<string, Promise<string | undefined>>();
+  // Moves on every erase: a lookup that an erase overlapped neither caches nor trusts what it read.
+  let erasures = 0;
+
+  const lookup = async (bridge: SlackOAuth, query: WorkspaceQuery, key: string): Promise<string | undefined> => {
+    for (let attempt = 1; ; attempt++) {
+      const started = erasures;
+      let found: BotToken | undefined;
+      try {
+        found = await bridge.botToken(query);
+      } catch (error) {
+        if (error instanceof RefreshRefused) throw new PermanentSendError(error.message, error.code);
+        // A workspace with no installation: the single-workspace token if there is one, else no reply.
+        if (!(error instanceof NoInstallation)) throw error;
+        if (config.botToken) return config.botToken;
+        throw new PermanentSendError('this workspace has not installed the app (no installation stored)', 'not_installed');
+      }
+      if (started === erasures) {
+        if (found) cache.set(key, { token: found.token, until: Math.min(Date.now() + TOKEN_CACHE_MS, found.expiresAt === undefined ? Infinity : found.expiresAt * 1000 - CACHE_EXPIRY_MARGIN_MS) });
+        return found?.token;
+      }
+      // Read once more after the erase: the workspace erased is then not installed. Erases that
+      // keep overlapping (other workspaces leaving) leave the answer uncached.
+      if (attempt >= 3) return found?.token;
+    }
+  };
+
   const tokenFor: SlackTokenFor | undefined = oauth
     ? async (record: InboxRecord) => {
         const query: WorkspaceQuery = {
@@ -60,24 +93,32 @@ export function slackWorkspaces(config: SlackConfig, deps: SlackWorkspaceDeps): 
         const key = `${query.enterpriseId ?? ''}/${query.teamId ?? ''}/${query.isEnterpriseInstall === true}`;
         const cached = cache.get(key);
         if (cached && cached.until > Date.now()) return cached.token;
-        try {
-          const token = await oauth.botToken(query);
-          if (token) cache.set(key, { token, until: Date.now() + TOKEN_CACHE_MS });
-          return token;
-        } catch (error) {
-          // A workspace with no installation: the single-workspace token if there is one, else no reply.
-          if (!(error instanceof NoInstallation)) throw error;
-          if (config.botToken) return config.botToken;
-          throw new PermanentSendError('this workspace has not installed the app (no installation stored)', 'not_installed');
-        }
+        const shared = pending.get(key);
+        if (shared) return shared;
+        const mine = lookup(oauth, query, key).finally(() => {
+          if (pending.get(key) === mine) pending.delete(key);
+        });
+        pending.set(key, mine);
+        return mine;
       }
     : undefined;
 
   return {
     ...(oauth ? { oauth, tokenFor } : {}),
     async erase(workspace, reason) {
-      cache.clear();
-      await eraseSlackWorkspace(deps.db, deps.tableName, workspace, reason, deps.logger);
+      // Before and after: a lookup that read the installation before the delete landed must not
+      // cache it once the erase is done, nor may a later caller join a lookup started before it.
+      const forget = () => {
+        erasures += 1;
+        cache.clear();
+        pending.clear();
+      };
+      forget();
+      try {
+        await eraseSlackWorkspace(deps.db, deps.tableName, workspace, reason, deps.logger);
+      } finally {
+        forget();
+      }
     },
   };
 }
