@@ -27,6 +27,8 @@ const INSTALLATION_KEY = 'a'.repeat(8) + '0123456789abcdef'.repeat(3) + 'b'.repe
 let slack: FakeSlack;
 let stack: Stack;
 const logs = memorySink();
+const brekCalls: string[] = [];
+const ADMIN_KEY = 'oauth-admin-key';
 
 beforeAll(async () => {
   slack = await startFakeSlack();
@@ -36,7 +38,9 @@ beforeAll(async () => {
   stack = await startStack({
     dataDir: 'memory',
     logger: createLogger({ sink: logs.sink, level: 'debug' }),
+    onBrekExchange: (exchange) => brekCalls.push(`${exchange.method} ${exchange.path} ${exchange.requestBody}`),
     env: {
+      BREK_SANDBOX_ADMIN_KEY: ADMIN_KEY,
       PORT: '0',
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_CLIENT_ID: slack.oauth.clientId,
@@ -133,6 +137,28 @@ describe('Slack OAuth install, per-workspace tokens, uninstall', () => {
     expect(table).not.toMatch(/xox[bpe]-/);
     expect(logText).not.toMatch(/xox[bpe]-/);
     expect(logText).not.toContain(slack.oauth.clientSecret);
+  });
+
+  it('a turn in flight when its workspace uninstalls neither re-creates its items nor opens Brek sessions', async () => {
+    // Brek takes a second over each call, so the uninstall lands while the turn waits on it.
+    const faults = (body: unknown) =>
+      fetch(`${stack.sandbox!.url}/__sandbox/faults`, { method: body ? 'PUT' : 'DELETE', headers: { 'x-sandbox-admin-key': ADMIN_KEY, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    await faults({ endpoints: { createSession: { latencyMs: 600 }, sendEvent: { latencyMs: 600 } } });
+    const sessionsOpened = () => brekCalls.filter((c) => c.startsWith('POST') && c.includes('/sessions') && c.includes('slack:TALPHA:UAMY')).length;
+    try {
+      const res = await postSlack(stack.url, slackRequest(messageEvent({ teamId: 'TALPHA', userId: 'UAMY' }, { text: 'paris tomorrow' }), SIGNING_SECRET));
+      expect(res.status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const uninstall = { type: 'event_callback', team_id: 'TALPHA', api_app_id: 'A0LOCAL', event_id: 'EvUNINSTALL0', event_time: Math.floor(Date.now() / 1000), event: { type: 'app_uninstalled' } };
+      expect((await postSlack(stack.url, slackRequest(uninstall, SIGNING_SECRET))).status).toBe(200);
+      await stack.idle();
+    } finally {
+      await faults(null);
+    }
+    const left = (await scanAll()).filter((i) => JSON.stringify(i).includes('TALPHA'));
+    expect(left).toEqual([]);
+    expect(sessionsOpened()).toBe(1);
+    expect(postsTo('DUAMY')).toEqual([]);
   });
 
   it('app_uninstalled erases that workspace — installation, sessions, messages — and the other keeps working', async () => {
