@@ -1,27 +1,75 @@
 // A fake Slack Web API for tests and the local stack: the real WebClient talks to it over HTTP
-// (slackApiUrl). It records every call, answers like Slack for the methods the bridge uses, and
-// can be told to fail the next calls (429 with Retry-After, or an error code).
+// (slackApiUrl). It records every call, answers like Slack for the methods the bridge uses
+// (posting with message metadata, reading history and threads back), and fails the way Slack
+// does (dev/fakes/faults.ts): refusing before the work (429 with Retry-After, an error code), or
+// posting and then losing the answer (dropped connection, HTTP 5xx, an answer past the timeout).
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { applyFault, faultLabel, FaultPlan, isFault, writeAnswer, type Answer, type Chaos, type Fault, type FaultAnswers, type FaultKind } from './faults.ts';
 
 export interface SlackCall {
   method: string;
   token?: string;
   args: Record<string, unknown>;
   at: number;
-  /** Set when the call was answered with an injected failure. */
+  /** Set when the call met an injected fault: `refuse:429`, `refuse:channel_not_found`, `drop_after`, `error_after:500`, `slow_after`. */
   fault?: string;
   /** The message ts the fake assigned (chat.postMessage, chat.postEphemeral). */
   ts?: string;
+  /** The fake did the call's work (posted, updated, answered the read), whatever answer the client got. */
+  delivered: boolean;
 }
 
-export interface SlackFault {
+/** The first `fail()` shape: a refusal before the work (429 with Retry-After, else HTTP 200 `ok:false`). */
+export interface LegacySlackFault {
   method: string;
   status?: 429;
   retryAfter?: number;
   error?: string;
 }
+
+/** A one-shot fault for the next call of `method` (`'*'`: any method). */
+export type SlackFault = LegacySlackFault | (Fault & { method: string });
+
+/** Message metadata as Slack stores it (chat.postMessage / chat.update `metadata`). */
+export interface SlackMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
+}
+
+/** A message as its channel shows it now. */
+export interface SlackMessage {
+  channel: string;
+  ts: string;
+  threadTs?: string;
+  text?: string;
+  blocks?: unknown;
+  ephemeralFor?: string;
+  metadata?: SlackMetadata;
+  /** The bot user that posted it, and its bot id (from the token's workspace). */
+  user?: string;
+  botId?: string;
+  /** A thread reply also sent to the channel (reply_broadcast): it shows in the history too. */
+  replyBroadcast?: boolean;
+}
+
+/** A message as conversations.history / conversations.replies return it. */
+export interface SlackHistoryMessage {
+  type: 'message';
+  subtype?: 'thread_broadcast';
+  ts: string;
+  text: string;
+  user?: string;
+  bot_id?: string;
+  thread_ts?: string;
+  reply_count?: number;
+  blocks?: unknown;
+  metadata?: SlackMetadata;
+}
+
+/** What chaos applies to unless told otherwise: the calls that post. */
+export const SLACK_POSTING_METHODS = ['chat.postMessage', 'chat.update', 'chat.postEphemeral'] as const;
 
 /** A workspace that can install the app through the fake OAuth flow (multi-workspace mode). */
 export interface FakeWorkspace {
@@ -38,9 +86,17 @@ export interface FakeSlack {
   /** The base for WebClient's slackApiUrl. */
   apiUrl: string;
   calls: SlackCall[];
-  /** Messages as a channel would show them, posts and updates applied. */
-  messages: Map<string, { channel: string; ts: string; threadTs?: string; text?: string; blocks?: unknown; ephemeralFor?: string }>;
+  /** Messages as a channel would show them, posts and updates applied (ephemeral ones too), by `channel:ts`. */
+  messages: Map<string, SlackMessage>;
+  /** Queue a one-shot fault for the next call of `fault.method` (oauth.v2.access included). */
   fail(fault: SlackFault): void;
+  /** A seeded chaos policy (null: off); default methods SLACK_POSTING_METHODS. */
+  chaos(settings: Chaos | null): void;
+  /** Faults injected so far, by kind. */
+  injected(): Record<FaultKind, number>;
+  faults: FaultPlan;
+  /** The truth: every message `channel` (or every channel) shows now, in post order, updates applied, no ephemerals. */
+  posted(channel?: string): SlackMessage[];
   setTimezone(userId: string, tzOffsetSeconds: number): void;
   /** OAuth v2: the app's client credentials, and the workspaces that will approve an install. */
   oauth: {
@@ -78,13 +134,74 @@ function safeJson(value: string): unknown {
   }
 }
 
+/** A ts as a number of microseconds, for ordering ("1700000000.000100"); undefined if it is no ts. */
+function tsMicros(ts: string): bigint | undefined {
+  const match = /^(\d+)(?:\.(\d{1,6}))?$/.exec(ts);
+  if (!match) return undefined;
+  return BigInt(match[1]!) * 1_000_000n + BigInt((match[2] ?? '').padEnd(6, '0'));
+}
+
+function compareTs(a: string, b: string): number {
+  const [x, y] = [tsMicros(a), tsMicros(b)];
+  if (x === undefined || y === undefined) return a < b ? -1 : a > b ? 1 : 0;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Slack's form booleans: the WebClient sends `true` as "true"; Slack also takes 1. */
+function flag(value: unknown): boolean {
+  return value === true || value === 'true' || value === '1' || value === 1;
+}
+
+/** Slack's cursors are opaque base64 strings; this one names the ts the next page starts at. */
+const encodeCursor = (ts: string) => Buffer.from(`next_ts:${ts}`).toString('base64');
+function decodeCursor(cursor: string): string | undefined {
+  const text = Buffer.from(cursor, 'base64').toString('utf8');
+  return /^next_ts:\d+\.\d+$/.test(text) ? text.slice('next_ts:'.length) : undefined;
+}
+
+/** `metadata` arrives JSON-encoded in a form field, or as an object (or a JSON string) in a JSON body. */
+function parseMetadata(value: unknown): SlackMetadata | 'invalid' | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const parsed = typeof value === 'string' ? safeJson(value) : value;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'invalid';
+  const { event_type: type, event_payload: payload } = parsed as Record<string, unknown>;
+  if (typeof type !== 'string' || !type || typeof payload !== 'object' || payload === null || Array.isArray(payload)) return 'invalid';
+  return { event_type: type, event_payload: payload as Record<string, unknown> };
+}
+
+/** Slack's ts format ("seconds.micros"): the only kind of ts Slack ever issues. */
+const CANONICAL_TS = /^\d+\.\d{6}$/;
+
+const slackAnswers: FaultAnswers = {
+  refuse: (fault) => {
+    if (fault.status === 429 || (fault.status === undefined && fault.error === undefined)) {
+      return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': String(fault.retryAfter ?? 1) } };
+    }
+    // A 5xx before the work (Slack's edge failing): the client sees an HTTP error, nothing was posted.
+    if (fault.status !== undefined && fault.status >= 500) return { status: fault.status, body: { ok: false, error: fault.error ?? 'internal_error' } };
+    return { status: 200, body: { ok: false, error: fault.error ?? 'internal_error' } };
+  },
+  serverError: (status) => ({ status, body: { ok: false, error: 'internal_error' } }),
+};
+
+function refusalLabel(fault: Fault): string {
+  if (fault.status === 429 || (fault.status === undefined && fault.error === undefined)) return faultLabel(fault, 429);
+  return faultLabel(fault, fault.error ?? (fault.status !== undefined && fault.status >= 500 ? fault.status : 'internal_error'));
+}
+
+/** The old shape (no `kind`) was always a refusal: 429 when it said so, else an error code. */
+function toFault(fault: SlackFault): Fault {
+  if (isFault(fault)) return fault;
+  return { kind: 'refuse', ...(fault.status ? { status: fault.status } : {}), ...(fault.retryAfter === undefined ? {} : { retryAfter: fault.retryAfter }), error: fault.error ?? (fault.status === 429 ? 'ratelimited' : 'internal_error') };
+}
+
 export async function startFakeSlack(options: { token?: string; port?: number; host?: string } = {}): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
-  const faults: SlackFault[] = [];
+  const plan = new FaultPlan(SLACK_POSTING_METHODS, { refuse: { status: 429, retryAfter: 1 }, error_after: [{ status: 500 }, { status: 503 }] });
   const timezones = new Map<string, number>();
   const messages: FakeSlack['messages'] = new Map();
   const listeners = new Set<(call: SlackCall) => void>();
-  let clock = 1_700_000_000_000;
+  let lastMicros = 0;
   const oauthClient = { clientId: '1234567890.0987654321', clientSecret: 'fake-client-secret-0123456789' };
   const workspaces = new Map<string, FakeWorkspace>();
   /** Authorization codes → the workspace approving (and the redirect_uri it was issued for). */
@@ -107,15 +224,103 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
     }
     return { access, rotation };
   };
+  // A ts is the post's wall-clock time in microseconds, as Slack's are (a lookup bounded by
+  // `oldest` = when the delivery began must find it), kept unique and increasing.
   const nextTs = () => {
-    clock += 1;
-    return `${Math.floor(clock / 1000)}.${String(clock % 1000).padStart(3, '0')}100`;
+    lastMicros = Math.max(lastMicros + 1, Date.now() * 1000);
+    return `${Math.floor(lastMicros / 1_000_000)}.${String(lastMicros % 1_000_000).padStart(6, '0')}`;
+  };
+  /** Who posts with a token: its workspace's bot, or the single-workspace app's. */
+  const botOf = (teamId: string | undefined) => {
+    const workspace = teamId ? workspaces.get(teamId) : undefined;
+    return workspace ? { user: workspace.botUserId, botId: `B${workspace.teamId}` } : { user: 'UBOT', botId: 'BBOT' };
+  };
+  const ok = (body: Record<string, unknown>): Answer => ({ status: 200, body: { ok: true, ...body } });
+  const refused = (error: string): Answer => ({ status: 200, body: { ok: false, error } });
+
+  const reply = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => writeAnswer(res, { status, body, headers });
+
+  /** A stored message as the read methods return it. */
+  const view = (message: SlackMessage, withMetadata: boolean): SlackHistoryMessage => {
+    const replies = message.threadTs ? 0 : [...messages.values()].filter((m) => m.channel === message.channel && m.threadTs === message.ts && !m.ephemeralFor).length;
+    return {
+      type: 'message',
+      ...(message.replyBroadcast ? { subtype: 'thread_broadcast' as const } : {}),
+      ts: message.ts,
+      text: message.text ?? '',
+      ...(message.user ? { user: message.user } : {}),
+      ...(message.botId ? { bot_id: message.botId } : {}),
+      // Slack marks a thread's parent with its own ts and a reply count.
+      ...(message.threadTs ? { thread_ts: message.threadTs } : replies > 0 ? { thread_ts: message.ts, reply_count: replies } : {}),
+      ...(message.blocks === undefined ? {} : { blocks: message.blocks }),
+      ...(withMetadata && message.metadata ? { metadata: message.metadata } : {}),
+    };
   };
 
-  const reply = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-    res.end(JSON.stringify(body));
+  /** oldest/latest bounds (exclusive unless `inclusive`), as history and replies apply them. */
+  const withinBounds = (args: Record<string, unknown>) => {
+    const inclusive = flag(args.inclusive);
+    const oldest = typeof args.oldest === 'string' || typeof args.oldest === 'number' ? String(args.oldest) : undefined;
+    const latest = typeof args.latest === 'string' || typeof args.latest === 'number' ? String(args.latest) : undefined;
+    return (m: SlackMessage) => {
+      if (oldest !== undefined && oldest !== '0') {
+        const order = compareTs(m.ts, oldest);
+        if (order < 0 || (order === 0 && !inclusive)) return false;
+      }
+      if (latest !== undefined) {
+        const order = compareTs(m.ts, latest);
+        if (order > 0 || (order === 0 && !inclusive)) return false;
+      }
+      return true;
+    };
   };
+
+  /** One page of `list` (already in answer order) from the cursor on; Answer when the cursor is bad. */
+  const page = (list: SlackMessage[], args: Record<string, unknown>, maxLimit: number, defaultLimit: number, newestFirst: boolean): { items: SlackMessage[]; next: string } | Answer => {
+    const requested = Number(args.limit ?? defaultLimit);
+    const limit = Number.isFinite(requested) && requested > 0 ? Math.min(Math.floor(requested), maxLimit) : defaultLimit;
+    let start = 0;
+    if (typeof args.cursor === 'string' && args.cursor) {
+      const from = decodeCursor(args.cursor);
+      if (!from) return refused('invalid_cursor');
+      // Anchored on a ts, not an offset: posts arriving between pages do not shift it.
+      start = list.findIndex((m) => (newestFirst ? compareTs(m.ts, from) <= 0 : compareTs(m.ts, from) >= 0));
+      if (start < 0) start = list.length;
+    }
+    const items = list.slice(start, start + limit);
+    const rest = list[start + limit];
+    return { items, next: rest ? encodeCursor(rest.ts) : '' };
+  };
+
+  function history(args: Record<string, unknown>): Answer {
+    const channel = String(args.channel ?? '');
+    if (!channel) return refused('channel_not_found');
+    const list = [...messages.values()]
+      .filter((m) => m.channel === channel && !m.ephemeralFor && (!m.threadTs || m.replyBroadcast))
+      .filter(withinBounds(args))
+      .sort((a, b) => compareTs(b.ts, a.ts));
+    const result = page(list, args, 999, 100, true);
+    if ('status' in result) return result;
+    const withMetadata = flag(args.include_all_metadata);
+    return ok({ messages: result.items.map((m) => view(m, withMetadata)), has_more: result.next !== '', pin_count: 0, response_metadata: { next_cursor: result.next } });
+  }
+
+  function replies(args: Record<string, unknown>): Answer {
+    const channel = String(args.channel ?? '');
+    const ts = String(args.ts ?? '');
+    if (!channel) return refused('channel_not_found');
+    const parent = messages.get(`${channel}:${ts}`);
+    const known = parent && !parent.ephemeralFor && !parent.threadTs ? parent : undefined;
+    const thread = [...messages.values()].filter((m) => m.channel === channel && m.threadTs === ts && !m.ephemeralFor);
+    if (!ts || (!known && thread.length === 0)) return refused('thread_not_found');
+    const list = thread.filter(withinBounds(args)).sort((a, b) => compareTs(a.ts, b.ts));
+    // The parent leads the first page whatever the bounds, as Slack's does; later pages omit it.
+    const first = !(typeof args.cursor === 'string' && args.cursor);
+    const result = page(first && known ? [known, ...list] : list, args, 1000, 1000, false);
+    if ('status' in result) return result;
+    const withMetadata = flag(args.include_all_metadata);
+    return ok({ messages: result.items.map((m) => view(m, withMetadata)), has_more: result.next !== '', response_metadata: { next_cursor: result.next } });
+  }
 
   const server = createServer(async (req, res) => {
     let raw = '';
@@ -149,98 +354,142 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
       return reply(res, 200, { ok: false, error: 'invalid_json' });
     }
     if (typeof args.token === 'string' && !token) delete args.token;
-    const call: SlackCall = { method, ...(token ? { token } : {}), args, at: Date.now() };
+    const call: SlackCall = { method, ...(token ? { token } : {}), args, at: Date.now(), delivered: false };
     calls.push(call);
-    // Once answered, so listeners see the ts the fake assigned.
-    res.on('finish', () => {
+    // Listeners hear of each call once: as soon as its work is done (an answer lost later does not
+    // hide the post), or else once it is answered, so they see the ts the fake assigned.
+    let heard = false;
+    const notify = () => {
+      if (heard) return;
+      heard = true;
       for (const listener of listeners) listener(call);
-    });
+    };
+    res.on('close', notify);
+    const done = (answer: Answer, ts?: string): Answer => {
+      call.delivered = true;
+      if (ts) call.ts = ts;
+      notify();
+      return answer;
+    };
 
-    if (method === 'oauth.v2.access') return oauthAccess(req, args, res);
+    const run = (work: () => Answer) => {
+      const fault = plan.next(method);
+      if (fault) call.fault = fault.kind === 'refuse' ? refusalLabel(fault) : faultLabel(fault);
+      applyFault(req, res, fault, work, slackAnswers);
+    };
+
+    if (method === 'oauth.v2.access') return run(() => oauthAccess(req, args, done));
     const tokenTeam = token ? tokens.get(token) : undefined;
     if (options.token ? token !== options.token && !tokenTeam : token !== undefined && tokens.size > 0 && !tokenTeam) {
       return reply(res, 200, { ok: false, error: 'invalid_auth' });
     }
-    const faultIndex = faults.findIndex((f) => f.method === method || f.method === '*');
-    if (faultIndex >= 0) {
-      const [fault] = faults.splice(faultIndex, 1);
-      call.fault = fault?.status === 429 ? 'ratelimited' : (fault?.error ?? 'internal_error');
-      if (fault?.status === 429) return reply(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(fault.retryAfter ?? 1) });
-      return reply(res, 200, { ok: false, error: fault?.error ?? 'internal_error' });
-    }
 
     const channel = String(args.channel ?? '');
-    switch (method) {
-      case 'chat.postMessage': {
-        if (!channel) return reply(res, 200, { ok: false, error: 'channel_not_found' });
-        const ts = nextTs();
-        const message = { channel, ts, ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}), text: String(args.text ?? ''), blocks: args.blocks };
-        messages.set(`${channel}:${ts}`, message);
-        call.ts = ts;
-        return reply(res, 200, { ok: true, channel, ts, message: { text: args.text, ts } });
+    run(() => {
+      switch (method) {
+        case 'chat.postMessage': {
+          if (!channel) return refused('channel_not_found');
+          const metadata = parseMetadata(args.metadata);
+          if (metadata === 'invalid') return refused('invalid_metadata_format');
+          const ts = nextTs();
+          const bot = botOf(tokenTeam);
+          const threadTs = args.thread_ts ? String(args.thread_ts) : undefined;
+          const message: SlackMessage = {
+            channel,
+            ts,
+            ...(threadTs ? { threadTs } : {}),
+            text: String(args.text ?? ''),
+            blocks: args.blocks,
+            ...(metadata ? { metadata } : {}),
+            user: bot.user,
+            botId: bot.botId,
+            ...(threadTs && flag(args.reply_broadcast) ? { replyBroadcast: true } : {}),
+          };
+          messages.set(`${channel}:${ts}`, message);
+          const echoed = { type: 'message', text: message.text, user: bot.user, bot_id: bot.botId, ts, ...(threadTs ? { thread_ts: threadTs } : {}), ...(metadata ? { metadata } : {}), ...(args.blocks === undefined ? {} : { blocks: args.blocks }) };
+          return done(ok({ channel, ts, message: echoed }), ts);
+        }
+        case 'chat.update': {
+          const ts = String(args.ts ?? '');
+          const key = `${channel}:${ts}`;
+          const existing = messages.get(key);
+          // Slack answers message_not_found for a ts it never issued in that channel. A ts Slack
+          // could not have issued at all (not "seconds.micros": test/slack.test.ts's clicks invent
+          // them from Date.now()) is still taken as a message posted before the fake started.
+          if ((!existing || existing.ephemeralFor) && (CANONICAL_TS.test(ts) || !ts)) return refused(ts ? 'message_not_found' : 'no_text');
+          const metadata = parseMetadata(args.metadata);
+          if (metadata === 'invalid') return refused('invalid_metadata_format');
+          const base: SlackMessage = existing ?? { channel, ts };
+          const updated: SlackMessage = { ...base, text: String(args.text ?? ''), blocks: args.blocks, ...(metadata ? { metadata } : {}) };
+          messages.set(key, updated);
+          return done(ok({ channel, ts, text: args.text, message: { type: 'message', text: updated.text, ts, ...(updated.user ? { user: updated.user } : {}), ...(updated.botId ? { bot_id: updated.botId } : {}) } }));
+        }
+        case 'chat.postEphemeral': {
+          const ts = nextTs();
+          messages.set(`${channel}:${ts}`, { channel, ts, text: String(args.text ?? ''), blocks: args.blocks, ephemeralFor: String(args.user) });
+          return done(ok({ message_ts: ts }), ts);
+        }
+        case 'conversations.history': {
+          const answer = history(args);
+          return (answer.body as { ok?: unknown }).ok ? done(answer) : answer;
+        }
+        case 'conversations.replies': {
+          const answer = replies(args);
+          return (answer.body as { ok?: unknown }).ok ? done(answer) : answer;
+        }
+        case 'reactions.add':
+        case 'reactions.remove':
+          return done(ok({}));
+        case 'users.info': {
+          const user = String(args.user ?? '');
+          return done(ok({ user: { id: user, tz_offset: timezones.get(user) ?? -28_800, tz: 'America/Los_Angeles' } }));
+        }
+        case 'auth.test': {
+          const workspace = tokenTeam ? workspaces.get(tokenTeam) : undefined;
+          if (workspace) return done(ok({ user_id: workspace.botUserId, team_id: workspace.teamId, bot_id: `B${workspace.teamId}`, url: `https://${workspace.teamId.toLowerCase()}.slack.test/` }));
+          return done(ok({ user_id: 'UBOT', team_id: 'T0LOCAL', bot_id: 'BBOT' }));
+        }
+        default:
+          return refused('unknown_method');
       }
-      case 'chat.update': {
-        const key = `${channel}:${String(args.ts)}`;
-        const existing = messages.get(key) ?? { channel, ts: String(args.ts) };
-        messages.set(key, { ...existing, text: String(args.text ?? ''), blocks: args.blocks });
-        return reply(res, 200, { ok: true, channel, ts: args.ts, text: args.text });
-      }
-      case 'chat.postEphemeral': {
-        const ts = nextTs();
-        messages.set(`${channel}:${ts}`, { channel, ts, text: String(args.text ?? ''), blocks: args.blocks, ephemeralFor: String(args.user) });
-        call.ts = ts;
-        return reply(res, 200, { ok: true, message_ts: ts });
-      }
-      case 'reactions.add':
-      case 'reactions.remove':
-        return reply(res, 200, { ok: true });
-      case 'users.info': {
-        const user = String(args.user ?? '');
-        return reply(res, 200, { ok: true, user: { id: user, tz_offset: timezones.get(user) ?? -28_800, tz: 'America/Los_Angeles' } });
-      }
-      case 'auth.test': {
-        const workspace = tokenTeam ? workspaces.get(tokenTeam) : undefined;
-        if (workspace) return reply(res, 200, { ok: true, user_id: workspace.botUserId, team_id: workspace.teamId, bot_id: `B${workspace.teamId}`, url: `https://${workspace.teamId.toLowerCase()}.slack.test/` });
-        return reply(res, 200, { ok: true, user_id: 'UBOT', team_id: 'T0LOCAL', bot_id: 'BBOT' });
-      }
-      default:
-        return reply(res, 200, { ok: false, error: 'unknown_method' });
-    }
+    });
   });
   /** oauth.v2.access: client credentials in HTTP Basic or the form, then a code or a refresh token. */
-  function oauthAccess(req: IncomingMessage, args: Record<string, unknown>, res: ServerResponse): void {
+  function oauthAccess(req: IncomingMessage, args: Record<string, unknown>, done: (answer: Answer) => Answer): Answer {
     const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
     const [id, secret] = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8').split(':') : [String(args.client_id ?? ''), String(args.client_secret ?? '')];
-    if (id !== oauthClient.clientId || secret !== oauthClient.clientSecret) return reply(res, 200, { ok: false, error: 'invalid_client_id' });
+    if (id !== oauthClient.clientId || secret !== oauthClient.clientSecret) return refused('invalid_client_id');
     if (args.grant_type === 'refresh_token') {
       const teamId = refreshTokens.get(String(args.refresh_token ?? ''));
       const workspace = teamId ? workspaces.get(teamId) : undefined;
-      if (!workspace) return reply(res, 200, { ok: false, error: 'invalid_refresh_token' });
+      if (!workspace) return refused('invalid_refresh_token');
+      // Spent once the grant is made, even if the answer then never reaches the client.
       refreshTokens.delete(String(args.refresh_token));
       grants.refresh_token += 1;
       const { access, rotation } = issueTokens(workspace, true);
-      return reply(res, 200, { ok: true, token_type: 'bot', access_token: access, ...rotation, team: { id: workspace.teamId, name: workspace.teamName } });
+      return done(ok({ token_type: 'bot', access_token: access, ...rotation, team: { id: workspace.teamId, name: workspace.teamName } }));
     }
     const grant = codes.get(String(args.code ?? ''));
-    if (!grant) return reply(res, 200, { ok: false, error: 'invalid_code' });
+    if (!grant) return refused('invalid_code');
     codes.delete(String(args.code));
-    if (grant.redirectUri && args.redirect_uri !== grant.redirectUri) return reply(res, 200, { ok: false, error: 'bad_redirect_uri' });
+    if (grant.redirectUri && args.redirect_uri !== grant.redirectUri) return refused('bad_redirect_uri');
     const workspace = workspaces.get(grant.teamId)!;
     grants.authorization_code += 1;
     const { access, rotation } = issueTokens(workspace);
-    return reply(res, 200, {
-      ok: true,
-      app_id: 'A0LOCAL',
-      authed_user: { id: 'UINSTALLER' },
-      scope: 'app_mentions:read,chat:write,im:history,reactions:write,users:read',
-      token_type: 'bot',
-      access_token: access,
-      ...rotation,
-      bot_user_id: workspace.botUserId,
-      team: { id: workspace.teamId, name: workspace.teamName },
-      enterprise: workspace.enterpriseId ? { id: workspace.enterpriseId, name: 'Enterprise' } : null,
-      is_enterprise_install: false,
-    });
+    return done(
+      ok({
+        app_id: 'A0LOCAL',
+        authed_user: { id: 'UINSTALLER' },
+        scope: 'app_mentions:read,chat:write,im:history,reactions:write,users:read',
+        token_type: 'bot',
+        access_token: access,
+        ...rotation,
+        bot_user_id: workspace.botUserId,
+        team: { id: workspace.teamId, name: workspace.teamName },
+        enterprise: workspace.enterpriseId ? { id: workspace.enterpriseId, name: 'Enterprise' } : null,
+        is_enterprise_install: false,
+      }),
+    );
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -254,7 +503,11 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
     apiUrl: `${url}/api/`,
     calls,
     messages,
-    fail: (fault) => void faults.push(fault),
+    fail: (fault) => plan.push(toFault(fault), fault.method),
+    chaos: (settings) => plan.chaos(settings),
+    injected: () => ({ ...plan.injected }),
+    faults: plan,
+    posted: (channel) => [...messages.values()].filter((m) => !m.ephemeralFor && (channel === undefined || m.channel === channel)).map((m) => ({ ...m })),
     setTimezone: (userId, seconds) => void timezones.set(userId, seconds),
     oauth: {
       ...oauthClient,

@@ -1,12 +1,16 @@
 // A fake of the Microsoft side of a Teams bot for tests and the local stack: the Bot Framework
 // OpenID metadata and signing keys (so the SDK verifies real RS256 tokens), an OAuth2
 // client-credentials token endpoint, and a connector that records what the bot posts. It also
-// signs inbound activity tokens, the way the Bot Framework does when it calls the bot.
+// signs inbound activity tokens, the way the Bot Framework does when it calls the bot. The
+// connector fails as Microsoft's does (dev/fakes/faults.ts): refusing before the work with the
+// statuses Microsoft calls safe to retry (429 with Retry-After, 412, 502, 504), or creating the
+// activity and then losing the answer (dropped connection, 500/503, an answer past the timeout).
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 import { FAKE_TEAMS_APP_ID, FAKE_TEAMS_APP_PASSWORD } from '../../core/dev-defaults.ts';
+import { applyFault, faultLabel, FaultPlan, isFault, type Answer, type Chaos, type Fault, type FaultAnswers, type FaultKind } from './faults.ts';
 
 export interface ConnectorCall {
   method: string;
@@ -15,10 +19,36 @@ export interface ConnectorCall {
   activityId?: string;
   body: Record<string, unknown>;
   authorized: boolean;
+  /** Set when the call met an injected fault: `refuse:429`, `refuse:412`, `drop_after`, `error_after:503`, `slow_after`. */
   fault?: string;
-  /** The activity id the connector answered with (new or updated). */
+  /** The activity id the connector assigned or updated (also when the answer was then lost). */
   id?: string;
+  /** The connector did the work (created or replaced the activity), whatever answer the client got. */
+  delivered: boolean;
 }
+
+/** The first `fail()` shape: a refusal of the next connector call, before the work. */
+export interface LegacyTeamsFault {
+  status: 429 | 500 | 502 | 503;
+  retryAfter?: number;
+}
+
+/** Connector methods are the HTTP verbs: POST creates an activity, PUT replaces one. */
+export type TeamsMethod = 'POST' | 'PUT';
+
+/** A one-shot fault for the next POST or PUT (`method`: only that one). */
+export type TeamsFault = LegacyTeamsFault | (Fault & { method?: TeamsMethod });
+
+/** A message activity as the user sees it now. */
+export interface TeamsActivity {
+  id: string;
+  text?: string;
+  attachments?: unknown[];
+  /** How many times it was replaced (PUT). */
+  updates: number;
+}
+
+export const TEAMS_POSTING_METHODS: readonly TeamsMethod[] = ['POST', 'PUT'];
 
 export interface InboundTokenOptions {
   serviceUrl: string;
@@ -42,13 +72,45 @@ export interface FakeTeams {
   calls: ConnectorCall[];
   tokensIssued: number;
   signInbound(options: InboundTokenOptions): string;
-  fail(fault: { status: 429 | 500 | 502 | 503; retryAfter?: number }): void;
-  /** Called after each connector call is answered (the console shows what the bot posted). */
+  /** Queue a one-shot fault for the next connector POST/PUT. */
+  fail(fault: TeamsFault): void;
+  /** A seeded chaos policy (null: off); default methods POST and PUT. */
+  chaos(settings: Chaos | null): void;
+  /** Faults injected so far, by kind. */
+  injected(): Record<FaultKind, number>;
+  faults: FaultPlan;
+  /** The truth: the message activities the user sees in the conversation, in creation order, updates applied. */
+  conversation(conversationId: string): TeamsActivity[];
+  /** Called for each connector call once its work is done (even if its answer is then lost), or else once answered. */
   on(listener: (call: ConnectorCall) => void): () => void;
   close(): Promise<void>;
 }
 
 const KID = 'fake-bot-framework-key';
+
+/** Microsoft's error codes for the statuses the fake answers. */
+const ERROR_CODES: Record<number, string> = {
+  404: 'ActivityNotFound',
+  412: 'PreconditionFailed',
+  429: 'Throttled',
+  500: 'InternalServerError',
+  502: 'BadGateway',
+  503: 'ServiceUnavailable',
+  504: 'GatewayTimeout',
+};
+
+const connectorError = (status: number, code?: string): Answer => ({ status, body: { error: { code: code ?? ERROR_CODES[status] ?? 'ServiceError', message: 'injected failure' } } });
+
+const teamsAnswers: FaultAnswers = {
+  refuse: (fault) => {
+    const status = fault.status ?? 429;
+    const answer = connectorError(status, fault.error);
+    return fault.retryAfter === undefined ? answer : { ...answer, headers: { 'retry-after': String(fault.retryAfter) } };
+  },
+  serverError: (status) => connectorError(status),
+};
+
+const toFault = (fault: TeamsFault): Fault => (isFault(fault) ? fault : { kind: 'refuse', status: fault.status, ...(fault.retryAfter === undefined ? {} : { retryAfter: fault.retryAfter }) });
 
 function publicJwk(key: KeyObject): Record<string, unknown> {
   return { ...key.export({ format: 'jwk' }), kid: KID, use: 'sig', alg: 'RS256', endorsements: ['msteams'] };
@@ -62,7 +124,13 @@ export async function startFakeTeams(options: { appId?: string; appPassword?: st
   const issuedTokens = new Set<string>();
   const calls: ConnectorCall[] = [];
   const listeners = new Set<(call: ConnectorCall) => void>();
-  const faults: { status: number; retryAfter?: number }[] = [];
+  // Chaos refusals take turns among the statuses Microsoft lists as transient.
+  const plan = new FaultPlan(TEAMS_POSTING_METHODS, {
+    refuse: [{ status: 429, retryAfter: 1 }, { status: 412 }, { status: 502 }, { status: 504 }],
+    error_after: [{ status: 500 }, { status: 503 }],
+  });
+  /** Message and typing activities the connector created, per conversation, in creation order. */
+  const conversations = new Map<string, Map<string, { type: string; activity: TeamsActivity }>>();
   let activityCounter = 0;
   const state = { tokensIssued: 0 };
 
@@ -106,25 +174,52 @@ export async function startFakeTeams(options: { appId?: string; appPassword?: st
         method: req.method ?? '',
         path,
         conversationId: decodeURIComponent(connector[1]!),
-        ...(connector[2] ? { activityId: connector[2] } : {}),
+        ...(connector[2] ? { activityId: decodeURIComponent(connector[2]) } : {}),
         body: raw ? (JSON.parse(raw) as Record<string, unknown>) : {},
         authorized: issuedTokens.has((req.headers.authorization ?? '').replace(/^Bearer\s+/i, '')),
+        delivered: false,
       };
       calls.push(call);
       if (!call.authorized) return send(res, 401, { error: { code: 'Unauthorized', message: 'bad token' } });
-      const fault = faults.shift();
-      if (fault) {
-        call.fault = String(fault.status);
-        return send(res, fault.status, { error: { code: 'Throttled', message: 'slow down' } }, fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) });
-      }
-      const id = call.activityId ?? `1${String(++activityCounter).padStart(12, '0')}`;
-      call.id = id;
-      send(res, req.method === 'POST' ? 201 : 200, { id });
-      for (const listener of listeners) listener(call);
+      const fault = plan.next(call.method);
+      if (fault) call.fault = fault.kind === 'refuse' ? faultLabel(fault, fault.status ?? 429) : faultLabel(fault);
+      applyFault(req, res, fault, () => {
+        const answer = connect(call);
+        // Listeners hear of what went through, as soon as it has: a lost answer does not hide it.
+        if (call.delivered) for (const listener of listeners) listener(call);
+        return answer;
+      }, teamsAnswers);
       return;
     }
     return send(res, 404, { error: 'not found' });
   });
+  /** The connector's work: create (POST) or replace (PUT) an activity. */
+  function connect(call: ConnectorCall): Answer {
+    const activities = conversations.get(call.conversationId) ?? new Map<string, { type: string; activity: TeamsActivity }>();
+    const type = typeof call.body.type === 'string' ? call.body.type : 'message';
+    const content = (): Omit<TeamsActivity, 'id' | 'updates'> => ({
+      ...(typeof call.body.text === 'string' ? { text: call.body.text } : {}),
+      ...(Array.isArray(call.body.attachments) ? { attachments: call.body.attachments as unknown[] } : {}),
+    });
+    if (call.method === 'PUT') {
+      const existing = call.activityId ? activities.get(call.activityId) : undefined;
+      if (!existing) return { status: 404, body: { error: { code: 'ActivityNotFound', message: 'Activity not found in this conversation' } } };
+      // A PUT replaces the whole activity: what it leaves out is gone.
+      existing.activity = { id: existing.activity.id, ...content(), updates: existing.activity.updates + 1 };
+      call.id = existing.activity.id;
+      call.delivered = true;
+      return { status: 200, body: { id: call.id } };
+    }
+    // POST …/activities/{activityId} is Bot Framework's reply to that activity: a new one too.
+    if (call.method !== 'POST') return { status: 405, body: { error: { code: 'BadArgument', message: `${call.method} is not supported here` } } };
+    const id = `1${String(++activityCounter).padStart(12, '0')}`;
+    activities.set(id, { type, activity: { id, ...content(), updates: 0 } });
+    conversations.set(call.conversationId, activities);
+    call.id = id;
+    call.delivered = true;
+    return { status: 201, body: { id } };
+  }
+
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve()));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -153,7 +248,12 @@ export async function startFakeTeams(options: { appId?: string; appPassword?: st
       return state.tokensIssued;
     },
     signInbound: sign,
-    fail: (fault) => void faults.push(fault),
+    fail: (fault) => plan.push(toFault(fault), isFault(fault) ? fault.method : '*'),
+    chaos: (settings) => plan.chaos(settings),
+    injected: () => ({ ...plan.injected }),
+    faults: plan,
+    conversation: (conversationId) =>
+      [...(conversations.get(conversationId)?.values() ?? [])].filter((entry) => entry.type === 'message').map((entry) => ({ ...entry.activity })),
     on: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
