@@ -39,7 +39,7 @@ export function traveller(stack: Stack, channel: Channel): Traveller {
       return {
         channel,
         message: (text) => ({ path: '/slack/events', ...slackRequest(messageEvent(user, { text, channel: conversation }), SIGNING_SECRET) }),
-        replies: () => fake.calls.filter((c) => c.method === 'chat.postMessage' && !c.fault && c.args.channel === conversation).length,
+        replies: () => fake.calls.filter((c) => c.method === 'chat.postMessage' && c.delivered && c.args.channel === conversation).length,
       };
     }
     case 'teams': {
@@ -54,7 +54,7 @@ export function traveller(stack: Stack, channel: Channel): Traveller {
           headers: { 'content-type': 'application/json', authorization: `Bearer ${fake.signInbound({ serviceUrl: fake.serviceUrl })}` },
           body: JSON.stringify(messageActivity(user, text, { serviceUrl: fake.serviceUrl, conversationId })),
         }),
-        replies: () => fake.calls.filter((c) => c.method === 'POST' && !c.fault && c.conversationId === conversationId && c.body.type === 'message').length,
+        replies: () => fake.calls.filter((c) => c.method === 'POST' && c.delivered && c.conversationId === conversationId && c.body.type === 'message').length,
       };
     }
     case 'whatsapp': {
@@ -72,7 +72,7 @@ export function traveller(stack: Stack, channel: Channel): Traveller {
             body: new URLSearchParams(params).toString(),
           };
         },
-        replies: () => fake.messages.filter((m) => m.to === `whatsapp:${phone}` && !m.fault).length,
+        replies: () => fake.messages.filter((m) => m.to === `whatsapp:${phone}` && m.delivered).length,
       };
     }
   }

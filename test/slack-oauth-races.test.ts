@@ -212,7 +212,7 @@ async function item(teamId: string): Promise<Record<string, unknown> | undefined
 }
 
 const refreshGrants = () => slack.calls.filter((c) => c.method === 'oauth.v2.access' && c.args.grant_type === 'refresh_token').length;
-const postsTo = (channel: string) => slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === channel && !c.fault);
+const postsTo = (channel: string) => slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === channel && c.delivered);
 const callsWith = (token: string) => slack.calls.filter((c) => c.token === token);
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {

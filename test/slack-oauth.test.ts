@@ -92,7 +92,7 @@ async function scanAll(): Promise<Record<string, unknown>[]> {
   return items;
 }
 
-const postsTo = (channel: string) => slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === channel && !c.fault);
+const postsTo = (channel: string) => slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === channel && c.delivered);
 
 describe('Slack OAuth install, per-workspace tokens, uninstall', () => {
   it('installs into two workspaces with the SDK’s flow, showing a success page', async () => {
@@ -189,7 +189,7 @@ describe('Slack OAuth install, per-workspace tokens, uninstall', () => {
   it('a message from the uninstalled workspace gets no reply (no token to answer with)', async () => {
     const before = slack.calls.length;
     await dm('TALPHA', 'UANNA', 'hello again');
-    expect(slack.calls.slice(before).filter((c) => c.method === 'chat.postMessage' && !c.fault)).toEqual([]);
+    expect(slack.calls.slice(before).filter((c) => c.method === 'chat.postMessage' && c.delivered)).toEqual([]);
   });
 
   it('refreshes a rotating token before it expires, and stores the new one (sealed)', async () => {

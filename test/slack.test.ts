@@ -12,7 +12,7 @@ import { SIGNING_SECRET, useStack } from './support/stack.ts';
 const h = useStack();
 let users = 0;
 
-const slackCalls = (method: string) => h.stack.fakeSlack!.calls.filter((c) => c.method === method && !c.fault);
+const slackCalls = (method: string) => h.stack.fakeSlack!.calls.filter((c) => c.method === method && c.delivered);
 const posts = (channel: string) => slackCalls('chat.postMessage').filter((c) => c.args.channel === channel);
 
 function blocksOf(call: SlackCall | undefined): KnownBlock[] {

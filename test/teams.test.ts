@@ -17,7 +17,7 @@ type Card = { body?: unknown[]; actions?: Action[] };
 type Action = { type: string; title?: string; verb?: string; data?: Record<string, string>; url?: string; style?: string; card?: Card };
 
 const fake = () => h.stack.fakeTeams!;
-const posts = (conversationId: string) => fake().calls.filter((c) => c.method === 'POST' && c.conversationId === conversationId && c.body.type === 'message' && !c.fault);
+const posts = (conversationId: string) => fake().calls.filter((c) => c.method === 'POST' && c.conversationId === conversationId && c.body.type === 'message' && c.delivered);
 
 function cardOf(call: ConnectorCall | undefined): Card {
   const attachments = (call?.body.attachments ?? []) as { contentType: string; content: Card }[];

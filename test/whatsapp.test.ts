@@ -15,7 +15,7 @@ let users = 0;
 
 const twilio = () => h.stack.fakeTwilio!;
 const webhook = () => h.stack.whatsapp.webhookUrl;
-const inbox = (phone: string) => twilio().messages.filter((m) => m.to === `whatsapp:${phone}` && !m.fault);
+const inbox = (phone: string) => twilio().messages.filter((m) => m.to === `whatsapp:${phone}` && m.delivered);
 
 function traveller() {
   const user: WhatsAppUser = { phone: `+1415555${String(1000 + ++users).padStart(4, '0')}` };

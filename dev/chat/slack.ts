@@ -8,6 +8,8 @@ interface FakeCall {
   method: string;
   args: Record<string, unknown>;
   fault?: string;
+  /** The platform did the work (a post whose answer was lost counts). */
+  delivered: boolean;
   ts?: string;
 }
 
@@ -63,7 +65,7 @@ export class SlackChat implements ChatChannel {
       this.seen = next;
       const out: ChatMessage[] = [];
       for (const call of calls) {
-        if (call.args.channel !== this.channel || call.fault) continue;
+        if (call.args.channel !== this.channel || !call.delivered) continue;
         if (call.method === 'chat.postMessage') out.push(this.toMessage(call));
         if (call.method === 'chat.postEphemeral' && call.args.user === this.user.userId) out.push({ ...this.toMessage(call), private: true });
       }

@@ -9,6 +9,8 @@ interface ConnectorCall {
   conversationId: string;
   body: { type?: string; text?: string; attachments?: { contentType: string; content: unknown }[] };
   fault?: string;
+  /** The platform did the work (a post whose answer was lost counts). */
+  delivered: boolean;
 }
 
 type Node = Record<string, unknown>;
@@ -56,7 +58,7 @@ export class TeamsChat implements ChatChannel {
       const { calls, next } = await this.calls(this.seen);
       this.seen = next;
       return calls
-        .filter((c) => c.conversationId === this.conversationId && c.method === 'POST' && c.body.type === 'message' && !c.fault)
+        .filter((c) => c.conversationId === this.conversationId && c.method === 'POST' && c.body.type === 'message' && c.delivered)
         .map((c) => this.toMessage(c));
     }, timeoutMs);
   }

@@ -8,6 +8,8 @@ interface FakeMessage {
   to: string;
   body: string;
   fault?: string;
+  /** The platform did the work (a post whose answer was lost counts). */
+  delivered: boolean;
 }
 
 export class WhatsAppChat implements ChatChannel {
@@ -39,7 +41,7 @@ export class WhatsAppChat implements ChatChannel {
     return collectReplies(async () => {
       const { messages, next } = await this.messages(this.seen);
       this.seen = next;
-      return messages.filter((m) => m.to === `whatsapp:${this.user.phone}` && !m.fault).map((m) => ({ text: m.body, buttons: links(m.body) }));
+      return messages.filter((m) => m.to === `whatsapp:${this.user.phone}` && m.delivered).map((m) => ({ text: m.body, buttons: links(m.body) }));
     }, timeoutMs);
   }
 }

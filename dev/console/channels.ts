@@ -53,7 +53,7 @@ async function expectOk(res: Response): Promise<Response> {
 
 export function simulatedSlack(stackUrl: () => string, fake: FakeSlack, signingSecret: string, emit: (m: PaneMessage) => void): SimulatedChannel {
   fake.on((call: SlackCall) => {
-    if (call.fault) return;
+    if (!call.delivered) return;
     const address = String(call.args.channel ?? '');
     const payload = { text: call.args.text, blocks: call.args.blocks };
     const at = call.at;
@@ -83,7 +83,7 @@ export function simulatedSlack(stackUrl: () => string, fake: FakeSlack, signingS
 
 export function simulatedTeams(stackUrl: () => string, fake: FakeTeams, emit: (m: PaneMessage) => void): SimulatedChannel {
   fake.on((call: ConnectorCall) => {
-    if (call.fault || !call.id || call.body.type !== 'message') return;
+    if (!call.delivered || !call.id || call.body.type !== 'message') return;
     const op = call.method === 'PUT' ? 'update' : 'post';
     emit({ channel: 'teams', address: call.conversationId, id: call.id, op, from: 'bot', payload: call.body, at: Date.now() });
   });

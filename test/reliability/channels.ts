@@ -22,7 +22,10 @@ export interface Traveller {
   readonly actorId: string;
   /** A message from this traveller; `id` makes its channel message id (unique per suite run). */
   message(text: string, id: string): Message;
-  /** What the bridge has said to this traveller so far, oldest first (the channel's payload, as text). */
+  /**
+   * What the bridge has said to this traveller so far, oldest first (the channel's payload, as
+   * text): every post the platform did, also those whose answer it then lost.
+   */
   replies(): string[];
   /** Phone numbers and other personal values this traveller exposes (for the privacy scan). */
   personal: string[];
@@ -48,7 +51,7 @@ export function traveller(h: StackHarness, channel: Channel, name: string): Trav
           };
         },
         replies: () =>
-          h.stack.fakeSlack!.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === dm && !c.fault).map((c) => JSON.stringify(c.args)),
+          h.stack.fakeSlack!.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === dm && c.delivered).map((c) => JSON.stringify({ text: c.args.text, blocks: c.args.blocks })),
       };
     }
     case 'teams': {
@@ -72,7 +75,7 @@ export function traveller(h: StackHarness, channel: Channel, name: string): Trav
         },
         replies: () =>
           fake()
-            .calls.filter((c) => c.method === 'POST' && c.conversationId === conversationId && c.body.type === 'message' && !c.fault)
+            .calls.filter((c) => c.method === 'POST' && c.conversationId === conversationId && c.body.type === 'message' && c.delivered)
             .map((c) => JSON.stringify(c.body)),
       };
     }
@@ -90,7 +93,7 @@ export function traveller(h: StackHarness, channel: Channel, name: string): Trav
           const params = inboundMessage({ phone }, h.stack.whatsapp.from, text, { MessageSid: `SM${digest(id, 32)}` });
           return { deliver: () => postTwilio(webhook(), webhook(), twilio().authToken, params) };
         },
-        replies: () => twilio().messages.filter((m) => m.to === `whatsapp:${phone}` && !m.fault).map((m) => m.body),
+        replies: () => twilio().messages.filter((m) => m.to === `whatsapp:${phone}` && m.delivered).map((m) => m.body),
       };
     }
   }

@@ -1,0 +1,130 @@
+// Channel APIs that do the work and then lose the answer, through the local stack's real routes:
+// the fake Slack Web API, Teams connector and Twilio Messages API, driven by the real SDK clients,
+// refuse before the work (429 with Retry-After, 412/502/504 on Teams), or post and then drop the
+// connection, answer 500/503, or answer after the client's timeout — on half the posts, fixed seed.
+// 30 travellers × 2 messages per channel: no message answered twice, none lost, one Brek event each.
+// Then the same with DynamoDB failing under the bridge: requests reset before and after they are
+// applied, and a 3-second outage; a message the stack answers 5xx is re-delivered, as the platforms do.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalDynamo, type LocalDynamo } from '../../dev/local-dynamo.ts';
+import type { Channel } from '../../core/identity.ts';
+import { useStack, type StackHarness } from '../support/stack.ts';
+import { startDynamoFaultProxy, type DynamoFaultProxy } from '../support/dynamo-faults.ts';
+import { brekEvents, CHANNELS, traveller, type Traveller } from './channels.ts';
+
+const TIMEOUT_MS = 600;
+const fast = {
+  channelTimeoutMs: TIMEOUT_MS,
+  // A slow post lands within the fakes' delay; settle just past it before looking it up.
+  delivery: { backoffMs: 20, settleMs: 150, maxLookups: 4, maxRetryAfterMs: 2_000 },
+  brek: { retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200, timeoutMs: 2_000 } },
+};
+const TRAVELLERS = 30;
+const TEXTS = ['a hotel in lisbon tomorrow', 'what time is check-in?'];
+
+interface Figures {
+  messages: number;
+  answeredTwice: number;
+  lost: number;
+  /** Distinct idempotency keys Brek saw (Brek makes one event of each), and its calls in all. */
+  brekKeys: number;
+  brekCalls: number;
+}
+
+/** Sends each traveller's messages in turn (all travellers at once), as the platform would: a non-2xx is delivered again. */
+async function converse(h: StackHarness, travellers: Traveller[], tag: string): Promise<Figures> {
+  const eventsBefore = brekEvents(h).length;
+  let answeredTwice = 0;
+  let lost = 0;
+  let sent = 0;
+  await Promise.all(
+    travellers.map(async (t, n) => {
+      for (const [i, text] of TEXTS.entries()) {
+        const before = t.replies().length;
+        const message = t.message(text, `${tag}-${t.channel}-${n}-${i}`);
+        for (let delivery = 0; ; delivery++) {
+          const res = await message.deliver(delivery).catch(() => undefined);
+          if (res?.status === 200) break;
+          if (delivery >= 20) throw new Error(`${t.channel} message never acknowledged (last ${res?.status ?? 'no answer'})`);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        }
+        sent++;
+        await h.stack.idle();
+        const answers = t.replies().slice(before);
+        if (answers.length === 0) lost++;
+        // A reply is one message (Slack, Teams) or a few parts (WhatsApp): a copy repeats a part.
+        if (new Set(answers).size < answers.length) answeredTwice++;
+      }
+    }),
+  );
+  const events = brekEvents(h).slice(eventsBefore);
+  return { messages: sent, answeredTwice, lost, brekKeys: new Set(events.map((e) => e.idempotencyKey)).size, brekCalls: events.length };
+}
+
+describe('channel APIs that lose their answers', () => {
+  const h = useStack({}, fast);
+
+  it.each(CHANNELS)('%s: half the posts fail, before or after the work — every message answered exactly once', async (channel: Channel) => {
+    const travellers = Array.from({ length: TRAVELLERS }, (_, i) => traveller(h, channel, `chfault-${channel}-${i}`));
+    const chaos = { seed: 16, rate: 0.5, kinds: { refuse: 1, drop_after: 1, error_after: 1, slow_after: 1 } };
+    const fake = channel === 'slack' ? h.stack.fakeSlack! : channel === 'teams' ? h.stack.fakeTeams! : h.stack.fakeTwilio!;
+    fake.chaos(chaos);
+    let figures: Figures;
+    try {
+      figures = await converse(h, travellers, 'chfault');
+    } finally {
+      fake.chaos(null);
+    }
+    const injected = fake.injected();
+    console.log(
+      `channel faults ${channel}: ${figures.messages} messages, ${figures.answeredTwice} answered twice, ${figures.lost} lost; ` +
+        `Brek: ${figures.brekKeys} events in ${figures.brekCalls} calls; faults injected ${JSON.stringify(injected)}`,
+    );
+    expect(figures.messages).toBe(TRAVELLERS * TEXTS.length);
+    expect(Object.values(injected).reduce((a, b) => a + b, 0)).toBeGreaterThan(10); // the faults did bite
+    expect(figures.answeredTwice).toBe(0);
+    expect(figures.lost).toBe(0);
+    // The channel's faults never reach Brek: one call per message.
+    expect(figures.brekKeys).toBe(figures.messages);
+    expect(figures.brekCalls).toBe(figures.messages);
+  }, 120_000);
+});
+
+describe('DynamoDB that loses its answers', () => {
+  let dynamo: LocalDynamo;
+  let proxy: DynamoFaultProxy;
+  beforeAll(async () => {
+    dynamo = await startLocalDynamo();
+    proxy = await startDynamoFaultProxy({ target: dynamo.endpoint, seed: 16 });
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await dynamo?.close();
+  });
+  const h = useStack({ get AWS_ENDPOINT_URL_DYNAMODB() { return proxy.endpoint; } } as unknown as Record<string, string>, fast);
+
+  it('requests reset before and after they are applied, and a 3-second outage: every acknowledged message answered once', async () => {
+    const travellers = CHANNELS.flatMap((channel) => Array.from({ length: 10 }, (_, i) => traveller(h, channel, `dbfault-${channel}-${i}`)));
+    proxy.set({ resetBefore: 0.1, resetAfter: 0.1 });
+    const outage = setTimeout(() => proxy.outage(3_000), 300);
+    let figures: Figures;
+    try {
+      figures = await converse(h, travellers, 'dbfault');
+    } finally {
+      clearTimeout(outage);
+      proxy.set(null);
+    }
+    const faults = Object.values(proxy.stats).reduce((sum, s) => sum + s.resetBefore + s.resetAfter + s.outage, 0);
+    console.log(
+      `dynamodb faults: ${figures.messages} messages, ${figures.answeredTwice} answered twice, ${figures.lost} lost; ` +
+        `Brek: ${figures.brekKeys} events in ${figures.brekCalls} calls; ${faults} DynamoDB requests reset ${JSON.stringify(proxy.stats)}`,
+    );
+    expect(faults).toBeGreaterThan(20);
+    expect(Object.values(proxy.stats).some((s) => s.outage > 0)).toBe(true); // the outage hit turns in flight
+    expect(figures.messages).toBe(travellers.length * TEXTS.length);
+    expect(figures.answeredTwice).toBe(0);
+    expect(figures.lost).toBe(0);
+    // A turn retried after the table failed mid-way asks Brek again under the same key: still one event.
+    expect(figures.brekKeys).toBe(figures.messages);
+  }, 180_000);
+});
