@@ -90,6 +90,74 @@ describe('channel APIs that lose their answers', () => {
   }, 120_000);
 });
 
+describe('what a channel says, taken at its word', () => {
+  const h = useStack({}, fast);
+  const replay = async (id: string) =>
+    (await (await fetch(`${h.stack.url}/console/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id }) })).json()) as { outcome: { outcome: string } };
+  const lastTurn = (channel: Channel) => h.stack.activity.list().filter((t) => t.channel === channel).at(-1)!;
+
+  it('Slack: a post whose answer was lost while the lookup failed too is unknown, not failed; a replay finds it and posts nothing', async () => {
+    const t = traveller(h, 'slack', 'unknown-then-replay');
+    const slack = h.stack.fakeSlack!;
+    slack.fail({ method: 'chat.postMessage', kind: 'drop_after' });
+    for (let i = 0; i < fast.delivery.maxLookups; i++) slack.fail({ method: 'conversations.history', kind: 'refuse', error: 'internal_error' });
+    expect((await t.message('a hotel in rome tomorrow', 'unknown-1').deliver(0)).status).toBe(200);
+    await h.stack.idle();
+    expect(t.replies()).toHaveLength(1); // it did arrive
+    const turn = lastTurn('slack');
+    expect(turn.state).toBe('unknown');
+    const lookupsBefore = slack.calls.filter((c) => c.method === 'conversations.history').length;
+    expect((await replay(turn.id)).outcome).toMatchObject({ outcome: 'replied' });
+    expect(t.replies()).toHaveLength(1);
+    expect(slack.calls.filter((c) => c.method === 'conversations.history').length).toBeGreaterThan(lookupsBefore);
+  });
+
+  it('Teams: an ambiguous post is never posted again (the connector cannot be asked); the turn says unknown', async () => {
+    const t = traveller(h, 'teams', 'teams-unknown');
+    // The typing indicator is the first POST (best effort: refused, it is only logged); then the reply's.
+    h.stack.fakeTeams!.faults.push({ kind: 'refuse', status: 412 }, 'POST');
+    h.stack.fakeTeams!.faults.push({ kind: 'error_after', status: 503 }, 'POST');
+    expect((await t.message('a hotel in oslo tomorrow', 'teams-unknown-1').deliver(0)).status).toBe(200);
+    await h.stack.idle();
+    expect(t.replies()).toHaveLength(1);
+    expect(lastTurn('teams').state).toBe('unknown');
+  });
+
+  it.each([
+    ['slack', () => h.stack.fakeSlack!.fail({ method: 'chat.postMessage', kind: 'refuse', error: 'token_revoked' })],
+    ['teams', () => h.stack.fakeTeams!.faults.push({ kind: 'refuse', status: 403 }, 'POST')],
+    ['whatsapp', () => h.stack.fakeTwilio!.fail({ kind: 'refuse', status: 400, code: 21211 })],
+  ] as const)('%s: a refusal for good is tried once, and the turn is failed', async (channel, refuse) => {
+    const t = traveller(h, channel, `refused-${channel}`);
+    const attempts = () =>
+      channel === 'slack'
+        ? h.stack.fakeSlack!.calls.filter((c) => c.method === 'chat.postMessage').length
+        : channel === 'teams'
+          ? h.stack.fakeTeams!.calls.filter((c) => c.method === 'POST' && c.body.type === 'message').length
+          : h.stack.fakeTwilio!.messages.length;
+    // Teams' typing indicator goes first: its refusal is queued behind one clean call.
+    if (channel === 'teams') h.stack.fakeTeams!.faults.push({ kind: 'refuse', status: 412 }, 'POST');
+    refuse();
+    const before = attempts();
+    expect((await t.message('a hotel in rome tomorrow', `refused-${channel}-1`).deliver(0)).status).toBe(200);
+    await h.stack.idle();
+    expect(attempts() - before).toBe(1);
+    expect(t.replies()).toHaveLength(0);
+    expect(lastTurn(channel).state).toBe('failed');
+  });
+
+  it('Slack: a 429 is waited out (its Retry-After) and the reply posted once', async () => {
+    const t = traveller(h, 'slack', 'rate-limited');
+    h.stack.fakeSlack!.fail({ method: 'chat.postMessage', kind: 'refuse', status: 429, retryAfter: 1 });
+    const started = Date.now();
+    expect((await t.message('a hotel in rome tomorrow', 'rate-limited-1').deliver(0)).status).toBe(200);
+    await h.stack.idle();
+    expect(t.replies()).toHaveLength(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(lastTurn('slack').state).toBe('replied');
+  });
+});
+
 describe('DynamoDB that loses its answers', () => {
   let dynamo: LocalDynamo;
   let proxy: DynamoFaultProxy;
