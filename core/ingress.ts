@@ -2,6 +2,7 @@
 // channel supplies the first two and its acknowledgement; nothing here is slow (no Brek call, no
 // channel API call), so Slack's 3-second and Twilio's 15-second limits are never at risk.
 import { json, MAX_BODY_BYTES, type HttpRequest, type HttpResponse } from './http.ts';
+import type { LeavingWorkspace } from './channel.ts';
 import type { InboundTurn } from './inbound.ts';
 import type { Logger } from './log.ts';
 import { METRIC, type BridgeMetrics } from './metrics.ts';
@@ -18,7 +19,7 @@ export type Normalized =
    * A workspace left (the app uninstalled, its tokens revoked): its installation and its
    * travellers' data are erased before the answer, so a retried delivery just erases nothing.
    */
-  | { type: 'erase_workspace'; workspace: { workspaceId: string; enterpriseId?: string; isEnterpriseInstall?: boolean }; reason: string; response: HttpResponse }
+  | { type: 'erase_workspace'; workspace: LeavingWorkspace; reason: string; response: HttpResponse }
   /** A bad body: a clear 4xx, nothing stored. */
   | { type: 'reject'; status: 400 | 404 | 405 | 415 | 422; reason: string };
 
@@ -42,7 +43,7 @@ export interface IngressDeps {
    */
   onStored?: (record: InboxRecord, outcome: 'accepted' | 'duplicate') => void;
   /** Erases a workspace that left (see Normalized); without it such events are only acknowledged. */
-  eraseWorkspace?: (workspace: { workspaceId: string; enterpriseId?: string; isEnterpriseInstall?: boolean }, reason: string) => Promise<void>;
+  eraseWorkspace?: (workspace: LeavingWorkspace, reason: string) => Promise<void>;
   /** Counts accepted, duplicate and forged requests per channel; the caller flushes. */
   metrics?: BridgeMetrics;
 }

@@ -7,7 +7,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadSlackConfig, type SlackConfig } from '../adapters/slack/config.ts';
-import { slackIngress } from '../adapters/slack/ingress.ts';
 import { BrekClient, type BrekClientOptions } from '../core/brek/client.ts';
 import { createCore, type Core } from '../core/bridge.ts';
 import { loadCoreConfig, type CoreConfig } from '../core/config.ts';
@@ -23,7 +22,11 @@ import { allObservers, processTurn } from '../core/turn.ts';
 import type { DeliveryPolicy } from '../core/delivery.ts';
 import { noMetrics, type BridgeMetrics } from '../core/metrics.ts';
 import { replayTurn } from '../core/store/turn-views.ts';
-import { channelSenders } from '../functions/senders.ts';
+import { wireChannels } from '../functions/senders.ts';
+import { CHANNEL_ADAPTERS } from '../adapters/index.ts';
+import type { Installations } from '../core/channel.ts';
+import type { ChannelSender } from '../core/delivery.ts';
+import type { Channel } from '../core/identity.ts';
 import { DEV_PARTNER_KEY, LOCAL_SLACK_BOT_TOKEN } from '../core/dev-defaults.ts';
 import { sandboxConfigFromEnv } from '../sandbox/config.ts';
 import { startSandbox, type Exchange, type RunningSandbox } from '../sandbox/server.ts';
@@ -32,15 +35,11 @@ import { startFakeSlack, type FakeSlack } from './fakes/slack.ts';
 import { startFakeTeams, type FakeTeams } from './fakes/teams.ts';
 import { startFakeTwilio, type FakeTwilio } from './fakes/twilio.ts';
 import { loadWhatsAppConfig, type WhatsAppConfig } from '../adapters/whatsapp/config.ts';
-import { whatsappIngress } from '../adapters/whatsapp/ingress.ts';
 import { loadTeamsConfig, type TeamsConfig } from '../adapters/teams/config.ts';
-import { teamsIngress } from '../adapters/teams/ingress.ts';
 import { startLocalDynamo, type LocalDynamo } from './local-dynamo.ts';
 import { ActivityLog } from './console/activity.ts';
 import { simulatedSlack, simulatedTeams, simulatedWhatsApp } from './console/channels.ts';
 import { BridgeConsole } from './console/server.ts';
-import { slackWorkspaces, type SlackWorkspaces } from '../adapters/slack/workspaces.ts';
-import { localSecretBox } from '../core/crypto.ts';
 
 export interface StackOptions {
   env?: Record<string, string | undefined>;
@@ -221,19 +220,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
 
     const config = loadCoreConfig(env, 'local');
-    const slack = loadSlackConfig(env, 'local');
-    const teams = loadTeamsConfig(env, 'local');
     await ensureTable(documentClient({ endpoint: config.dynamoEndpoint! }), config.tableName).catch((error: unknown) => {
       throw new StartupError(`DynamoDB at ${config.dynamoEndpoint} is not reachable: ${error instanceof Error ? error.message : String(error)}`);
     });
     const metrics = options.metrics ?? noMetrics;
     const core = createCore(config, { logger, metrics, ...(options.brek ? { brek: options.brek } : {}) });
-    // Slack workspaces: the install routes and each workspace's token once the URL is known (below);
-    // until then (never, in practice: no turn arrives before the port is open) the single token.
-    let workspaces: SlackWorkspaces | undefined;
-    const slackTokenFor = slack.oauth ? (record: InboxRecord) => workspaces!.tokenFor!(record) : undefined;
-    const senderOptions = options.channelTimeoutMs ? { timeoutMs: options.channelTimeoutMs } : {};
-    const senders = channelSenders({ slack, teams }, logger, { ...senderOptions, ...(slackTokenFor ? { slackTokenFor } : {}) });
+    // Every channel joins once the port is known (below): WhatsApp's signed URL and Slack's OAuth
+    // redirect are this stack's own. No request is served before then.
+    const senders: Partial<Record<Channel, ChannelSender>> = {};
+    const routes: Record<string, { ingress: ChannelIngress; installations?: Installations }> = {};
     const activity = new ActivityLog();
     const coreTurnDeps = core.turnDeps(senders);
     const turnDeps = {
@@ -256,7 +251,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       inbox: new InboxStore(ingressDb, config.tableName),
       logger,
       metrics,
-      eraseWorkspace: (workspace: { workspaceId: string; enterpriseId?: string; isEnterpriseInstall?: boolean }, reason: string) => workspaces!.erase(workspace, reason),
       onStored: (record: InboxRecord, outcome: 'accepted' | 'duplicate') => {
         if (outcome === 'accepted') activity.received(record);
         // Flushed per turn, as the worker function flushes per invocation.
@@ -279,25 +273,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       logger,
       replay: (id) => replayTurn(id, { ...turnDeps, db: core.db, tableName: config.tableName }),
     });
-    if (fakeSlack) bridgeConsole.addChannel(simulatedSlack(() => url, fakeSlack, env.SLACK_SIGNING_SECRET!, bridgeConsole.emit));
-    if (fakeTeams) bridgeConsole.addChannel(simulatedTeams(() => url, fakeTeams, bridgeConsole.emit));
     closers.push(async () => bridgeConsole.close());
-    const routes: Record<string, ChannelIngress> = { '/slack/events': slackIngress(slack), '/teams/messages': teamsIngress(teams) };
-    // WhatsApp's route joins once the port is known: its ingress needs the public URL Twilio signs.
 
     const server: Server = createServer((req, res) => {
       void (async () => {
         const body = await readBody(req);
         if (!body) return write(res, json(413, { error: 'payload_too_large', message: 'Bodies over 1 MiB are refused.' }));
         const request = toRequest(req, body);
-        const ingress = routes[request.path];
-        if (ingress) {
-          const response = await handleIngress(request, ingress, ingressDeps).finally(() => metrics.flush());
+        const channel = routes[request.path];
+        if (channel) {
+          const erase = channel.installations?.erase;
+          const response = await handleIngress(request, channel.ingress, { ...ingressDeps, ...(erase ? { eraseWorkspace: erase } : {}) }).finally(() => metrics.flush());
           return write(res, response);
         }
         if (request.path === '/healthz') return write(res, await health(core, brekProbe));
-        const install = await workspaces?.oauth?.route(request);
-        if (install) return write(res, install);
+        for (const { installations } of Object.values(routes)) {
+          const install = await installations?.route?.(request);
+          if (install) return write(res, install);
+        }
         const answer = await bridgeConsole.route(request, res);
         if (answer === 'streaming') return;
         if (answer) return write(res, answer);
@@ -321,16 +314,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const actualPort = (server.address() as AddressInfo).port;
     url = `http://127.0.0.1:${actualPort}`;
     env.WHATSAPP_WEBHOOK_URL ??= `${url}/whatsapp/webhook`;
-    workspaces = slackWorkspaces(slack, {
-      db: core.db,
-      tableName: config.tableName,
-      logger,
-      ...(slack.oauth ? { box: localSecretBox(env.INSTALLATION_KEY ?? secrets.installationKey) } : {}),
-      redirectUri: `${url}/slack/oauth_redirect`,
-    });
+    // Seals Slack installations in the local table when the app is distributed (SLACK_CLIENT_ID).
+    if (env.SLACK_CLIENT_ID) env.INSTALLATION_KEY ??= secrets.installationKey;
+    const channelDeps = { env, mode: 'local' as const, db: core.db, tableName: config.tableName, logger, publicUrl: url, ...(options.channelTimeoutMs ? { timeoutMs: options.channelTimeoutMs } : {}) };
+    for (const wired of wireChannels(CHANNEL_ADAPTERS, channelDeps, 'both')) {
+      routes[wired.adapter.route] = { ingress: wired.adapter.ingress(wired.config), ...(wired.installations ? { installations: wired.installations } : {}) };
+      senders[wired.adapter.channel] = wired.sender;
+    }
+    const slack = loadSlackConfig(env, 'local');
+    const teams = loadTeamsConfig(env, 'local');
     const whatsapp = loadWhatsAppConfig(env, 'local');
-    Object.assign(senders, channelSenders({ whatsapp }, logger, senderOptions));
-    routes['/whatsapp/webhook'] = whatsappIngress(whatsapp);
+    if (fakeSlack) bridgeConsole.addChannel(simulatedSlack(() => url, fakeSlack, env.SLACK_SIGNING_SECRET!, bridgeConsole.emit));
+    if (fakeTeams) bridgeConsole.addChannel(simulatedTeams(() => url, fakeTeams, bridgeConsole.emit));
     if (fakeTwilio) {
       const settings = { targetUrl: () => `${url}/whatsapp/webhook`, signedUrl: () => whatsapp.webhookUrl, authToken: fakeTwilio.authToken, from: whatsapp.from };
       bridgeConsole.addChannel(simulatedWhatsApp(fakeTwilio, settings, bridgeConsole.emit));

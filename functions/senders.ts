@@ -1,34 +1,28 @@
-// One place that turns channel configurations into the worker's senders, for the deployed worker
-// and the local stack alike.
-import type { SlackConfig } from '../adapters/slack/config.ts';
-import { SlackSender, slackWebClient, type SlackTokenFor } from '../adapters/slack/send.ts';
-import type { TeamsConfig } from '../adapters/teams/config.ts';
-import { BotTokenSource, TeamsSender } from '../adapters/teams/send.ts';
-import type { WhatsAppConfig } from '../adapters/whatsapp/config.ts';
-import { twilioClient, WhatsAppSender } from '../adapters/whatsapp/send.ts';
+// The channels a process serves, built from the adapter list (adapters/index.ts) in one place for
+// the deployed worker and the local stack alike: each channel's configuration, its per-workspace
+// installations (shared by its sender, its install routes and its erase), and its sender.
+import type { ChannelAdapter, ChannelDeps, ChannelRole, Installations } from '../core/channel.ts';
+import type { ChannelSender } from '../core/delivery.ts';
 import type { Channel } from '../core/identity.ts';
-import type { Logger } from '../core/log.ts';
-import type { ChannelSender } from '../core/turn.ts';
 
-export interface ChannelConfigs {
-  slack?: SlackConfig;
-  teams?: TeamsConfig;
-  whatsapp?: WhatsAppConfig;
+export interface WiredChannel {
+  adapter: ChannelAdapter;
+  config: unknown;
+  installations?: Installations;
+  sender: ChannelSender;
 }
 
-/**
- * `slackTokenFor`: each workspace's token, when the app is installed through OAuth. `timeoutMs`:
- * how long a channel API call may take before it counts as ambiguous (the clients' 10 s default).
- */
-export function channelSenders(
-  configs: ChannelConfigs,
-  logger: Logger,
-  options: { slackTokenFor?: SlackTokenFor; timeoutMs?: number } = {},
-): Partial<Record<Channel, ChannelSender>> {
-  const senders: Partial<Record<Channel, ChannelSender>> = {};
-  const timeout = options.timeoutMs ? { timeoutMs: options.timeoutMs } : {};
-  if (configs.slack) senders.slack = new SlackSender(slackWebClient(configs.slack.botToken, configs.slack.apiUrl, timeout), logger, options.slackTokenFor);
-  if (configs.teams) senders.teams = new TeamsSender(configs.teams, new BotTokenSource(configs.teams), logger, options.timeoutMs);
-  if (configs.whatsapp) senders.whatsapp = new WhatsAppSender(twilioClient(configs.whatsapp, timeout), configs.whatsapp.from, logger);
-  return senders;
+/** Every adapter the environment names (`configured`), read for `role`; throws a ConfigError on bad variables. */
+export function wireChannels(adapters: readonly ChannelAdapter[], deps: ChannelDeps, role: ChannelRole): WiredChannel[] {
+  return adapters
+    .filter((adapter) => adapter.configured(deps.env))
+    .map((adapter) => {
+      const config = adapter.config(deps.env, deps.mode, role);
+      const installations = adapter.installations?.(config, deps);
+      return { adapter, config, ...(installations ? { installations } : {}), sender: adapter.sender(config, { ...deps, ...(installations ? { installations } : {}) }) };
+    });
+}
+
+export function sendersOf(channels: readonly WiredChannel[]): Partial<Record<Channel, ChannelSender>> {
+  return Object.fromEntries(channels.map((wired) => [wired.adapter.channel, wired.sender]));
 }

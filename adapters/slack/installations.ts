@@ -15,6 +15,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/oauth';
 import type { SecretBox } from '../../core/crypto.ts';
+import type { LeavingWorkspace } from '../../core/channel.ts';
 import type { Logger } from '../../core/log.ts';
 import { eraseActorPrefix } from '../../core/store/erase.ts';
 
@@ -210,11 +211,7 @@ export class DynamoInstallationStore implements InstallationStore {
   }
 }
 
-export interface LeavingWorkspace {
-  workspaceId: string;
-  enterpriseId?: string;
-  isEnterpriseInstall?: boolean;
-}
+export type { LeavingWorkspace } from '../../core/channel.ts';
 
 /**
  * A workspace left (app_uninstalled, bot token revoked): its installation and every item of its

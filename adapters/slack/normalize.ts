@@ -18,6 +18,42 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 /** Message subtypes that are still a person writing to us; every other subtype is ignored. */
 const PERSON_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast']);
 
+/** Where and how the worker answers a turn: written here, read back by the sender (send.ts). */
+export interface SlackReference {
+  channel?: string;
+  /** The thread the reply goes in (a channel mention's own ts starts one). */
+  threadTs?: string;
+  /** The traveller's message, for the progress reaction. */
+  messageTs?: string;
+  teamId?: string;
+  userId?: string;
+  enterpriseId?: string;
+  isEnterpriseInstall?: boolean;
+  /** A click: the message it was on (its buttons are retired at once), what was clicked. */
+  clickedMessageTs?: string;
+  clickedAction?: string;
+  clickedLabel?: string;
+  responseUrl?: string;
+}
+
+const REFERENCE_STRINGS = ['channel', 'threadTs', 'messageTs', 'teamId', 'userId', 'enterpriseId', 'clickedMessageTs', 'clickedAction', 'clickedLabel', 'responseUrl'] as const;
+
+/** The stored form: the fields that are set. */
+export function encodeSlackReference(reference: SlackReference): Record<string, Json> {
+  return Object.fromEntries(Object.entries(reference).filter(([, value]) => value !== undefined)) as Record<string, Json>;
+}
+
+/** Read back defensively: a stored record may predate a field. */
+export function slackReference(record: { reference: Record<string, Json> }): SlackReference {
+  const out: SlackReference = {};
+  for (const key of REFERENCE_STRINGS) {
+    const value = record.reference[key];
+    if (typeof value === 'string') out[key] = value;
+  }
+  if (record.reference.isEnterpriseInstall === true) out.isEnterpriseInstall = true;
+  return out;
+}
+
 export interface SlackNormalizeOptions {
   appId?: string;
 }
@@ -115,8 +151,7 @@ function fromEnvelope(body: Obj, options: SlackNormalizeOptions): Normalized {
   // A DM is one conversation; in a channel, a thread is (a top-level mention starts one).
   const conversationId = isDm ? channel : `${channel}:${threadTs ?? ts}`;
   const replyThreadTs = isDm ? threadTs : (threadTs ?? ts);
-  const reference: Record<string, Json> = { channel, messageTs: ts, teamId, userId: user, ...workspaceOf(body) };
-  if (replyThreadTs) reference.threadTs = replyThreadTs;
+  const reference = encodeSlackReference({ channel, messageTs: ts, teamId, userId: user, threadTs: replyThreadTs, ...workspaceOf(body) });
   const turn: InboundTurn = {
     channel: 'slack',
     channelMessageId: eventId,
@@ -142,7 +177,7 @@ function botUserOf(body: Obj): string | undefined {
 
 /** Removes the app's mention (or, not knowing the app's id, a leading mention). */
 /** What finds the workspace's installation: its enterprise, and whether the install is org-wide. */
-function workspaceOf(body: Obj): Record<string, Json> {
+function workspaceOf(body: Obj): Pick<SlackReference, 'enterpriseId' | 'isEnterpriseInstall'> {
   const enterpriseId = str(body.enterprise_id) ?? (isObj(body.enterprise) ? str(body.enterprise.id) : undefined);
   return { ...(enterpriseId ? { enterpriseId } : {}), ...(body.is_enterprise_install === true ? { isEnterpriseInstall: true } : {}) };
 }
@@ -174,11 +209,17 @@ function fromInteraction(payload: Obj, options: SlackNormalizeOptions): Normaliz
   const threadTs = str(container.thread_ts) ?? str(message.thread_ts);
   const isDm = channel.startsWith('D');
   const conversationId = isDm ? channel : `${channel}:${threadTs ?? messageTs}`;
-  const reference: Record<string, Json> = { channel, teamId, userId: user, clickedMessageTs: messageTs, clickedAction: button.action, ...workspaceOf(payload) };
-  if (button.label) reference.clickedLabel = button.label;
-  if (isDm ? threadTs : (threadTs ?? messageTs)) reference.threadTs = (isDm ? threadTs : (threadTs ?? messageTs))!;
-  const responseUrl = str(payload.response_url);
-  if (responseUrl) reference.responseUrl = responseUrl;
+  const reference = encodeSlackReference({
+    channel,
+    teamId,
+    userId: user,
+    clickedMessageTs: messageTs,
+    clickedAction: button.action,
+    clickedLabel: button.label,
+    threadTs: isDm ? threadTs : (threadTs ?? messageTs),
+    responseUrl: str(payload.response_url),
+    ...workspaceOf(payload),
+  });
   const channelMessageId = `${user}:${actionTs}`;
   return {
     type: 'turn',

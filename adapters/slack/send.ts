@@ -10,10 +10,10 @@
 // anything is posted again. Ephemeral messages cannot be looked up: those stay at most once.
 import { WebClient, type WebAPICallResult } from '@slack/web-api';
 import { DeliveryError, PermanentSendError, type ChannelSender, type FailureClass, type PartContext } from '../../core/delivery.ts';
-import type { Json } from '../../core/inbound.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Reply } from '../../core/reply.ts';
 import type { InboxRecord } from '../../core/store/inbox.ts';
+import { slackReference } from './normalize.ts';
 import { renderClicked, renderSlack, type SlackMessage } from './render.ts';
 
 const PROGRESS_REACTION = 'hourglass_flowing_sand';
@@ -72,25 +72,6 @@ export function classifySlackError(error: unknown): FailureClass {
     default:
       return { kind: 'ambiguous', code: 'unknown' };
   }
-}
-
-/** The reply reference the Slack normaliser writes (adapters/slack/normalize.ts). */
-export interface SlackReference {
-  channel?: string;
-  threadTs?: string;
-  messageTs?: string;
-  userId?: string;
-  clickedMessageTs?: string;
-  clickedAction?: string;
-  clickedLabel?: string;
-}
-
-export function slackReference(record: Pick<InboxRecord, 'reference'>): SlackReference {
-  const read = (key: keyof SlackReference) => {
-    const value: Json | undefined = record.reference[key];
-    return typeof value === 'string' ? { [key]: value } : {};
-  };
-  return { ...read('channel'), ...read('threadTs'), ...read('messageTs'), ...read('userId'), ...read('clickedMessageTs'), ...read('clickedAction'), ...read('clickedLabel') };
 }
 
 /** A workspace's bot token for a turn (multi-workspace installs); undefined = the client's own. */

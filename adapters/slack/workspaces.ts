@@ -3,11 +3,11 @@
 // the install routes, each turn's bot token, and the erase of a workspace that left.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SecretBox } from '../../core/crypto.ts';
-import type { Json } from '../../core/inbound.ts';
 import type { Logger } from '../../core/log.ts';
 import type { InboxRecord } from '../../core/store/inbox.ts';
 import { PermanentSendError } from '../../core/turn.ts';
 import type { SlackConfig } from './config.ts';
+import { slackReference } from './normalize.ts';
 import { DynamoInstallationStore, eraseSlackWorkspace, NoInstallation, type LeavingWorkspace } from './installations.ts';
 import { RefreshRefused, SlackOAuth, type BotToken, type RefreshTiming, type WorkspaceQuery } from './oauth.ts';
 import type { SlackTokenFor } from './send.ts';
@@ -36,7 +36,6 @@ const TOKEN_CACHE_MS = 60_000;
 /** A rotating token is not cached into its last seconds. */
 const CACHE_EXPIRY_MARGIN_MS = 30_000;
 
-const refString = (reference: Record<string, Json>, key: string) => (typeof reference[key] === 'string' ? (reference[key] as string) : undefined);
 
 export function slackWorkspaces(config: SlackConfig, deps: SlackWorkspaceDeps): SlackWorkspaces {
   const settings = config.oauth;
@@ -85,10 +84,11 @@ export function slackWorkspaces(config: SlackConfig, deps: SlackWorkspaceDeps): 
 
   const tokenFor: SlackTokenFor | undefined = oauth
     ? async (record: InboxRecord) => {
+        const reference = slackReference(record);
         const query: WorkspaceQuery = {
           ...(record.workspaceId ? { teamId: record.workspaceId } : {}),
-          ...(refString(record.reference, 'enterpriseId') ? { enterpriseId: refString(record.reference, 'enterpriseId')! } : {}),
-          ...(record.reference.isEnterpriseInstall === true ? { isEnterpriseInstall: true } : {}),
+          ...(reference.enterpriseId ? { enterpriseId: reference.enterpriseId } : {}),
+          ...(reference.isEnterpriseInstall ? { isEnterpriseInstall: true } : {}),
         };
         const key = `${query.enterpriseId ?? ''}/${query.teamId ?? ''}/${query.isEnterpriseInstall === true}`;
         const cached = cache.get(key);

@@ -4,7 +4,7 @@
 import { json } from '../../core/http.ts';
 import type { ChannelIngress } from '../../core/ingress.ts';
 import type { TeamsConfig } from './config.ts';
-import { normalizeTeams } from './normalize.ts';
+import { normalizeTeams, teamsReference } from './normalize.ts';
 import { renderClicked } from './render.ts';
 import { TeamsVerifier } from './verify.ts';
 
@@ -16,10 +16,9 @@ export function teamsIngress(config: Pick<TeamsConfig, 'appId' | 'tenantId' | 'o
     normalize: (request) => normalizeTeams(request.body.toString('utf8'), config.tenantId ? { tenantId: config.tenantId } : {}),
     // A retried invoke (a duplicate) gets the same answer as the first.
     acknowledge: (_outcome, turn) => {
-      if (turn.reference.invoke !== true) return { status: 200 };
-      const action = typeof turn.reference.clickedAction === 'string' ? turn.reference.clickedAction : 'book_option';
-      const label = typeof turn.reference.clickedLabel === 'string' ? turn.reference.clickedLabel : undefined;
-      return json(200, { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: renderClicked(action, label) });
+      const reference = teamsReference(turn);
+      if (!reference.invoke) return { status: 200 };
+      return json(200, { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: renderClicked(reference.clickedAction ?? 'book_option', reference.clickedLabel) });
     },
   };
 }

@@ -33,6 +33,40 @@ export interface TeamsNormalizeOptions {
   tenantId?: string;
 }
 
+/** Where and how the worker answers a turn: written here, read back by the sender (send.ts). */
+export interface TeamsReference {
+  serviceUrl?: string;
+  conversationId?: string;
+  tenantId?: string;
+  botId?: string;
+  activityId?: string;
+  conversationType?: string;
+  /** A card click: the activity it was on, what was clicked. */
+  clickedActivityId?: string;
+  clickedAction?: string;
+  clickedLabel?: string;
+  /** The click came as an Action.Execute invoke (its card was already replaced in the answer). */
+  invoke?: boolean;
+}
+
+const REFERENCE_STRINGS = ['serviceUrl', 'conversationId', 'tenantId', 'botId', 'activityId', 'conversationType', 'clickedActivityId', 'clickedAction', 'clickedLabel'] as const;
+
+/** The stored form: the fields that are set. */
+export function encodeTeamsReference(reference: TeamsReference): Record<string, Json> {
+  return Object.fromEntries(Object.entries(reference).filter(([, value]) => value !== undefined)) as Record<string, Json>;
+}
+
+/** Read back defensively: a stored record may predate a field. */
+export function teamsReference(record: { reference: Record<string, Json> }): TeamsReference {
+  const out: TeamsReference = {};
+  for (const key of REFERENCE_STRINGS) {
+    const value = record.reference[key];
+    if (typeof value === 'string') out[key] = value;
+  }
+  if (record.reference.invoke === true) out.invoke = true;
+  return out;
+}
+
 export function normalizeTeams(raw: string, options: TeamsNormalizeOptions = {}): Normalized {
   let activity: unknown;
   try {
@@ -59,7 +93,7 @@ export function normalizeTeams(raw: string, options: TeamsNormalizeOptions = {})
   const conversationId = conversation.id as string;
   const personal = conversation.conversationType === 'personal' || conversation.conversationType === undefined;
   const actorId = teamsActorId(tenantId, str(from.aadObjectId) ?? (from.id as string));
-  const reference: Record<string, Json> = {
+  const reference: TeamsReference = {
     serviceUrl,
     conversationId,
     tenantId,
@@ -77,7 +111,7 @@ export function normalizeTeams(raw: string, options: TeamsNormalizeOptions = {})
         actorId,
         conversationId,
         input,
-        reference,
+        reference: encodeTeamsReference(reference),
         workspaceId: tenantId,
         ...(offset === undefined ? {} : { timezoneOffsetMinutes: offset }),
         ...(str(activity.timestamp) ? { receivedAt: activity.timestamp as string } : {}),

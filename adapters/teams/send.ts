@@ -5,12 +5,12 @@
 // pointed at anything but Entra over https, so this small fetch does it and the SDK's client
 // carries it. What is retried, and how, is the delivery layer's (core/delivery.ts).
 import { Client } from '@microsoft/teams.api';
-import type { Json } from '../../core/inbound.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Reply } from '../../core/reply.ts';
 import type { InboxRecord } from '../../core/store/inbox.ts';
 import { DeliveryError, PermanentSendError, type ChannelSender, type FailureClass, type PartContext } from '../../core/delivery.ts';
 import { connectorAllowed, type TeamsConfig } from './config.ts';
+import { teamsReference } from './normalize.ts';
 import { renderClicked, renderTeams, type CardJson } from './render.ts';
 
 const BOT_SCOPE = 'https://api.botframework.com/.default';
@@ -38,25 +38,6 @@ export class BotTokenSource {
     this.cached = { token: body.access_token, until: Date.now() + Math.max(60, seconds - 300) * 1000 };
     return body.access_token;
   }
-}
-
-/** The reply reference the Teams normaliser writes (adapters/teams/normalize.ts). */
-export interface TeamsReference {
-  serviceUrl?: string;
-  conversationId?: string;
-  clickedActivityId?: string;
-  clickedAction?: string;
-  clickedLabel?: string;
-  /** The click came as an Action.Execute invoke (its card was already replaced in the answer). */
-  invoke: boolean;
-}
-
-export function teamsReference(record: Pick<InboxRecord, 'reference'>): TeamsReference {
-  const read = (key: Exclude<keyof TeamsReference, 'invoke'>) => {
-    const value: Json | undefined = record.reference[key];
-    return typeof value === 'string' ? { [key]: value } : {};
-  };
-  return { ...read('serviceUrl'), ...read('conversationId'), ...read('clickedActivityId'), ...read('clickedAction'), ...read('clickedLabel'), invoke: record.reference.invoke === true };
 }
 
 interface HttpFailure {

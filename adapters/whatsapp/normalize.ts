@@ -3,7 +3,7 @@
 import { createHmac } from 'node:crypto';
 import { mediaType, type HttpRequest } from '../../core/http.ts';
 import { whatsappActorId } from '../../core/identity.ts';
-import { keywordOf, type InboundTurn, type TurnInput } from '../../core/inbound.ts';
+import { keywordOf, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
 import type { Normalized } from '../../core/ingress.ts';
 import { formParams } from './verify.ts';
 
@@ -12,6 +12,18 @@ export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Re
 const ignore = (note: string): Normalized => ({ type: 'respond', response: { status: 200, headers: { 'content-type': 'text/xml' }, body: EMPTY_TWIML }, note });
 
 const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+/** Where the worker answers: the traveller's address and our own (the only place the numbers are kept). */
+export interface WhatsAppReference {
+  to?: string;
+  from?: string;
+}
+
+/** Read back defensively: a stored record may predate a field. */
+export function whatsappReference(record: { reference: Record<string, Json> }): WhatsAppReference {
+  const { to, from } = record.reference;
+  return { ...(typeof to === 'string' ? { to } : {}), ...(typeof from === 'string' ? { from } : {}) };
+}
 
 export function normalizeWhatsApp(request: HttpRequest, actorIdSecret: string): Normalized {
   if (mediaType(request) !== 'application/x-www-form-urlencoded') {
@@ -44,7 +56,7 @@ export function normalizeWhatsApp(request: HttpRequest, actorIdSecret: string): 
     conversationId: `wa:${createHmac('sha256', actorIdSecret).update(`${to}|${from}`).digest('hex').slice(0, 32)}`,
     input,
     // The only place the numbers are kept: the sender needs them to reply.
-    reference: { to: from, from: to },
+    reference: { to: from, from: to } satisfies WhatsAppReference,
     receivedAt: new Date().toISOString(),
   };
   return { type: 'turn', turn };

@@ -8,11 +8,11 @@
 // the delivery began) before it is sent again, and a retry resumes at the first part not found.
 import twilio from 'twilio';
 import { DeliveryError, PermanentSendError, type ChannelSender, type FailureClass, type PartContext } from '../../core/delivery.ts';
-import type { Json } from '../../core/inbound.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Reply } from '../../core/reply.ts';
 import type { InboxRecord } from '../../core/store/inbox.ts';
 import type { WhatsAppConfig } from './config.ts';
+import { whatsappReference } from './normalize.ts';
 import { renderWhatsApp } from './render.ts';
 
 export const SESSION_WINDOW_MS = 24 * 3_600_000;
@@ -49,20 +49,6 @@ export function twilioClient(config: Pick<WhatsAppConfig, 'accountSid' | 'authTo
       ? new twilio.RequestClient({ timeout: options.timeoutMs })
       : undefined;
   return twilio(config.accountSid, config.authToken, httpClient ? { httpClient } : {});
-}
-
-/** The reply reference the WhatsApp normaliser writes: the traveller's and our own address. */
-export interface WhatsAppReference {
-  to?: string;
-  from?: string;
-}
-
-export function whatsappReference(record: Pick<InboxRecord, 'reference'>): WhatsAppReference {
-  const read = (key: keyof WhatsAppReference) => {
-    const value: Json | undefined = record.reference[key];
-    return typeof value === 'string' ? { [key]: value } : {};
-  };
-  return { ...read('to'), ...read('from') };
 }
 
 interface TwilioFailure {

@@ -1,0 +1,61 @@
+// The one contract a channel fulfils. Each adapters/<channel>/index.ts exports one ChannelAdapter;
+// adapters/index.ts lists them, and the worker's wiring and the local stack loop over that list,
+// so a new channel is a folder and a line. Its two halves stay apart in the code: the ingress
+// half (verify, normalise, acknowledge: adapters/<channel>/ingress.ts) is what each ingress Lambda
+// imports alone, so it never bundles a sender's SDK; the sender half (compose, post, find,
+// classify, progress: send.ts) is core/delivery.ts's ChannelSender.
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Mode } from './config.ts';
+import type { ChannelSender } from './delivery.ts';
+import type { HttpRequest, HttpResponse } from './http.ts';
+import type { Channel } from './identity.ts';
+import type { ChannelIngress } from './ingress.ts';
+import type { Logger } from './log.ts';
+import type { InboxRecord } from './store/inbox.ts';
+
+/** Which side a configuration is read for: the ingress verifies, the worker sends. */
+export type ChannelRole = 'ingress' | 'worker' | 'both';
+
+/** A workspace that removed the app (Slack's app_uninstalled, its bot token revoked). */
+export interface LeavingWorkspace {
+  workspaceId: string;
+  enterpriseId?: string;
+  isEnterpriseInstall?: boolean;
+}
+
+/** A channel app installed per workspace (Slack's OAuth distribution): each workspace's credential. */
+export interface Installations {
+  /** The workspace's token for this turn; undefined = the channel's single configured one. */
+  tokenFor?(record: InboxRecord): Promise<string | undefined>;
+  /** The install flow's routes, where they are served; undefined for any other request. */
+  route?(request: HttpRequest): Promise<HttpResponse | undefined>;
+  /** The workspace left: its installation and its travellers' data are erased. */
+  erase(workspace: LeavingWorkspace, reason: string): Promise<void>;
+}
+
+/** What a channel's sender and installations are built with. */
+export interface ChannelDeps {
+  env: Record<string, string | undefined>;
+  mode: Mode;
+  db: DynamoDBDocumentClient;
+  tableName: string;
+  logger: Logger;
+  /** Channel API timeout (the clients' 10 s when unset): past it a post counts as ambiguous. */
+  timeoutMs?: number;
+  /** This process's own base URL when it serves the routes itself (the local stack): an install flow redirects back to it. */
+  publicUrl?: string;
+}
+
+export interface ChannelAdapter<Config = unknown> {
+  channel: Channel;
+  /** The POST route its platform calls (DESIGN.md's runtime contract). */
+  route: string;
+  /** Whether the environment names this channel, so a deployment without it still runs. */
+  configured(env: Record<string, string | undefined>): boolean;
+  /** The channel's part of the environment, read for one role; throws a ConfigError naming what is wrong. */
+  config(env: Record<string, string | undefined>, mode: Mode, role: ChannelRole): Config;
+  ingress(config: Config): ChannelIngress;
+  /** Per-workspace installs, for channels distributed that way (built once, shared with the sender). */
+  installations?(config: Config, deps: ChannelDeps): Installations | undefined;
+  sender(config: Config, deps: ChannelDeps & { installations?: Installations }): ChannelSender;
+}
