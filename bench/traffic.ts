@@ -54,7 +54,8 @@ export function traveller(stack: Stack, channel: Channel): Traveller {
           headers: { 'content-type': 'application/json', authorization: `Bearer ${fake.signInbound({ serviceUrl: fake.serviceUrl })}` },
           body: JSON.stringify(messageActivity(user, text, { serviceUrl: fake.serviceUrl, conversationId })),
         }),
-        replies: () => fake.calls.filter((c) => c.method === 'POST' && c.delivered && c.conversationId === conversationId && c.body.type === 'message').length,
+        // Replies replace their placeholder: count the conversation's messages that are cards.
+        replies: () => fake.conversation(conversationId).filter((activity) => activity.attachments?.length).length,
       };
     }
     case 'whatsapp': {

@@ -64,8 +64,11 @@ export interface PartContext {
  * activity, WhatsApp body); core only orders, journals and retries them.
  */
 export interface ChannelSender<Part = unknown> {
-  /** The messages one reply becomes, in order. Pure: the same reply gives the same parts. */
-  compose(reply: Reply, record: InboxRecord): Part[];
+  /**
+   * The messages one reply becomes, in order. Pure: the same reply gives the same parts.
+   * `placeholder`: the id of the progress message this turn posted (see `progress`), to replace.
+   */
+  compose(reply: Reply, record: InboxRecord, placeholder?: string): Part[];
   /** Posts one part; resolves to the platform's id for it (ts, activity id, Message SID). */
   post(part: Part, context: PartContext): Promise<string>;
   /**
@@ -74,12 +77,21 @@ export interface ChannelSender<Part = unknown> {
    * platform cannot tell now. A sender without `find` leaves every ambiguous part `unknown`.
    */
   find?(part: Part, context: PartContext): Promise<string | null | undefined>;
+  /**
+   * Posting this part again is harmless (an update of a message already there): an ambiguous
+   * failure is then simply tried again, and a resumed delivery posts it without looking first.
+   */
+  repeatable?(part: Part): boolean;
   /** What a failure of post/find means. Anything not a DeliveryError is ambiguous unless said otherwise. */
   classify?(error: unknown): FailureClass;
   /** Checked before any work: the turn can be answered at all (e.g. the workspace still has the app). */
   ready?(record: InboxRecord): Promise<void>;
-  /** Shows the traveller that work started (before a Brek call that may take seconds). Best effort, repeatable. */
-  progress?(record: InboxRecord): Promise<void>;
+  /**
+   * Shows the traveller that work started (before a Brek call that may take seconds). Best effort,
+   * called once per attempt. Resolves to the id of a placeholder message the reply is then to
+   * replace, where the channel posts one (Teams: an update in place is safe to repeat).
+   */
+  progress?(record: InboxRecord): Promise<string | void>;
   /** Takes the progress marker away once the turn is over, whatever its outcome. Best effort. */
   clearProgress?(record: InboxRecord): Promise<void>;
   /** The traveller's UTC offset in minutes, when the channel can tell; asked once per new session. */
@@ -93,6 +105,8 @@ export interface DeliveryJournal {
   token: string;
   /** Platform ids of parts known to have arrived, by index (written when the turn finishes). */
   receipts?: Record<string, string>;
+  /** The progress message the reply replaces (sender.progress), when the channel posted one. */
+  placeholder?: string;
   /**
    * Set once the attempt that wrote it finished: the parts that may have arrived unseen (an
    * ambiguous failure nobody could check). Every other part without a receipt certainly did not.
@@ -111,6 +125,8 @@ export interface TurnAttempt {
   posted: Map<number, string | 'attempted'>;
   /** A Brek session this attempt created, kept for its retries (one session, one idempotency key). */
   session?: { sessionId: string; timezoneOffsetMinutes?: number };
+  /** Progress shown by this attempt (so its retries do not show it again): the placeholder's id, if one was posted. */
+  progress?: Promise<string | undefined>;
 }
 
 export function newAttempt(): TurnAttempt {
@@ -174,7 +190,7 @@ export async function deliverParts<Part>(
   const { attempt, journal, logger } = options;
   if (!options.resumed) attempt.posted.clear();
   const receipts: Record<string, string> = { ...journal.receipts };
-  const parts = sender.compose(reply, record);
+  const parts = sender.compose(reply, record, journal.placeholder);
   // Parts an earlier attempt, of which we know too little, may have posted unseen.
   const earlierMayHave = (index: number) => options.resumed && journal.token !== attempt.token && (journal.maybe === undefined || journal.maybe.includes(index));
   for (const [index, part] of parts.entries()) {
@@ -208,7 +224,8 @@ async function deliverPart<Part>(
   options: { mayHaveArrived: boolean; policy: DeliveryPolicy; attempt: TurnAttempt; logger: Logger; onFailure?: SendObserver },
 ): Promise<PartResult> {
   const { policy, attempt, logger } = options;
-  if (options.mayHaveArrived) {
+  const repeatable = sender.repeatable?.(part) ?? false;
+  if (options.mayHaveArrived && !repeatable) {
     const found = await lookup(sender, part, context, policy, logger, false);
     if (found.state !== 'absent') return found;
   }
@@ -227,7 +244,8 @@ async function deliverPart<Part>(
         attempt.posted.delete(context.index);
         return { state: 'not_delivered', error: messageOf(error), code: failure.code };
       }
-      if (failure.kind === 'not_delivered') {
+      // Asked again: a part can stop being repeatable (Teams: its placeholder was gone, so it was posted new).
+      if (failure.kind === 'not_delivered' || (failure.kind === 'ambiguous' && (sender.repeatable?.(part) ?? false))) {
         attempt.posted.delete(context.index);
         refused += 1;
         const wait = failure.retryAfterMs ?? policy.backoffMs * 2 ** (refused - 1) * (0.5 + Math.random());

@@ -201,11 +201,13 @@ async function runClaimedTurn(record: InboxRecord, claimed: ThreadRecord, attemp
     }
   }
 
+  const placeholder = earlier ? undefined : await attempt.progress;
   const step: SendingStep = earlier ?? {
     turn: record.dedupeKey,
     reply,
     since: Date.now(),
     token: attempt.token,
+    ...(placeholder ? { placeholder } : {}),
     update: work.update,
     ...(work.answer ? { answer: work.answer } : {}),
     ...(failure ? { failure } : {}),
@@ -319,8 +321,17 @@ async function produceReply(record: InboxRecord, claimed: ThreadRecord, work: Tu
     return textReply(owner, 'bridge_pick_in_range', MESSAGES.pickInRange(live.shortlist.length));
   }
 
+  // Once per attempt: a retry after the table failed must not post a second placeholder.
   const sender = deps.senders[record.channel];
-  await sender?.progress?.(record).catch((error: unknown) => log.warn('progress indicator failed', { error }));
+  if (sender?.progress && !attempt.progress) {
+    // Alongside the Brek call, not before it: the traveller sees progress at once, and a slow
+    // placeholder post still gets its id (the reply waits for it, below).
+    attempt.progress = sender.progress(record).then(
+      (placeholder) => placeholder || undefined,
+      (error: unknown) => void log.warn('progress indicator failed', { error: sendFailureCode(error) }),
+    );
+  }
+
 
   let session: TurnSession;
   try {

@@ -3,7 +3,6 @@
 // capturing what the SDK's client posts.
 import { describe, expect, it } from 'vitest';
 import { botAddedActivity, executeActivity, messageActivity, postActivity, type TeamsUser } from '../dev/simulate/teams.ts';
-import type { ConnectorCall } from '../dev/fakes/teams.ts';
 import { inboxKey } from '../core/store/inbox.ts';
 import { teamsActorId } from '../core/identity.ts';
 import { MESSAGES } from '../core/turn.ts';
@@ -17,9 +16,14 @@ type Card = { body?: unknown[]; actions?: Action[] };
 type Action = { type: string; title?: string; verb?: string; data?: Record<string, string>; url?: string; style?: string; card?: Card };
 
 const fake = () => h.stack.fakeTeams!;
-const posts = (conversationId: string) => fake().calls.filter((c) => c.method === 'POST' && c.conversationId === conversationId && c.body.type === 'message' && c.delivered);
+/** A message as the traveller sees it in the conversation now: a reply replaces its placeholder. */
+type Seen = { id: string; body: { text?: string; attachments?: unknown[] } };
+const posts = (conversationId: string): Seen[] =>
+  fake()
+    .conversation(conversationId)
+    .map((activity) => ({ id: activity.id, body: { ...(activity.text !== undefined ? { text: activity.text } : {}), ...(activity.attachments ? { attachments: activity.attachments } : {}) } }));
 
-function cardOf(call: ConnectorCall | undefined): Card {
+function cardOf(call: Seen | undefined): Card {
   const attachments = (call?.body.attachments ?? []) as { contentType: string; content: Card }[];
   return attachments.find((a) => a.contentType === 'application/vnd.microsoft.card.adaptive')?.content ?? {};
 }
@@ -56,7 +60,7 @@ function traveller(tenantId = 'tenant-test') {
       expect(after.length).toBe(before + 1);
       return after.at(-1)!;
     },
-    async click(message: ConnectorCall, verb: string, as: TeamsUser = user) {
+    async click(message: Seen, verb: string, as: TeamsUser = user) {
       const action = actionsOf(cardOf(message)).find((a) => a.type === 'Action.Execute' && a.verb === verb);
       expect(action, `action ${verb}`).toBeDefined();
       const before = posts(conversationId).length;
@@ -85,8 +89,11 @@ describe('the golden path in Teams', () => {
     const [book] = actionsOf(card).filter((a) => a.verb === 'book_option');
     expect(book).toMatchObject({ type: 'Action.Execute', title: 'Book', style: 'positive', data: { a: 'book_option', o: t.actorId, l: 'Branding Iron Motel' } });
     expect(actionsOf(card).find((a) => a.type === 'Action.OpenUrl' && a.title === 'Details')?.url).toMatch(/\/book\/hotel\//);
-    // A typing indicator went out before the Brek call; every call carried a token we issued.
-    expect(fake().calls.some((c) => c.conversationId === t.conversationId && c.body.type === 'typing')).toBe(true);
+    // A placeholder went out before the Brek call and the reply replaced it (one message, updated);
+    // every call carried a token we issued.
+    const calls = fake().calls.filter((c) => c.conversationId === t.conversationId);
+    expect(calls.find((c) => c.method === 'POST')?.body.text).toBe('⏳ Working on it…');
+    expect(calls.find((c) => c.method === 'PUT')?.activityId).toBe(calls.find((c) => c.method === 'POST')?.id);
     expect(fake().calls.filter((c) => c.conversationId === t.conversationId).every((c) => c.authorized)).toBe(true);
     // The timezone came from the activity's localTimestamp.
     const session = [...h.stack.sandbox!.world.sessions.values()].find((s) => s.actor.actorId === t.actorId);
@@ -122,7 +129,7 @@ describe('the golden path in Teams', () => {
     const t = traveller();
     await t.say('seattle tomorrow');
     await t.say('book option 1');
-    const url = (call: ConnectorCall) => actionsOf(cardOf(call)).find((a) => a.title === 'Set up payment')?.url;
+    const url = (call: Seen) => actionsOf(cardOf(call)).find((a) => a.title === 'Set up payment')?.url;
     const first = url(await t.say('Jane Roe'));
     const again = url(await t.say('done'));
     expect(again).toMatch(/psu_/);

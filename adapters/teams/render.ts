@@ -133,3 +133,8 @@ export function renderTeams(reply: Reply): TeamsMessage {
 export function renderClicked(action: string, label: string | undefined): CardJson {
   return plain(new AdaptiveCard(text(clickedNote(action, label), { isSubtle: true })).withVersion('1.5'));
 }
+
+/** The placeholder a turn shows while Brek works; the reply replaces it. */
+export function renderWorking(): string {
+  return '⏳ Working on it…';
+}

@@ -11,7 +11,7 @@ import type { InboxRecord } from '../../core/store/inbox.ts';
 import { DeliveryError, PermanentSendError, type ChannelSender, type FailureClass, type PartContext } from '../../core/delivery.ts';
 import { connectorAllowed, type TeamsConfig } from './config.ts';
 import { teamsReference } from './normalize.ts';
-import { renderClicked, renderTeams, type CardJson } from './render.ts';
+import { renderClicked, renderTeams, renderWorking, type CardJson } from './render.ts';
 
 const BOT_SCOPE = 'https://api.botframework.com/.default';
 
@@ -74,11 +74,11 @@ export function classifyTeamsError(error: unknown): FailureClass {
 
 /**
  * Replies as activities. Exactly once: the connector cannot be asked what a conversation holds,
- * so an activity whose POST failed ambiguously is never posted again (it stays `unknown`); only
- * the refusals Microsoft lists as safe are retried (core/delivery.ts). Updates (PUT) are safe to
- * repeat and carry the clicked card's new state.
+ * so a POST that failed ambiguously is never made again (it stays `unknown`); only the refusals
+ * Microsoft lists as safe are retried (core/delivery.ts). A turn that works posts a placeholder
+ * first and delivers its reply as an update of it (PUT: safe to repeat, so retried after any failure).
  */
-export class TeamsSender implements ChannelSender<CardActivity> {
+export class TeamsSender implements ChannelSender<TeamsPart> {
   private readonly clients = new Map<string, Client>();
 
   constructor(
@@ -88,7 +88,11 @@ export class TeamsSender implements ChannelSender<CardActivity> {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  private async client(record: InboxRecord): Promise<{ client: Client; conversationId: string }> {
+  /**
+   * `patient`: the placeholder's POST, which runs beside the Brek call, may wait longer for its
+   * answer — a slow answer still tells its id, so the reply can replace it.
+   */
+  private async client(record: InboxRecord, patient = false): Promise<{ client: Client; conversationId: string }> {
     const { serviceUrl, conversationId } = teamsReference(record);
     if (!serviceUrl || !conversationId) throw new PermanentSendError('teams reference without serviceUrl or conversation', 'no_conversation');
     if (!connectorAllowed(serviceUrl, this.config.connectorHosts)) {
@@ -98,10 +102,11 @@ export class TeamsSender implements ChannelSender<CardActivity> {
     await this.tokens.token().catch((error: unknown) => {
       throw new DeliveryError(`no bot token: ${describe(error)}`, { kind: 'not_delivered', code: 'token' });
     });
-    let client = this.clients.get(serviceUrl);
+    const key = `${patient ? 'patient' : 'prompt'} ${serviceUrl}`;
+    let client = this.clients.get(key);
     if (!client) {
-      client = new Client(serviceUrl, { token: () => this.tokens.token(), timeout: this.timeoutMs });
-      this.clients.set(serviceUrl, client);
+      client = new Client(serviceUrl, { token: () => this.tokens.token(), timeout: patient ? this.timeoutMs * 3 : this.timeoutMs });
+      this.clients.set(key, client);
     }
     return { client, conversationId };
   }
@@ -110,32 +115,59 @@ export class TeamsSender implements ChannelSender<CardActivity> {
     return classifyTeamsError(error);
   }
 
-  compose(reply: Reply): CardActivity[] {
+  /** With a placeholder (posted by `progress`), the reply replaces it: an update, safe to repeat. */
+  compose(reply: Reply, _record: InboxRecord, placeholder?: string): TeamsPart[] {
     const message = renderTeams(reply);
-    return [cardActivity(message.text, message.card)];
+    return [{ activity: cardActivity(message.text, message.card), ...(placeholder ? { replaces: placeholder } : {}) }];
   }
 
-  async post(activity: CardActivity, context: PartContext): Promise<string> {
+  repeatable(part: TeamsPart): boolean {
+    return part.replaces !== undefined;
+  }
+
+  async post(part: TeamsPart, context: PartContext): Promise<string> {
     const { client, conversationId } = await this.client(context.record);
     try {
-      const result = await client.conversations.createActivity(conversationId, activity);
+      if (part.replaces) {
+        try {
+          await client.conversations.updateActivity(conversationId, part.replaces, part.activity);
+          return part.replaces;
+        } catch (error) {
+          // The placeholder is gone (deleted in Teams): then the reply is a message of its own, and
+          // no longer safe to repeat.
+          if ((error as HttpFailure).response?.status !== 404) throw error;
+          delete part.replaces;
+        }
+      }
+      const result = await client.conversations.createActivity(conversationId, part.activity);
       return String(result.id ?? 'posted');
     } catch (error) {
       throw new DeliveryError(describe(error), classifyTeamsError(error));
     }
   }
 
-  async progress(record: InboxRecord): Promise<void> {
-    const { client, conversationId } = await this.client(record);
+  /**
+   * A placeholder message while Brek works, which the reply then replaces: the answer is an
+   * update (safe to repeat), so only this short POST is at most once. Resolves to its id, or to
+   * nothing when the POST failed (the reply is then posted as a message of its own).
+   */
+  async progress(record: InboxRecord): Promise<string | void> {
+    const { client, conversationId } = await this.client(record, true);
     const ref = teamsReference(record);
     // An Action.Submit click: retire its card now (Action.Execute already did in its invoke answer).
     if (record.input.type === 'action' && ref.clickedActivityId && !ref.invoke) {
       const card = renderClicked(ref.clickedAction ?? record.input.action, ref.clickedLabel);
       await client.conversations.updateActivity(conversationId, ref.clickedActivityId, cardActivity('', card));
-      return;
     }
-    await client.conversations.createActivity(conversationId, { type: 'typing' });
+    const placeholder = await client.conversations.createActivity(conversationId, { type: 'message', text: renderWorking() });
+    return placeholder.id ? String(placeholder.id) : undefined;
   }
+}
+
+/** One reply activity, and the placeholder it replaces, if any. */
+export interface TeamsPart {
+  activity: CardActivity;
+  replaces?: string;
 }
 
 export type CardActivity = ReturnType<typeof cardActivity>;

@@ -11,6 +11,9 @@ interface ConnectorCall {
   fault?: string;
   /** The platform did the work (a post whose answer was lost counts). */
   delivered: boolean;
+  /** The activity a PUT updates, and the id the connector assigned. */
+  activityId?: string;
+  id?: string;
 }
 
 type Node = Record<string, unknown>;
@@ -18,6 +21,7 @@ type Node = Record<string, unknown>;
 export class TeamsChat implements ChatChannel {
   readonly name = 'teams';
   private seen = 0;
+  private readonly placeholders = new Set<string>();
   private readonly conversationId: string;
   private readonly serviceUrl: string;
 
@@ -57,8 +61,11 @@ export class TeamsChat implements ChatChannel {
     return collectReplies(async () => {
       const { calls, next } = await this.calls(this.seen);
       this.seen = next;
-      return calls
-        .filter((c) => c.conversationId === this.conversationId && c.method === 'POST' && c.body.type === 'message' && c.delivered)
+      const mine = calls.filter((c) => c.conversationId === this.conversationId && c.body.type === 'message' && c.delivered);
+      // A turn's placeholder (text only) is not shown; its reply arrives as an update of it.
+      for (const c of mine) if (c.method === 'POST' && !c.body.attachments && c.id) this.placeholders.add(c.id);
+      return mine
+        .filter((c) => (c.method === 'POST' && c.body.attachments) || (c.method === 'PUT' && c.activityId !== undefined && this.placeholders.has(c.activityId)))
         .map((c) => this.toMessage(c));
     }, timeoutMs);
   }

@@ -7,6 +7,9 @@ import { messageActivity, postActivity } from '../../dev/simulate/teams.ts';
 import { inboundMessage, postTwilio } from '../../dev/simulate/whatsapp.ts';
 import { slackActorId, teamsActorId, whatsappActorId, type Channel } from '../../core/identity.ts';
 import type { StackHarness } from '../support/stack.ts';
+import { renderWorking } from '../../adapters/teams/render.ts';
+
+const TEAMS_PLACEHOLDER = renderWorking();
 import { SIGNING_SECRET } from '../support/stack.ts';
 
 export const CHANNELS: Channel[] = ['slack', 'teams', 'whatsapp'];
@@ -73,10 +76,12 @@ export function traveller(h: StackHarness, channel: Channel, name: string): Trav
               ),
           };
         },
+        // The conversation as the traveller sees it: a reply replaces its placeholder in place.
         replies: () =>
           fake()
-            .calls.filter((c) => c.method === 'POST' && c.conversationId === conversationId && c.body.type === 'message' && c.delivered)
-            .map((c) => JSON.stringify(c.body)),
+            .conversation(conversationId)
+            .filter((activity) => activity.text !== TEAMS_PLACEHOLDER)
+            .map((activity) => JSON.stringify({ text: activity.text, attachments: activity.attachments })),
       };
     }
     case 'whatsapp': {

@@ -83,7 +83,8 @@ describe('owner binding', () => {
     const other: TeamsUser = { tenantId: 'tenant-own', aadObjectId: 'aad-other-1' };
     const conversationId = `a:${owner.aadObjectId}`;
     const fake = () => h.stack.fakeTeams!;
-    const posts = () => fake().calls.filter((c) => c.method === 'POST' && c.conversationId === conversationId && c.body.type === 'message');
+    // The conversation as the owner sees it: each reply replaced its placeholder.
+    const posts = () => fake().conversation(conversationId).map((activity) => ({ body: { text: activity.text, attachments: activity.attachments } }));
     const send = async (activity: Record<string, unknown>) => {
       const res = await postActivity(h.stack.url, activity, fake().signInbound({ serviceUrl: fake().serviceUrl }));
       await h.stack.idle();
