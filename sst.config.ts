@@ -247,6 +247,8 @@ export default $config({
       bridgeMetric('timeout', METRIC.brekCalls, { statusClass: 'timeout' }),
     ]);
     sumAlarm('FailedTurnsAlarm', 'Travellers got an apology or no reply', threshold('ALARM_FAILED_TURNS_THRESHOLD', 5), CHANNELS.map((channel) => bridgeMetric(channel, METRIC.turnFailed, { channel })));
+    // A reply the channel may or may not show (core/delivery.ts): someone should look at those turns.
+    sumAlarm('UnknownDeliveriesAlarm', 'Replies that may not have reached travellers (the channel could not say)', threshold('ALARM_UNKNOWN_DELIVERIES_THRESHOLD', 3), CHANNELS.map((channel) => bridgeMetric(channel, METRIC.turnDeliveryUnknown, { channel })));
     sumAlarm('SignatureRejectsAlarm', 'Requests with bad signatures: a wrong secret or an attack', threshold('ALARM_SIGNATURE_REJECTS_THRESHOLD', 25), CHANNELS.map((channel) => bridgeMetric(channel, METRIC.signatureRejected, { channel })));
     /** An alarm on one AWS metric's per-minute maximum. */
     const maximumAlarm = (name: string, description: string, metric: { namespace: string; metricName: string; dimensions: Record<string, $util.Input<string>> }, limit: number, minutes: number) =>

@@ -46,6 +46,7 @@ function deployEnv(env: Record<string, string | undefined> = {}): void {
     ALARM_BREK_429_THRESHOLD: undefined,
     ALARM_BREK_5XX_THRESHOLD: undefined,
     ALARM_FAILED_TURNS_THRESHOLD: undefined,
+    ALARM_UNKNOWN_DELIVERIES_THRESHOLD: undefined,
     ALARM_SIGNATURE_REJECTS_THRESHOLD: undefined,
     ALARM_ITERATOR_AGE_SECONDS: undefined,
     SESSION_IDLE_HOURS: undefined,
@@ -345,7 +346,7 @@ describe('alarms', () => {
     const topic = world.topics[0]!.arn;
     expect(world.topicSubscriptions).toEqual([{ name: 'AlarmEmail', args: { topic, protocol: 'email', endpoint: 'oncall@partner.example' } }]);
     expect(world.alarms.map((a) => a.name).sort()).toEqual(
-      ['BrekAuthAlarm', 'BrekErrorsAlarm', 'BrekThrottledAlarm', 'FailedTurnsAlarm', 'SignatureRejectsAlarm', 'WorkerFailuresAlarm', 'WorkerIteratorAgeAlarm'].sort(),
+      ['BrekAuthAlarm', 'BrekErrorsAlarm', 'BrekThrottledAlarm', 'FailedTurnsAlarm', 'SignatureRejectsAlarm', 'UnknownDeliveriesAlarm', 'WorkerFailuresAlarm', 'WorkerIteratorAgeAlarm'].sort(),
     );
     for (const alarm of world.alarms) {
       expect(alarm.args.alarmActions, alarm.name).toEqual([topic]);
@@ -358,7 +359,7 @@ describe('alarms', () => {
   it('without ALARM_EMAIL: the topic and alarms, no subscription', async () => {
     const { world } = await deploy();
     expect(world.topicSubscriptions).toEqual([]);
-    expect(world.alarms).toHaveLength(7);
+    expect(world.alarms).toHaveLength(8);
   });
 
   it('alarms on any Brek 401/403 in 5 minutes, and on 429s and 5xx/timeouts over their thresholds', async () => {
@@ -381,10 +382,11 @@ describe('alarms', () => {
     expect(summed(errors).output[0]?.expression).toBe('FILL(server, 0) + FILL(timeout, 0)');
   });
 
-  it('alarms on failed turns and rejected signatures summed over the three channels', async () => {
+  it('alarms on failed turns, unknown deliveries and rejected signatures summed over the three channels', async () => {
     const { world } = await deploy();
     for (const [name, metric, limit] of [
       ['FailedTurnsAlarm', 'TurnFailed', 5],
+      ['UnknownDeliveriesAlarm', 'TurnDeliveryUnknown', 3],
       ['SignatureRejectsAlarm', 'SignatureRejected', 25],
     ] as const) {
       const alarm = byName(world, name);

@@ -30,6 +30,8 @@ interface Figures {
   /** Distinct idempotency keys Brek saw (Brek makes one event of each), and its calls in all. */
   brekKeys: number;
   brekCalls: number;
+  /** Deliveries the stack did not acknowledge (5xx, or no answer), which the platform then made again. */
+  redelivered: number;
 }
 
 /** Sends each traveller's messages in turn (all travellers at once), as the platform would: a non-2xx is delivered again. */
@@ -38,6 +40,7 @@ async function converse(h: StackHarness, travellers: Traveller[], tag: string): 
   let answeredTwice = 0;
   let lost = 0;
   let sent = 0;
+  let redelivered = 0;
   await Promise.all(
     travellers.map(async (t, n) => {
       for (const [i, text] of TEXTS.entries()) {
@@ -46,6 +49,7 @@ async function converse(h: StackHarness, travellers: Traveller[], tag: string): 
         for (let delivery = 0; ; delivery++) {
           const res = await message.deliver(delivery).catch(() => undefined);
           if (res?.status === 200) break;
+          redelivered++;
           if (delivery >= 20) throw new Error(`${t.channel} message never acknowledged (last ${res?.status ?? 'no answer'})`);
           await new Promise((resolve) => setTimeout(resolve, 300));
         }
@@ -59,7 +63,7 @@ async function converse(h: StackHarness, travellers: Traveller[], tag: string): 
     }),
   );
   const events = brekEvents(h).slice(eventsBefore);
-  return { messages: sent, answeredTwice, lost, brekKeys: new Set(events.map((e) => e.idempotencyKey)).size, brekCalls: events.length };
+  return { messages: sent, answeredTwice, lost, brekKeys: new Set(events.map((e) => e.idempotencyKey)).size, brekCalls: events.length, redelivered };
 }
 
 describe('channel APIs that lose their answers', () => {
@@ -205,11 +209,12 @@ describe('DynamoDB that loses its answers', () => {
     }
     const faults = Object.values(proxy.stats).reduce((sum, s) => sum + s.resetBefore + s.resetAfter + s.outage, 0);
     console.log(
-      `dynamodb faults: ${figures.messages} messages, ${figures.answeredTwice} answered twice, ${figures.lost} lost; ` +
+      `dynamodb faults: ${figures.messages} messages (${figures.redelivered} deliveries answered 5xx and made again), ${figures.answeredTwice} answered twice, ${figures.lost} lost; ` +
         `Brek: ${figures.brekKeys} events in ${figures.brekCalls} calls; ${faults} DynamoDB requests reset ${JSON.stringify(proxy.stats)}`,
     );
     expect(faults).toBeGreaterThan(20);
     expect(Object.values(proxy.stats).some((s) => s.outage > 0)).toBe(true); // the outage hit turns in flight
+    expect(figures.redelivered).toBeGreaterThan(0); // and messages the stack could not store: re-delivered, answered once
     expect(figures.messages).toBe(travellers.length * TEXTS.length);
     expect(figures.answeredTwice).toBe(0);
     expect(figures.lost).toBe(0);
