@@ -72,3 +72,23 @@ export interface InboundTurn {
    */
   onlyInKnownThread?: boolean;
 }
+
+/** A channel's typed reply reference as stored: only the fields that are set. */
+export function encodeReference(reference: object): { [key: string]: Json } {
+  return Object.fromEntries(Object.entries(reference).filter(([, value]) => value !== undefined)) as { [key: string]: Json };
+}
+
+/** A stored reply reference read back defensively (a record may predate a field): named strings and flags. */
+export function readReference<S extends string, F extends string = never>(
+  stored: { [key: string]: Json },
+  strings: readonly S[],
+  flags: readonly F[] = [],
+): Partial<Record<S, string>> & Partial<Record<F, true>> {
+  const out: Record<string, string | true> = {};
+  for (const key of strings) {
+    const value = stored[key];
+    if (typeof value === 'string') out[key] = value;
+  }
+  for (const key of flags) if (stored[key] === true) out[key] = true;
+  return out as Partial<Record<S, string>> & Partial<Record<F, true>>;
+}

@@ -26,6 +26,7 @@ import { startFakeSlack, type FakeSlack } from '../dev/fakes/slack.ts';
 import { messageEvent, postSlack, slackRequest } from '../dev/simulate/slack.ts';
 import { startStack, type Stack } from '../dev/stack.ts';
 import { SIGNING_SECRET } from './support/stack.ts';
+import { expectNoSlackSecrets } from './support/privacy.ts';
 
 const STATE_SECRET = 'state-secret-for-tests-0123456789';
 const INSTALLATION_KEY = 'c'.repeat(8) + '0123456789abcdef'.repeat(3) + 'd'.repeat(8);
@@ -538,12 +539,6 @@ describe('secrets', () => {
     const scan = await stack.db.worker.send(new ScanCommand({ TableName: stack.config.tableName }));
     const table = JSON.stringify(scan.Items ?? []);
     const logText = logs.lines.join('\n');
-    for (const token of slack.oauth.tokens.keys()) {
-      expect(table).not.toContain(token);
-      expect(logText).not.toContain(token);
-    }
-    expect(table).not.toMatch(/xox[bpe]-/);
-    expect(logText).not.toMatch(/xox[bpe]-/);
-    expect(logText).not.toContain(slack.oauth.clientSecret);
+    expectNoSlackSecrets(table, logText, slack);
   });
 });

@@ -103,6 +103,17 @@ export class DynamoInstallationStore implements InstallationStore {
     };
   }
 
+  /** A conditional write: true when it was applied, false when its condition refused it. */
+  private async conditionally(write: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
   /** A fresh install (the OAuth callback): unconditional, replacing any earlier one, lease and all. */
   async storeInstallation<V extends 'v1' | 'v2'>(installation: Installation<V, boolean>): Promise<void> {
     await this.db.send(new PutCommand({ TableName: this.tableName, Item: await this.item(installation) }));
@@ -117,20 +128,16 @@ export class DynamoInstallationStore implements InstallationStore {
     const item = await this.item(installation);
     if (item.pk !== read.pk) throw new Error('a refreshed installation must keep its record');
     const condition = sameVersion(read.version);
-    try {
-      await this.db.send(
+    return this.conditionally(() =>
+      this.db.send(
         new PutCommand({
           TableName: this.tableName,
           Item: item,
           ConditionExpression: condition.expression,
           ...(read.version === undefined ? {} : { ExpressionAttributeValues: condition.values }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -140,8 +147,8 @@ export class DynamoInstallationStore implements InstallationStore {
   async takeRefreshLease(read: StoredInstallation, holder: string, ms: number): Promise<boolean> {
     const now = Date.now();
     const condition = sameVersion(read.version);
-    try {
-      await this.db.send(
+    return this.conditionally(() =>
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: read.pk, sk: INSTALLATION_SK },
@@ -149,12 +156,8 @@ export class DynamoInstallationStore implements InstallationStore {
           ConditionExpression: `${condition.expression} AND (attribute_not_exists(refreshLeaseUntil) OR refreshLeaseUntil <= :now OR refreshLeaseHolder = :holder)`,
           ExpressionAttributeValues: { ...condition.values, ':holder': holder, ':until': now + ms, ':now': now },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -164,8 +167,8 @@ export class DynamoInstallationStore implements InstallationStore {
    */
   async releaseRefreshLease(read: StoredInstallation, holder: string, refusedWith?: string): Promise<boolean> {
     const condition = sameVersion(read.version);
-    try {
-      await this.db.send(
+    return this.conditionally(() =>
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: read.pk, sk: INSTALLATION_SK },
@@ -173,12 +176,8 @@ export class DynamoInstallationStore implements InstallationStore {
           ConditionExpression: `${condition.expression} AND refreshLeaseHolder = :holder`,
           ExpressionAttributeValues: { ...condition.values, ':holder': holder, ...(refusedWith ? { ':refused': refusedWith } : {}) },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** The installation serving a workspace, with its version and lease; NoInstallation if none. */

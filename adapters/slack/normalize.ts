@@ -3,7 +3,7 @@
 // 200 and dropped, as Slack expects of events an app does not handle.
 import { json, mediaType, text, type HttpRequest } from '../../core/http.ts';
 import { slackActorId } from '../../core/identity.ts';
-import { keywordOf, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
+import { encodeReference, keywordOf, readReference, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
 import { actionInputOf } from '../../core/reply.ts';
 import type { Normalized } from '../../core/ingress.ts';
 import { readButton } from './render.ts';
@@ -38,20 +38,10 @@ export interface SlackReference {
 
 const REFERENCE_STRINGS = ['channel', 'threadTs', 'messageTs', 'teamId', 'userId', 'enterpriseId', 'clickedMessageTs', 'clickedAction', 'clickedLabel', 'responseUrl'] as const;
 
-/** The stored form: the fields that are set. */
-export function encodeSlackReference(reference: SlackReference): Record<string, Json> {
-  return Object.fromEntries(Object.entries(reference).filter(([, value]) => value !== undefined)) as Record<string, Json>;
-}
+const encodeSlackReference = (reference: SlackReference) => encodeReference(reference);
 
-/** Read back defensively: a stored record may predate a field. */
 export function slackReference(record: { reference: Record<string, Json> }): SlackReference {
-  const out: SlackReference = {};
-  for (const key of REFERENCE_STRINGS) {
-    const value = record.reference[key];
-    if (typeof value === 'string') out[key] = value;
-  }
-  if (record.reference.isEnterpriseInstall === true) out.isEnterpriseInstall = true;
-  return out;
+  return readReference(record.reference, REFERENCE_STRINGS, ['isEnterpriseInstall']);
 }
 
 export interface SlackNormalizeOptions {

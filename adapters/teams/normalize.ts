@@ -4,7 +4,7 @@
 import { stripMentionsText } from '@microsoft/teams.api';
 import { json } from '../../core/http.ts';
 import { teamsActorId } from '../../core/identity.ts';
-import { keywordOf, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
+import { encodeReference, keywordOf, readReference, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
 import type { Normalized } from '../../core/ingress.ts';
 import { actionInputOf, unpackButton } from '../../core/reply.ts';
 import { MESSAGES } from '../../core/turn.ts';
@@ -51,20 +51,10 @@ export interface TeamsReference {
 
 const REFERENCE_STRINGS = ['serviceUrl', 'conversationId', 'tenantId', 'botId', 'activityId', 'conversationType', 'clickedActivityId', 'clickedAction', 'clickedLabel'] as const;
 
-/** The stored form: the fields that are set. */
-export function encodeTeamsReference(reference: TeamsReference): Record<string, Json> {
-  return Object.fromEntries(Object.entries(reference).filter(([, value]) => value !== undefined)) as Record<string, Json>;
-}
+const encodeTeamsReference = (reference: TeamsReference) => encodeReference(reference);
 
-/** Read back defensively: a stored record may predate a field. */
 export function teamsReference(record: { reference: Record<string, Json> }): TeamsReference {
-  const out: TeamsReference = {};
-  for (const key of REFERENCE_STRINGS) {
-    const value = record.reference[key];
-    if (typeof value === 'string') out[key] = value;
-  }
-  if (record.reference.invoke === true) out.invoke = true;
-  return out;
+  return readReference(record.reference, REFERENCE_STRINGS, ['invoke']);
 }
 
 export function normalizeTeams(raw: string, options: TeamsNormalizeOptions = {}): Normalized {

@@ -3,7 +3,7 @@
 import { createHmac } from 'node:crypto';
 import { mediaType, type HttpRequest } from '../../core/http.ts';
 import { whatsappActorId } from '../../core/identity.ts';
-import { keywordOf, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
+import { keywordOf, readReference, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
 import type { Normalized } from '../../core/ingress.ts';
 import { formParams } from './verify.ts';
 
@@ -19,10 +19,8 @@ export interface WhatsAppReference {
   from?: string;
 }
 
-/** Read back defensively: a stored record may predate a field. */
 export function whatsappReference(record: { reference: Record<string, Json> }): WhatsAppReference {
-  const { to, from } = record.reference;
-  return { ...(typeof to === 'string' ? { to } : {}), ...(typeof from === 'string' ? { from } : {}) };
+  return readReference(record.reference, ['to', 'from']);
 }
 
 export function normalizeWhatsApp(request: HttpRequest, actorIdSecret: string): Normalized {

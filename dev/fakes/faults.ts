@@ -3,6 +3,7 @@
 // doing anything (a 429, a validation error: safe to retry), or it does the work and the answer
 // is lost, late or an error (a retry would post twice). Faults are one-shot (queued, FIFO) or
 // drawn by a seeded chaos policy, so a failing run replays with the same seed.
+import { seededRandom as mulberry32 } from '../../sandbox/ids.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export type FaultKind = 'refuse' | 'drop_after' | 'error_after' | 'slow_after';
@@ -40,20 +41,12 @@ export interface Chaos {
 export type FaultTemplate = Omit<Fault, 'kind'>;
 export type FaultTemplates = Partial<Record<FaultKind, FaultTemplate | readonly FaultTemplate[]>>;
 
+/** The sandbox's seeded PRNG (mulberry32): one implementation for every replayable fault. */
+export { mulberry32 };
+
 export const DEFAULT_SLOW_MS = 1500;
 export const DEFAULT_ERROR_STATUS = 500;
 
-/** mulberry32: a tiny, fast PRNG with a 32-bit state; the same seed gives the same sequence. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export interface InjectedFault {
   method: string;

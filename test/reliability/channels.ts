@@ -8,6 +8,7 @@ import { inboundMessage, postTwilio } from '../../dev/simulate/whatsapp.ts';
 import { slackActorId, teamsActorId, whatsappActorId, type Channel } from '../../core/identity.ts';
 import type { StackHarness } from '../support/stack.ts';
 import { renderWorking } from '../../adapters/teams/render.ts';
+import { mulberry32 } from '../../dev/fakes/faults.ts';
 
 const TEAMS_PLACEHOLDER = renderWorking();
 import { SIGNING_SECRET } from '../support/stack.ts';
@@ -106,14 +107,7 @@ export function traveller(h: StackHarness, channel: Channel, name: string): Trav
 
 /** A fixed-seed shuffle (mulberry32), so a failing order can be replayed. */
 export function shuffled<T>(items: T[], seed: number): T[] {
-  let state = seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = mulberry32(seed);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

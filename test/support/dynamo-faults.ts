@@ -3,6 +3,7 @@
 // (the write certainly did not happen) and one after DynamoDB answered (the write happened, the
 // answer was lost). Decisions come from a seeded PRNG so a failing run can be replayed exactly.
 import http from 'node:http';
+import { mulberry32 } from '../../dev/fakes/faults.ts';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface FaultSettings {
@@ -15,6 +16,8 @@ export interface FaultSettings {
   /** Inject at most this many faults, then turn faults off by themselves (e.g. fail only the first attempt). */
   maxFaults?: number;
 }
+
+export { mulberry32 };
 
 export type FaultOutcome = 'forwarded' | 'resetBefore' | 'resetAfter' | 'outage';
 
@@ -38,17 +41,6 @@ export interface DynamoFaultProxy {
   close(): Promise<void>;
 }
 
-/** mulberry32: tiny, fast, and good enough to make fault runs reproducible from a seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `DynamoDB_20120810.PutItem` → `PutItem`; requests without the header count as `(none)`. */
 export function operationOf(target: string | string[] | undefined): string {

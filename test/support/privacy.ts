@@ -3,6 +3,8 @@
 // every spelling a leak could take) and for anything shaped like a card number, a phone number
 // or a credential. The patterns are this file's own, not the logger's, so a gap in the logger's
 // scrubber shows up here instead of being repeated.
+import { expect } from 'vitest';
+import type { FakeSlack } from '../../dev/fakes/slack.ts';
 import type { Exchange } from '../../sandbox/server.ts';
 
 export interface Leak {
@@ -77,4 +79,15 @@ export function brekRequestText(exchange: Exchange): string {
     Object.entries(exchange.requestHeaders).filter(([name]) => !['authorization', 'x-api-key', 'x-partner-api-key'].includes(name.toLowerCase())),
   );
   return `${exchange.method} ${exchange.path}\n${JSON.stringify(headers)}\n${exchange.requestBody}`;
+}
+
+/** No Slack token (issued by the fake, or any xox*- shape) and no client secret in the table or the logs. */
+export function expectNoSlackSecrets(table: string, logText: string, slack: FakeSlack): void {
+  for (const token of slack.oauth.tokens.keys()) {
+    expect(table).not.toContain(token);
+    expect(logText).not.toContain(token);
+  }
+  expect(table).not.toMatch(/xox[bpe]-/);
+  expect(logText).not.toMatch(/xox[bpe]-/);
+  expect(logText).not.toContain(slack.oauth.clientSecret);
 }
