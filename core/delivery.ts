@@ -22,6 +22,8 @@ export interface FailureClass {
   code: string;
   /** The platform's Retry-After, for not_delivered. */
   retryAfterMs?: number;
+  /** Refused for what it is (invalid blocks, too long): the reply as plain text may still pass. */
+  content?: boolean;
 }
 
 /** A sender's failure, already classified. Senders throw it; core reads `failure`. */
@@ -82,6 +84,12 @@ export interface ChannelSender<Part = unknown> {
    * failure is then simply tried again, and a resumed delivery posts it without looking first.
    */
   repeatable?(part: Part): boolean;
+  /**
+   * The reply as plain text, links written out: what is posted instead when the platform refused
+   * its rendering for what it is (a failure classified `content`: Slack invalid_blocks, a Teams
+   * 413, Twilio 21617). Posted once, under tags of its own.
+   */
+  plain?(reply: Reply, record: InboxRecord, placeholder?: string): Part[];
   /** What a failure of post/find means. Anything not a DeliveryError is ambiguous unless said otherwise. */
   classify?(error: unknown): FailureClass;
   /** Checked before any work: the turn can be answered at all (e.g. the workspace still has the app). */
@@ -190,6 +198,10 @@ export async function deliverParts<Part>(
   const { attempt, journal, logger } = options;
   if (!options.resumed) attempt.posted.clear();
   const receipts: Record<string, string> = { ...journal.receipts };
+  // An earlier attempt already fell back to plain text: finish that.
+  if (sender.plain && Object.keys(receipts).some((index) => Number(index) >= FALLBACK_INDEX)) {
+    return deliverFallback(sender, sender.plain(reply, record, journal.placeholder), record, { ...options, policy }, { error: 'refused for its content earlier', code: 'content' });
+  }
   const parts = sender.compose(reply, record, journal.placeholder);
   // Parts an earlier attempt, of which we know too little, may have posted unseen.
   const earlierMayHave = (index: number) => options.resumed && journal.token !== attempt.token && (journal.maybe === undefined || journal.maybe.includes(index));
@@ -204,6 +216,11 @@ export async function deliverParts<Part>(
     // Posted (maybe) by this process, or by an earlier attempt: ask first.
     const mayHaveArrived = mine === 'attempted' || earlierMayHave(index);
     const result = await deliverPart(sender, part, context, { mayHaveArrived, policy, attempt, logger, ...(options.onFailure ? { onFailure: options.onFailure } : {}) });
+    // Refused for what it is, before anything of the reply arrived: the plain version, once.
+    if (result.state === 'not_delivered' && result.failure?.content && Object.keys(receipts).length === 0 && sender.plain) {
+      logger.warn('reply refused for its content; sending it as plain text', { code: result.code });
+      return deliverFallback(sender, sender.plain(reply, record, journal.placeholder), record, { ...options, policy }, result);
+    }
     if (result.state !== 'delivered') {
       // This part may have arrived only if it stayed unknown; later ones only if an earlier attempt may have posted them.
       const later = parts.map((_, i) => i).filter((i) => i > index && !receipts[i] && earlierMayHave(i));
@@ -215,7 +232,32 @@ export async function deliverParts<Part>(
   return { state: 'delivered', receipts };
 }
 
-type PartResult = { state: 'delivered'; id: string } | { state: 'not_delivered' | 'unknown'; error: string; code: string };
+type PartResult = { state: 'delivered'; id: string } | { state: 'not_delivered' | 'unknown'; error: string; code: string; failure?: FailureClass };
+
+/** Fallback parts take tags of their own (index 100+), so a resumed delivery can look them up too. */
+const FALLBACK_INDEX = 100;
+
+async function deliverFallback<Part>(
+  sender: ChannelSender<Part>,
+  parts: Part[],
+  record: InboxRecord,
+  options: { attempt: TurnAttempt; journal: DeliveryJournal; resumed: boolean; policy: DeliveryPolicy; logger: Logger; onFailure?: SendObserver },
+  refused: { error: string; code: string },
+): Promise<DeliveryResult> {
+  const receipts: Record<string, string> = { ...options.journal.receipts };
+  for (const [i, part] of parts.entries()) {
+    const index = FALLBACK_INDEX + i;
+    if (receipts[index]) continue;
+    const context: PartContext = { record, index, tag: partTag(record.dedupeKey, index), since: options.journal.since };
+    const mayHaveArrived = options.attempt.posted.get(index) === 'attempted' || (options.resumed && options.journal.token !== options.attempt.token);
+    const result = await deliverPart(sender, part, context, { mayHaveArrived, policy: options.policy, attempt: options.attempt, logger: options.logger, ...(options.onFailure ? { onFailure: options.onFailure } : {}) });
+    if (result.state !== 'delivered') {
+      return { state: result.state, error: `${refused.error}; the plain text too: ${result.error}`, code: refused.code, receipts, maybe: result.state === 'unknown' ? [index] : [] };
+    }
+    receipts[index] = result.id;
+  }
+  return { state: 'delivered', receipts };
+}
 
 async function deliverPart<Part>(
   sender: ChannelSender<Part>,
@@ -242,7 +284,7 @@ async function deliverPart<Part>(
       logger.warn('reply send failed', { part: context.index, kind: failure.kind, code: failure.code, error: messageOf(error) });
       if (failure.kind === 'permanent') {
         attempt.posted.delete(context.index);
-        return { state: 'not_delivered', error: messageOf(error), code: failure.code };
+        return { state: 'not_delivered', error: messageOf(error), code: failure.code, failure };
       }
       // Asked again: a part can stop being repeatable (Teams: its placeholder was gone, so it was posted new).
       if (failure.kind === 'not_delivered' || (failure.kind === 'ambiguous' && (sender.repeatable?.(part) ?? false))) {

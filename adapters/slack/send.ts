@@ -14,13 +14,16 @@ import type { Logger } from '../../core/log.ts';
 import type { Reply } from '../../core/reply.ts';
 import type { InboxRecord } from '../../core/store/inbox.ts';
 import { slackReference } from './normalize.ts';
-import { renderClicked, renderSlack, type SlackMessage } from './render.ts';
+import { escapeMrkdwn, renderClicked, renderSlack, type SlackMessage } from './render.ts';
+import { plainReplyText } from '../../core/plain-text.ts';
 
 const PROGRESS_REACTION = 'hourglass_flowing_sand';
 /** The metadata event type of the bridge's replies (Slack: letters, digits and underscores). */
 export const REPLY_EVENT_TYPE = 'brek_bridge_reply';
 /** Slack's own words for "we failed, and something may have happened" (its docs say so of fatal_error). */
 const AMBIGUOUS_ERRORS = new Set(['internal_error', 'fatal_error', 'request_timeout', 'service_unavailable']);
+/** Refusals of what the message is, not of who sends it: the plain text may still pass. */
+const CONTENT_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'invalid_attachments', 'too_many_attachments', 'invalid_metadata_format']);
 /** How far back a lookup reaches before the delivery began: clocks differ a little. */
 const LOOKUP_SKEW_SECONDS = 60;
 const LOOKUP_PAGES = 5;
@@ -57,7 +60,8 @@ export function classifySlackError(error: unknown): FailureClass {
       const code = typeof failure.data?.error === 'string' ? failure.data.error : 'platform_error';
       if (code === 'ratelimited') return { kind: 'not_delivered', code };
       // Everything else Slack names (invalid_auth, token_revoked, channel_not_found, invalid_blocks…) is refused for good.
-      return { kind: AMBIGUOUS_ERRORS.has(code) ? 'ambiguous' : 'permanent', code };
+      if (AMBIGUOUS_ERRORS.has(code)) return { kind: 'ambiguous', code };
+      return { kind: 'permanent', code, ...(CONTENT_ERRORS.has(code) ? { content: true } : {}) };
     }
     case 'slack_webapi_http_error': {
       const status = failure.statusCode ?? 0;
@@ -116,21 +120,29 @@ export class SlackSender implements ChannelSender<SlackPart> {
     return [reply.status === 'bridge_not_your_button' && user ? { message, ephemeralFor: user } : { message }];
   }
 
+  /** The reply as mrkdwn-escaped plain text, links written out (Slack links them itself). */
+  plain(reply: Reply, record: InboxRecord): SlackPart[] {
+    const [part] = this.compose(reply, record);
+    return [{ message: { text: escapeMrkdwn(plainReplyText(reply)), blocks: [] }, ...(part?.ephemeralFor ? { ephemeralFor: part.ephemeralFor } : {}) }];
+  }
+
   async post(part: SlackPart, context: PartContext): Promise<string> {
     const { channel, threadTs } = slackReference(context.record);
     if (!channel) throw new PermanentSendError('slack reference without a channel', 'no_channel');
     const auth = await this.auth(context.record);
     const thread = threadTs ? { thread_ts: threadTs } : {};
-    const { text, blocks } = part.message;
+    const { text } = part.message;
+    // A plain-text fallback has no blocks: the text is the message.
+    const blocks = part.message.blocks.length ? { blocks: part.message.blocks } : {};
     if (part.ephemeralFor) {
-      const result = await this.web.chat.postEphemeral({ ...auth, channel, user: part.ephemeralFor, text, blocks, ...thread });
+      const result = await this.web.chat.postEphemeral({ ...auth, channel, user: part.ephemeralFor, text, ...blocks, ...thread });
       return String(result.message_ts ?? 'ephemeral');
     }
     const result = await this.web.chat.postMessage({
       ...auth,
       channel,
       text,
-      blocks,
+      ...blocks,
       unfurl_links: false,
       unfurl_media: false,
       ...thread,

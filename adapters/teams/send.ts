@@ -10,6 +10,7 @@ import type { Reply } from '../../core/reply.ts';
 import type { InboxRecord } from '../../core/store/inbox.ts';
 import { DeliveryError, PermanentSendError, type ChannelSender, type FailureClass, type PartContext } from '../../core/delivery.ts';
 import { connectorAllowed, type TeamsConfig } from './config.ts';
+import { plainReplyText } from '../../core/plain-text.ts';
 import { teamsReference } from './normalize.ts';
 import { renderClicked, renderTeams, renderWorking, type CardJson } from './render.ts';
 
@@ -65,8 +66,10 @@ export function classifyTeamsError(error: unknown): FailureClass {
       const seconds = Number(failure.response?.headers?.['retry-after'] ?? NaN);
       return { kind: 'not_delivered', code: String(status), ...(Number.isFinite(seconds) ? { retryAfterMs: seconds * 1000 } : {}) };
     }
-    // 500 and 503 may come after the activity was posted; other 4xx refuse the request itself.
-    return { kind: status >= 500 ? 'ambiguous' : 'permanent', code: String(status) };
+    // 500 and 503 may come after the activity was posted; other 4xx refuse the request itself —
+    // a 400 (a card Teams will not take) or 413 (MessageSizeTooBig) for what it is.
+    if (status >= 500) return { kind: 'ambiguous', code: String(status) };
+    return { kind: 'permanent', code: String(status), ...(status === 400 || status === 413 ? { content: true } : {}) };
   }
   const code = typeof failure.code === 'string' ? failure.code : 'network';
   return { kind: code === 'ECONNREFUSED' ? 'not_delivered' : 'ambiguous', code };
@@ -121,6 +124,11 @@ export class TeamsSender implements ChannelSender<TeamsPart> {
     return [{ activity: cardActivity(message.text, message.card), ...(placeholder ? { replaces: placeholder } : {}) }];
   }
 
+  /** The reply as plain text (links written out), in place of the placeholder when there is one. */
+  plain(reply: Reply, _record: InboxRecord, placeholder?: string): TeamsPart[] {
+    return [{ activity: { type: 'message', text: plainReplyText(reply) }, ...(placeholder ? { replaces: placeholder } : {}) }];
+  }
+
   repeatable(part: TeamsPart): boolean {
     return part.replaces !== undefined;
   }
@@ -170,9 +178,14 @@ export interface TeamsPart {
   replaces?: string;
 }
 
-export type CardActivity = ReturnType<typeof cardActivity>;
+/** A message activity: a card with its summary, or plain text alone. */
+export interface CardActivity {
+  type: 'message';
+  text: string;
+  attachments?: { contentType: string; content: CardJson }[];
+}
 
-function cardActivity(text: string, card: CardJson) {
+function cardActivity(text: string, card: CardJson): CardActivity {
   return {
     type: 'message' as const,
     text,

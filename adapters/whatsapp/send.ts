@@ -13,13 +13,16 @@ import type { Reply } from '../../core/reply.ts';
 import type { InboxRecord } from '../../core/store/inbox.ts';
 import type { WhatsAppConfig } from './config.ts';
 import { whatsappReference } from './normalize.ts';
-import { renderWhatsApp } from './render.ts';
+import { renderWhatsApp, splitMessage } from './render.ts';
+import { plainReplyText, PLAIN_TEXT_MAX } from '../../core/plain-text.ts';
 
 export const SESSION_WINDOW_MS = 24 * 3_600_000;
 /** Twilio's clock and ours differ a little; a lookup reaches this far before the delivery began. */
 const LOOKUP_SKEW_MS = 5_000;
 /** Messages between the bridge and one traveller since the delivery began: a few, never this many. */
 const LOOKUP_LIMIT = 100;
+/** Twilio's refusals of a body itself: 21617 too long, 21602 empty, 21619 no body or media. */
+const BODY_ERRORS = new Set(['21617', '21602', '21619']);
 
 type TwilioClient = ReturnType<typeof twilio>;
 type RequestOptions = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0];
@@ -63,8 +66,10 @@ export function classifyTwilioError(error: unknown): FailureClass {
   if (typeof status === 'number' && status > 0) {
     const twilioCode = typeof code === 'number' || typeof code === 'string' ? String(code) : String(status);
     if (status === 429) return { kind: 'not_delivered', code: twilioCode };
-    // A 5xx may come after the message was queued; a 4xx refuses the request itself.
-    return { kind: status >= 500 ? 'ambiguous' : 'permanent', code: twilioCode };
+    // A 5xx may come after the message was queued; a 4xx refuses the request itself — for its
+    // body (too long, empty) when Twilio says so.
+    if (status >= 500) return { kind: 'ambiguous', code: twilioCode };
+    return { kind: 'permanent', code: twilioCode, ...(BODY_ERRORS.has(twilioCode) ? { content: true } : {}) };
   }
   const network = typeof code === 'string' ? code : 'network';
   return { kind: network === 'ECONNREFUSED' ? 'not_delivered' : 'ambiguous', code: network };
@@ -104,6 +109,11 @@ export class WhatsAppSender implements ChannelSender<string> {
 
   compose(reply: Reply): string[] {
     return renderWhatsApp(reply);
+  }
+
+  /** The reply as plain text, in messages well under Twilio's limit. */
+  plain(reply: Reply): string[] {
+    return splitMessage(plainReplyText(reply), PLAIN_TEXT_MAX);
   }
 
   async post(body: string, context: PartContext): Promise<string> {

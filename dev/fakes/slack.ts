@@ -3,6 +3,7 @@
 // (posting with message metadata, reading history and threads back), and fails the way Slack
 // does (dev/fakes/faults.ts): refusing before the work (429 with Retry-After, an error code), or
 // posting and then losing the answer (dropped connection, HTTP 5xx, an answer past the timeout).
+import { slackRefusal } from './blockkit-limits.ts';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -391,6 +392,8 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
           if (!channel) return refused('channel_not_found');
           const metadata = parseMetadata(args.metadata);
           if (metadata === 'invalid') return refused('invalid_metadata_format');
+          const refusal = slackRefusal(args);
+          if (refusal) return refused(refusal);
           const ts = nextTs();
           const bot = botOf(tokenTeam);
           const threadTs = args.thread_ts ? String(args.thread_ts) : undefined;
@@ -419,12 +422,16 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
           if ((!existing || existing.ephemeralFor) && (CANONICAL_TS.test(ts) || !ts)) return refused(ts ? 'message_not_found' : 'no_text');
           const metadata = parseMetadata(args.metadata);
           if (metadata === 'invalid') return refused('invalid_metadata_format');
+          const refusal = slackRefusal(args);
+          if (refusal) return refused(refusal);
           const base: SlackMessage = existing ?? { channel, ts };
           const updated: SlackMessage = { ...base, text: String(args.text ?? ''), blocks: args.blocks, ...(metadata ? { metadata } : {}) };
           messages.set(key, updated);
           return done(ok({ channel, ts, text: args.text, message: { type: 'message', text: updated.text, ts, ...(updated.user ? { user: updated.user } : {}), ...(updated.botId ? { bot_id: updated.botId } : {}) } }));
         }
         case 'chat.postEphemeral': {
+          const refusal = slackRefusal(args);
+          if (refusal) return refused(refusal);
           const ts = nextTs();
           messages.set(`${channel}:${ts}`, { channel, ts, text: String(args.text ?? ''), blocks: args.blocks, ephemeralFor: String(args.user) });
           return done(ok({ message_ts: ts }), ts);

@@ -48,6 +48,9 @@ export interface TeamsActivity {
   updates: number;
 }
 
+/** Microsoft's limit for one bot message (https://learn.microsoft.com/microsoftteams/limits-specifications-teams). */
+export const MAX_ACTIVITY_BYTES = 100 * 1024;
+
 export const TEAMS_POSTING_METHODS: readonly TeamsMethod[] = ['POST', 'PUT'];
 
 export interface InboundTokenOptions {
@@ -195,6 +198,10 @@ export async function startFakeTeams(options: { appId?: string; appPassword?: st
   });
   /** The connector's work: create (POST) or replace (PUT) an activity. */
   function connect(call: ConnectorCall): Answer {
+    // Teams refuses a bot message over ~100 KB, counted as UTF-16 (MessageSizeTooBig), before the work.
+    if (JSON.stringify(call.body).length * 2 > MAX_ACTIVITY_BYTES) {
+      return { status: 413, body: { error: { code: 'MessageSizeTooBig', message: 'Message size too big' } } };
+    }
     const activities = conversations.get(call.conversationId) ?? new Map<string, { type: string; activity: TeamsActivity }>();
     const type = typeof call.body.type === 'string' ? call.body.type : 'message';
     const content = (): Omit<TeamsActivity, 'id' | 'updates'> => ({

@@ -279,6 +279,12 @@ export async function startFakeTwilio(options: { accountSid?: string; authToken?
     };
     // Refused attempts are recorded too (with `fault`), as they always were.
     messages.push(message);
+    // Twilio refuses a body it cannot send before anything else: empty (21602), over 1,600 characters (21617).
+    const bodyError = message.body.length === 0 ? 21602 : message.body.length > 1_600 ? 21617 : undefined;
+    if (bodyError) {
+      message.fault = `refuse:${bodyError}`;
+      return writeAnswer(res, twilioError(400, bodyError));
+    }
     if (fault) message.fault = fault.kind === 'refuse' ? faultLabel(fault, codes.get(fault) ?? fault.status ?? 429) : faultLabel(fault);
     applyFault(req, res, fault, () => {
       message.delivered = true;

@@ -171,6 +171,23 @@ describe('what a channel says, taken at its word', () => {
     expect(lastTurn(channel).state).toBe('failed');
   });
 
+  it.each([
+    ['slack', () => h.stack.fakeSlack!.fail({ method: 'chat.postMessage', kind: 'refuse', error: 'invalid_blocks' })],
+    ['teams', () => h.stack.fakeTeams!.faults.push({ kind: 'refuse', status: 413 }, 'PUT')],
+    ['whatsapp', () => h.stack.fakeTwilio!.fail({ kind: 'refuse', status: 400, code: 21617 })],
+  ] as const)('%s: a reply refused for what it is goes out once more as plain text, links written out', async (channel, refuse) => {
+    const t = traveller(h, channel, `plain-${channel}`);
+    refuse();
+    expect((await t.message('a hotel in rome tomorrow', `plain-${channel}-1`).deliver(0)).status).toBe(200);
+    await h.stack.idle();
+    const replies = t.replies();
+    expect(replies).toHaveLength(1);
+    expect(replies[0]).toMatch(/1\. .+—/); // the options, as text
+    expect(replies[0]).toContain('Reply with an option’s number to book it.');
+    expect(replies[0]).toMatch(/https?:\/\/\S+\/book\/hotel\//); // a details link, written out
+    expect(lastTurn(channel).state).toBe('replied');
+  });
+
   it('Slack: a 429 is waited out (its Retry-After) and the reply posted once', async () => {
     const t = traveller(h, 'slack', 'rate-limited');
     h.stack.fakeSlack!.fail({ method: 'chat.postMessage', kind: 'refuse', status: 429, retryAfter: 1 });
