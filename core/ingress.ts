@@ -7,6 +7,7 @@ import type { InboundTurn } from './inbound.ts';
 import type { Logger } from './log.ts';
 import { METRIC, type BridgeMetrics } from './metrics.ts';
 import type { InboxRecord, InboxStore } from './store/inbox.ts';
+import type { DeliveryStatus } from './store/threads.ts';
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
 
@@ -20,6 +21,11 @@ export type Normalized =
    * travellers' data are erased before the answer, so a retried delivery just erases nothing.
    */
   | { type: 'erase_workspace'; workspace: LeavingWorkspace; reason: string; response: HttpResponse }
+  /**
+   * The platform's word on a message the bridge sent (a Twilio status callback): never a turn,
+   * kept on that conversation's thread for a trace, then acknowledged.
+   */
+  | { type: 'delivery_status'; thread: { actorId: string; conversationId: string }; status: Omit<DeliveryStatus, 'at'>; response: HttpResponse }
   /** A bad body: a clear 4xx, nothing stored. */
   | { type: 'reject'; status: 400 | 404 | 405 | 415 | 422; reason: string };
 
@@ -33,7 +39,7 @@ export interface ChannelIngress {
 }
 
 export interface IngressDeps {
-  inbox: Pick<InboxStore, 'accept'>;
+  inbox: Pick<InboxStore, 'accept' | 'noteDeliveryStatus'>;
   logger: Logger;
   now?: () => number;
   /**
@@ -81,6 +87,11 @@ export async function handleIngress(request: HttpRequest, ingress: ChannelIngres
   if (normalized.type === 'erase_workspace') {
     if (deps.eraseWorkspace) await deps.eraseWorkspace(normalized.workspace, normalized.reason);
     else log.warn('workspace left, but this ingress cannot erase (no erase configured)', { reason: normalized.reason });
+    return normalized.response;
+  }
+  if (normalized.type === 'delivery_status') {
+    const kept = await deps.inbox.noteDeliveryStatus(normalized.thread, { ...normalized.status, at: now });
+    log.info('delivery status received', { messageId: normalized.status.messageId, status: normalized.status.status, ...(normalized.status.errorCode ? { errorCode: normalized.status.errorCode } : {}), kept });
     return normalized.response;
   }
   if (normalized.type === 'respond') {

@@ -11,7 +11,7 @@ import type { EventResult } from '../brek/results.ts';
 import type { DeliveryJournal } from '../delivery.ts';
 import type { InboundTurn } from '../inbound.ts';
 import type { Reply } from '../reply.ts';
-import type { ThreadUpdate } from './threads.ts';
+import { recordDeliveryStatus, type DeliveryStatus, type ThreadUpdate } from './threads.ts';
 import { redactCardNumbers } from '../pci.ts';
 import { epochSeconds, INBOX_SK_PREFIX, threadPk, type ItemKey } from './table.ts';
 
@@ -122,6 +122,11 @@ export class InboxStore {
       if (stored) return { outcome: stored.writeToken === writeToken ? 'accepted' : 'duplicate', key, record: stored.writeToken === writeToken ? record : stored };
       throw error;
     }
+  }
+
+  /** A platform's status callback for a message the bridge sent (never a turn): kept on its thread. */
+  async noteDeliveryStatus(thread: Pick<InboundTurn, 'actorId' | 'conversationId'>, status: DeliveryStatus): Promise<boolean> {
+    return recordDeliveryStatus(this.db, this.tableName, thread, status);
   }
 
   async get(key: ItemKey): Promise<InboxRecord | undefined> {

@@ -41,6 +41,19 @@ export interface TurnRecord {
   token?: string;
 }
 
+/** What the platform later said of a message the bridge sent (Twilio's status callbacks). */
+export interface DeliveryStatus {
+  /** The platform's id of the message (a receipt of some turn's outcome). */
+  messageId: string;
+  /** e.g. sent, delivered, read, failed, undelivered. */
+  status: string;
+  errorCode?: string;
+  at: number;
+}
+
+/** Statuses kept per thread: the latest, enough for the turns a trace looks at. */
+export const STATUSES_KEPT = 50;
+
 export interface ThreadRecord extends ItemKey {
   type: 'thread';
   channel: Channel;
@@ -68,6 +81,8 @@ export interface ThreadRecord extends ItemKey {
   reference?: { [key: string]: Json };
   /** The traveller said STOP in this conversation (WhatsApp: this number pair) and not START since. */
   optedOut?: boolean;
+  /** The platform's word on messages the bridge sent here, oldest first (see recordDeliveryStatus). */
+  deliveryStatuses?: DeliveryStatus[];
   expiresAt: number;
 }
 
@@ -228,6 +243,8 @@ export class ThreadStore {
     if (update.reference) changes.set('reference', update.reference);
     if (update.optedOut === true) changes.set('optedOut', true);
     if (update.optedOut === false) removes.add('optedOut');
+    // Bounded: statuses arrive without a lease, so only a finishing turn trims them (one may be lost then: informational).
+    if ((claimed.deliveryStatuses?.length ?? 0) > STATUSES_KEPT) changes.set('deliveryStatuses', claimed.deliveryStatuses!.slice(-STATUSES_KEPT));
     const names: Record<string, string> = { '#turn': dedupeKey, '#token': 'token' };
     const values: Record<string, unknown> = {
       ':outcome': { ...outcome, token, at: now, ...(outcome.error ? { error: outcome.error.slice(0, 300) } : {}) },
@@ -299,5 +316,28 @@ export class ThreadStore {
   private expiry(now: number): number {
     // Outlives both an idle session and the turn outcomes it keeps.
     return epochSeconds(now + Math.max(this.idleMs, TURNS_KEPT_MS)) + 86_400;
+  }
+}
+
+/**
+ * The platform's status for a message the bridge sent in this thread: appended, never creating a
+ * thread (a callback for a conversation that is gone, or was never ours, changes nothing). One
+ * UpdateItem: what an ingress may spend on a request.
+ */
+export async function recordDeliveryStatus(db: DynamoDBDocumentClient, tableName: string, thread: Pick<Thread, 'actorId' | 'conversationId'>, status: DeliveryStatus): Promise<boolean> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: threadKey(thread),
+        UpdateExpression: 'SET deliveryStatuses = list_append(if_not_exists(deliveryStatuses, :none), :status)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':none': [], ':status': [status] },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
   }
 }

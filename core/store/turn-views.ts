@@ -268,12 +268,22 @@ export type InboxStoryFields = InboxFields & {
 };
 
 /** What a story reads from a thread record: never its reference (a WhatsApp number) or offers. */
-export type ThreadStoryFields = ThreadFields & Partial<Pick<ThreadRecord, 'pk' | 'channel' | 'actorId' | 'conversationId' | 'sessionId'>>;
+export type ThreadStoryFields = ThreadFields & Partial<Pick<ThreadRecord, 'pk' | 'channel' | 'actorId' | 'conversationId' | 'sessionId' | 'deliveryStatuses'>>;
 
 const STORY_ATTRIBUTES = [
   ...VIEW_ATTRIBUTES.filter((path) => !path.startsWith('brek.')),
-  'brek.requestId', 'brek.sessionId', 'brek.result.status', 'brek.result.traceId', 'sessionId',
+  'brek.requestId', 'brek.sessionId', 'brek.result.status', 'brek.result.traceId', 'sessionId', 'deliveryStatuses',
 ];
+
+/** What the platform later said of the turn's messages (Twilio status callbacks): the latest per message. */
+function platformSaid(thread: ThreadStoryFields | undefined, id: string): string {
+  const receipts = thread?.turns?.[id]?.receipts ?? [];
+  const latest = new Map<string, string>();
+  for (const s of thread?.deliveryStatuses ?? []) {
+    if (receipts.includes(s.messageId)) latest.set(s.messageId, `${s.status}${s.errorCode ? ` (error ${s.errorCode})` : ''}`);
+  }
+  return latest.size ? `; the channel says: ${[...latest].map(([messageId, said]) => `${messageId} ${said}`).join(', ')}` : '';
+}
 
 function duration(ms: number): string {
   return ms < 10_000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
@@ -380,7 +390,7 @@ function stepsOf(story: TurnStory, inbox: InboxStoryFields | undefined, thread: 
     steps.push({ step: 'brek', text: status === 'none' ? 'not called' : `not called: the bridge answered itself (${status})` });
   }
 
-  if (state === 'replied') steps.push({ step: 'reply', text: `${status} delivered` });
+  if (state === 'replied') steps.push({ step: 'reply', text: `${status} delivered${platformSaid(thread, story.id)}` });
   else if (state === 'ignored') steps.push({ step: 'reply', text: 'nothing sent' });
   else if (state === 'unknown') {
     steps.push({ step: 'reply', text: `delivery unknown: ${sendError ?? 'the channel could not say'} (a replay checks the channel before sending again)` });

@@ -469,6 +469,8 @@ function fuzzRoute(route: Route) {
             if (result.outcome === 'accepted') written++;
             return result;
           },
+          // A status callback writes on an existing thread only, never a stored message.
+          noteDeliveryStatus: (thread, status) => inbox.noteDeliveryStatus(thread, status),
         },
         logger: createLogger({ sink: h.logs.sink, level: 'debug' }),
       };
