@@ -8,6 +8,7 @@ import { attachTestCard } from '../dev/simulate/payment.ts';
 import { inboxKey } from '../core/store/inbox.ts';
 import { whatsappActorId } from '../core/identity.ts';
 import { MESSAGES } from '../core/turn.ts';
+import { traceTurns } from '../core/store/turn-views.ts';
 import { useStack } from './support/stack.ts';
 
 const h = useStack();
@@ -173,6 +174,36 @@ describe('exactly once, forgeries and privacy', () => {
       expect(logs.includes(digits), `a log line has ${number}`).toBe(false);
     }
     expect(logs).toContain('whatsapp:'); // the turns were logged — by hashed actor id
+  });
+});
+
+describe('Twilio status callbacks on the same URL', () => {
+  it('are acknowledged, never a turn, and kept on the turn they concern (npm run ops -- trace shows them)', async () => {
+    const t = traveller();
+    await t.say('a hotel in rome tomorrow');
+    const [reply] = inbox(t.user.phone).slice(-1);
+    const brekBefore = (await h.brekRequests()).length;
+    const sentBefore = twilio().messages.length;
+    // As Twilio posts them: From our sender, To the traveller, the message's SID and its status.
+    for (const [status, extra] of [['sent', { Body: reply!.body.slice(0, 100) }], ['delivered', {}], ['read', {}]] as const) {
+      const params = { MessageSid: reply!.sid, SmsSid: reply!.sid, AccountSid: twilio().accountSid, From: h.stack.whatsapp.from, To: `whatsapp:${t.user.phone}`, MessageStatus: status, SmsStatus: status, ApiVersion: '2010-04-01', ...extra };
+      const res = await postTwilio(webhook(), webhook(), twilio().authToken, params);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+    }
+    await h.stack.idle();
+    expect((await h.brekRequests()).length).toBe(brekBefore);
+    expect(twilio().messages.length).toBe(sentBefore); // never answered from our number to itself
+    const trace = await traceTurns(h.stack.core.db, h.stack.config.tableName, whatsappActorId(t.user.phone, SECRET));
+    const replied = trace?.stories.flatMap((s) => s.steps).find((step) => step.step === 'reply' && step.text.includes(reply!.sid));
+    expect(replied?.text).toContain(`the channel says: ${reply!.sid} read`);
+  });
+
+  it('a callback for a conversation the bridge does not have stores nothing', async () => {
+    const params = { MessageSid: 'SMnothingofours', AccountSid: twilio().accountSid, From: h.stack.whatsapp.from, To: 'whatsapp:+14155559999', MessageStatus: 'delivered' };
+    expect((await postTwilio(webhook(), webhook(), twilio().authToken, params)).status).toBe(200);
+    const actorId = whatsappActorId('+14155559999', SECRET);
+    expect(await traceTurns(h.stack.core.db, h.stack.config.tableName, actorId)).toBeUndefined();
   });
 });
 

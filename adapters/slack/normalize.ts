@@ -109,9 +109,10 @@ function fromEnvelope(body: Obj, options: SlackNormalizeOptions): Normalized {
     };
   }
   if (event.type !== 'message' && event.type !== 'app_mention') return ok(`event ${String(event.type)} not handled`);
-  if (event.bot_id || event.subtype === 'bot_message' || !PERSON_SUBTYPES.has(event.subtype as string | undefined)) {
-    return ok('bot message, edit, deletion or other subtype');
-  }
+  // Slackbot and every app or integration (bot_id, bot_profile, bot_message) are not travellers:
+  // answering them invites bot-to-bot loops.
+  if (event.bot_id || isObj(event.bot_profile) || event.subtype === 'bot_message' || event.user === SLACKBOT) return ok('message from Slackbot or a bot');
+  if (!PERSON_SUBTYPES.has(event.subtype as string | undefined)) return ok('edit, deletion or other subtype');
   const user = str(event.user);
   const channel = str(event.channel);
   const ts = str(event.ts);
@@ -120,14 +121,15 @@ function fromEnvelope(body: Obj, options: SlackNormalizeOptions): Normalized {
   const botUserId = botUserOf(body);
   if (botUserId && user === botUserId) return ok('our own message');
   const rawText = typeof event.text === 'string' ? event.text : '';
-  const mentionsBot = event.type === 'app_mention' || (botUserId !== undefined && rawText.includes(`<@${botUserId}>`));
+  const mentionsBot = event.type === 'app_mention' || (botUserId !== undefined && mentionedUsers(rawText).includes(botUserId));
   const isDm = channel.startsWith('D') || event.channel_type === 'im';
   const threadTs = str(event.thread_ts);
   // In channels: mentions start or continue a conversation; other thread replies count only
   // where the traveller already talks with us; everything else is people talking to each other.
   if (!isDm && !mentionsBot && !threadTs) return ok('channel message not addressed to the app');
 
-  const textWithoutMention = stripMentions(rawText, event.type === 'app_mention' ? undefined : botUserId).trim();
+  const ownMention = botUserId ?? (event.type === 'app_mention' ? guessedBotMention(rawText) : undefined);
+  const textWithoutMention = readableText(rawText, ownMention);
   const hasFiles = Array.isArray(event.files) && event.files.length > 0;
   const keyword = keywordOf(textWithoutMention);
   const input: TurnInput = keyword
@@ -154,27 +156,97 @@ function fromEnvelope(body: Obj, options: SlackNormalizeOptions): Normalized {
     reference,
     workspaceId: teamId,
   };
-  if (typeof body.event_time === 'number') turn.receivedAt = new Date(body.event_time * 1000).toISOString();
+  // Seconds, as Slack sends it; a value no Date can hold (docs examples carry microseconds) is left out.
+  const receivedAt = typeof body.event_time === 'number' ? new Date(body.event_time * 1000) : undefined;
+  if (receivedAt && Number.isFinite(receivedAt.getTime())) turn.receivedAt = receivedAt.toISOString();
   if (!isDm && !mentionsBot) turn.onlyInKnownThread = true;
   return { type: 'turn', turn };
 }
 
+/** The app's own bot user: from `authorizations`, or the older single-entry `authed_users`. */
 function botUserOf(body: Obj): string | undefined {
   const authorizations = Array.isArray(body.authorizations) ? body.authorizations : [];
   for (const auth of authorizations) if (isObj(auth) && auth.is_bot === true && str(auth.user_id)) return auth.user_id as string;
-  return undefined;
+  const authed = Array.isArray(body.authed_users) ? body.authed_users : [];
+  return authed.length === 1 ? str(authed[0]) : undefined;
 }
 
-/** Removes the app's mention (or, not knowing the app's id, a leading mention). */
 /** What finds the workspace's installation: its enterprise, and whether the install is org-wide. */
 function workspaceOf(body: Obj): Pick<SlackReference, 'enterpriseId' | 'isEnterpriseInstall'> {
   const enterpriseId = str(body.enterprise_id) ?? (isObj(body.enterprise) ? str(body.enterprise.id) : undefined);
   return { ...(enterpriseId ? { enterpriseId } : {}), ...(body.is_enterprise_install === true ? { isEnterpriseInstall: true } : {}) };
 }
 
-function stripMentions(text: string, botUserId: string | undefined): string {
-  if (botUserId) return text.split(`<@${botUserId}>`).join(' ');
-  return text.replace(/^\s*<@[A-Z0-9]+(?:\|[^>]*)?>/, ' ');
+const SLACKBOT = 'USLACKBOT';
+
+/** Where the app's own mention stood, while the text is tidied around it. */
+const OWN = '\u0000';
+
+/** Slack's three escapes, decoded in one pass so that a typed "&amp;lt;" stays "&lt;". */
+const unescapeSlack = (text: string) => text.replace(/&(amp|lt|gt);/g, (_m, name: string) => (name === 'amp' ? '&' : name === 'lt' ? '<' : '>'));
+
+/** The users a message mentions, in order (`<@U…>` or the older `<@U…|name>`). */
+function mentionedUsers(text: string): string[] {
+  return [...text.matchAll(/<@([A-Z0-9]+)(?:\|[^<>]*)?>/g)].map((m) => m[1]!);
+}
+
+/**
+ * An app_mention that names no bot user (an old payload without authorizations): the app is the
+ * only user mentioned, or else the one the message starts or ends with.
+ */
+function guessedBotMention(text: string): string | undefined {
+  const ids = mentionedUsers(text);
+  if (new Set(ids).size === 1) return ids[0];
+  return /^\s*<@([A-Z0-9]+)/.exec(text)?.[1] ?? /<@([A-Z0-9]+)(?:\|[^<>]*)?>[\s.!?]*$/.exec(text)?.[1];
+}
+
+/**
+ * Slack's mrkdwn as a traveller would read it aloud
+ * (https://docs.slack.dev/messaging/formatting-message-text): links, mentions and channel names
+ * as words, the escapes decoded, the app's own mention removed wherever it stands. Brek gets what
+ * the traveller saw, never markup that could ping a channel if it were echoed back.
+ */
+function readableText(raw: string, botUserId: string | undefined): string {
+  const marked = raw.split(OWN).join('').replace(/<([^<>]*)>/g, (_m, inner: string) => readToken(inner, botUserId));
+  return unescapeSlack(marked)
+    // "<@app>, find…" / "<@app>: find…": the mention and the punctuation that addressed it.
+    .replace(/^\s*(?:\u0000[\s,:;]*)+/, '')
+    // "…the pearl, <@app>?": the mention and the comma before it.
+    .replace(/[\s,:;]*\u0000\s*(?=[.!?]*\s*$)/g, '')
+    .replace(/(^|\n)[ \t]*\u0000[ \t]*/g, '$1')
+    .replace(/[ \t]*\u0000[ \t]*/g, ' ')
+    .trim();
+}
+
+/** One `<…>` token; what it becomes is still escaped (decoded with the rest of the text). */
+function readToken(inner: string, botUserId: string | undefined): string {
+  const bar = inner.indexOf('|');
+  const target = bar < 0 ? inner : inner.slice(0, bar);
+  const label = bar < 0 ? undefined : inner.slice(bar + 1).trim() || undefined;
+  switch (target[0]) {
+    case '@': {
+      if (target.slice(1) === botUserId) return OWN;
+      return label ? `@${label.replace(/^@/, '')}` : '@someone';
+    }
+    case '#':
+      return `#${label?.replace(/^#/, '') ?? 'channel'}`;
+    case '!': {
+      // Special mentions as plain words: nothing Brek says back can notify a whole channel.
+      const [command] = target.slice(1).split('^');
+      if (command === 'here' || command === 'channel' || command === 'everyone') return `@${command}`;
+      if (command === 'subteam') return label ? `@${label.replace(/^@/, '')}` : '@team';
+      // <!date^…|fallback> and the like: the fallback text Slack gives for older clients.
+      return label ?? '';
+    }
+  }
+  if (target.startsWith('mailto:')) {
+    const address = target.slice('mailto:'.length);
+    return !label || label === address ? address : `${label} (${address})`;
+  }
+  if (!label || label === target) return target;
+  // An autolinked "example.com" arrives as <http://example.com|example.com>: what was typed.
+  if (label === target.replace(/^[a-z][a-z0-9+.-]*:(?:\/\/)?/i, '').replace(/\/$/, '')) return label;
+  return `${label} (${target})`;
 }
 
 function fromInteraction(payload: Obj, options: SlackNormalizeOptions): Normalized {

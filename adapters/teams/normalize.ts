@@ -1,7 +1,8 @@
 // Bot Framework activities → InboundTurns. Messages in a personal chat or a channel mention, card
 // clicks (Action.Execute invokes, or Action.Submit messages with our payload), and a welcome when
-// the bot joins a personal chat; every other activity is acknowledged and dropped.
-import { stripMentionsText } from '@microsoft/teams.api';
+// the bot joins a personal chat; every other activity (reactions, edits, deletions, installation
+// updates, other cards' submits) is acknowledged and dropped. Text reaches Brek as the traveller
+// read it: mentions as names (the bot's own removed), Teams' HTML reduced to plain text.
 import { json } from '../../core/http.ts';
 import { teamsActorId } from '../../core/identity.ts';
 import { encodeReference, keywordOf, readReference, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
@@ -71,12 +72,14 @@ export function normalizeTeams(raw: string, options: TeamsNormalizeOptions = {})
   const conversation = isObj(activity.conversation) ? activity.conversation : undefined;
   const from = isObj(activity.from) ? activity.from : undefined;
   const recipient = isObj(activity.recipient) ? activity.recipient : undefined;
-  if (!type || !serviceUrl || !conversation || !str(conversation.id)) return { type: 'reject', status: 400, reason: 'Activity without type, serviceUrl or conversation' };
+  if (!type) return { type: 'reject', status: 400, reason: 'Activity without type' };
+  // Reactions, edits, deletions, installation updates, typing…: acknowledged whatever they carry.
+  if (type !== 'message' && type !== 'invoke' && type !== 'conversationUpdate') return ignore(`activity ${type} not handled`);
+  if (!serviceUrl || !conversation || !str(conversation.id)) return { type: 'reject', status: 400, reason: 'Activity without type, serviceUrl or conversation' };
   const channelData = isObj(activity.channelData) ? activity.channelData : {};
   const tenantId = str(conversation.tenantId) ?? (isObj(channelData.tenant) ? str(channelData.tenant.id) : undefined);
   if (options.tenantId && tenantId && tenantId !== options.tenantId) return ignore('activity from another tenant');
 
-  if (type !== 'message' && type !== 'invoke' && type !== 'conversationUpdate') return ignore(`activity ${type} not handled`);
   if (!id || !from || !str(from.id) || !recipient || !str(recipient.id) || !tenantId) {
     return { type: 'reject', status: 400, reason: 'Activity without id, from, recipient or tenant' };
   }
@@ -121,6 +124,8 @@ export function normalizeTeams(raw: string, options: TeamsNormalizeOptions = {})
   const executeData = type === 'invoke' && activity.name === INVOKE_CARD_ACTION && isObj(value?.action) ? value.action.data : undefined;
   if (type === 'invoke' && activity.name !== INVOKE_CARD_ACTION) return invokeMessage('This bot does not handle that request.');
   const button = unpackButton(type === 'invoke' ? executeData : value);
+  // Another card's Action.Submit (its data as `value`): not ours to answer, not a "help" either.
+  if (type === 'message' && value && !button) return ignore('card value not ours');
   if (type === 'invoke' || button) {
     const input = button && actionInputOf(button);
     if (!button || !input) return type === 'invoke' ? invokeMessage('That button is not one of mine.') : ignore('card value not ours');
@@ -135,16 +140,114 @@ export function normalizeTeams(raw: string, options: TeamsNormalizeOptions = {})
   }
 
   // A typed message; in a channel, with the bot's mention taken out.
-  const textWithoutMention = stripMentionsText(activity as unknown as Parameters<typeof stripMentionsText>[0], { accountId: recipient.id as string }) ?? '';
+  const textWithoutMention = readableText(typeof activity.text === 'string' ? activity.text : '', mentionsOf(activity.entities), { id: recipient.id as string, name: str(recipient.name) });
   const attachments = Array.isArray(activity.attachments) ? activity.attachments : [];
   const files = attachments.filter((a) => isObj(a) && a.contentType !== 'text/html');
   const keyword = keywordOf(textWithoutMention);
   const input: TurnInput = keyword
     ? { type: 'keyword', keyword }
-    : textWithoutMention.trim() !== ''
-      ? { type: 'text', text: textWithoutMention.trim() }
+    : textWithoutMention !== ''
+      ? { type: 'text', text: textWithoutMention }
       : files.length > 0
         ? { type: 'unsupported', what: 'images or files' }
         : { type: 'text', text: 'help' };
   return turn(input);
+}
+
+// ---------------------------------------------------------------- text
+
+interface Mention {
+  /** The tag as it stands in the text, `<at>Name</at>` (older clients leave it out). */
+  text?: string;
+  id?: string;
+  name?: string;
+}
+
+function mentionsOf(entities: unknown): Mention[] {
+  if (!Array.isArray(entities)) return [];
+  const out: Mention[] = [];
+  for (const e of entities) {
+    if (!isObj(e) || e.type !== 'mention' || !isObj(e.mentioned)) continue;
+    const mention: Mention = {};
+    const text = str(e.text);
+    const id = str(e.mentioned.id);
+    const name = str(e.mentioned.name);
+    if (text) mention.text = text;
+    if (id) mention.id = id;
+    if (name) mention.name = name;
+    out.push(mention);
+  }
+  return out;
+}
+
+/** Where the bot's own mention stood, while the text is tidied around it. */
+const OWN = '\u0000';
+/** Where a block element (paragraph, line break, list item) ended. */
+const BREAK = '\u0001';
+
+/** Bot ids arrive as `28:<app id>` and, in some mention entities, without the prefix. */
+const sameBot = (a: string | undefined, b: string) => a !== undefined && a.replace(/^28:/, '').toLowerCase() === b.replace(/^28:/, '').toLowerCase();
+
+/**
+ * An activity's text as the traveller read it: `<at>` mentions resolved with the activity's
+ * mention entities (the bot's own removed wherever it stands, other people's as `@Name`), then
+ * Teams' HTML reduced to plain text.
+ */
+function readableText(raw: string, mentions: Mention[], bot: { id: string; name: string | undefined }): string {
+  const marked = raw
+    .split(OWN).join('')
+    .split(BREAK).join('')
+    .replace(/<at(?:\s[^<>]*)?>([\s\S]*?)<\/at>/gi, (tag: string, inner: string) => {
+      // Still HTML: decoded for comparing here, and with the rest of the text below (once).
+      const shown = inner.replace(/<[^<>]*>/g, '').trim();
+      const name = decodeEntities(shown);
+      const entity = mentions.find((m) => m.text === tag) ?? mentions.find((m) => m.name !== undefined && m.name === name);
+      const isBot = entity ? sameBot(entity.id, bot.id) : bot.name !== undefined && name === bot.name;
+      return isBot ? OWN : shown ? `@${shown}` : '';
+    });
+  return htmlToText(marked)
+    // "<at>Bot</at>, find…": the mention and the punctuation that addressed it.
+    .replace(/^\s*(?:\u0000[\s,:;]*)+/, '')
+    .replace(/[\s,:;]*\u0000\s*(?=[.!?]*\s*$)/g, '')
+    .replace(/(^|\n)[ \t]*\u0000[ \t]*/g, '$1')
+    .replace(/[ \t]*\u0000[ \t]*/g, ' ')
+    .trim();
+}
+
+const BLOCK_TAGS = 'p|div|br|li|ul|ol|tr|table|h[1-6]|blockquote|pre|hr';
+const INLINE_TAGS = 'span|strong|b|i|em|u|s|strike|del|ins|code|sup|sub|font|small|big|mark|img|emoji|a|td|th|thead|tbody|systemtag|readonly';
+const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]{1,6}|#\d{1,7}|[a-z]+);/gi, (whole: string, entity: string) => {
+    if (entity[0] !== '#') return NAMED_ENTITIES[entity.toLowerCase()] ?? whole;
+    const code = entity[1] === 'x' || entity[1] === 'X' ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
+    // Control characters (and this file's markers) and lone surrogates stay as written.
+    const printable = code === 9 || code === 10 || (code >= 0x20 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff));
+    return printable ? String.fromCodePoint(code) : whole;
+  });
+}
+
+/**
+ * Teams' HTML as text: block elements and `<br>` as line breaks, emoji as their characters, links
+ * as "label (url)", every other known tag dropped, entities decoded last (so a typed "&lt;b&gt;"
+ * stays the text "<b>"). Only HTML's own tag names are treated as tags: "a <3 b" is text.
+ */
+function htmlToText(html: string): string {
+  return decodeEntities(
+    html
+      .replace(/\r\n?/g, '\n')
+      // Emoji: <emoji alt="😄">, or the older <img itemtype="…/Emoji" alt="😄">.
+      .replace(/<emoji\b[^<>]*\balt="([^"]*)"[^<>]*>(?:[\s\S]*?<\/emoji>)?/gi, '$1')
+      .replace(/<img\b(?=[^<>]*itemtype="[^"]*Emoji")[^<>]*\balt="([^"]*)"[^<>]*>/gi, '$1')
+      .replace(/<a\b[^<>]*\bhref="([^"]*)"[^<>]*>([\s\S]*?)<\/a>/gi, (_m, href: string, label: string) => {
+        const text = label.replace(/<[^<>]*>/g, '').trim();
+        return !text || text === href ? href : `${text} (${href})`;
+      })
+      .replace(new RegExp(`</?(?:${BLOCK_TAGS})(?:\\s[^<>]*)?/?>`, 'gi'), BREAK)
+      .replace(new RegExp(`</?(?:${INLINE_TAGS})(?:\\s[^<>]*)?/?>`, 'gi'), ''),
+  )
+    // Runs of block edges are one line break; none at either end.
+    .replace(/[ \t]*\u0001[\s\u0001]*/g, '\n')
+    .replace(/^\n+|\n+$/g, '');
 }
