@@ -200,9 +200,9 @@ describe('Twilio status callbacks on the same URL', () => {
   });
 
   it('a callback for a conversation the bridge does not have stores nothing', async () => {
-    const params = { MessageSid: 'SMnothingofours', AccountSid: twilio().accountSid, From: h.stack.whatsapp.from, To: 'whatsapp:+14155559999', MessageStatus: 'delivered' };
+    const params = { MessageSid: 'SMnothingofours', AccountSid: twilio().accountSid, From: h.stack.whatsapp.from, To: 'whatsapp:+447700900123', MessageStatus: 'delivered' };
     expect((await postTwilio(webhook(), webhook(), twilio().authToken, params)).status).toBe(200);
-    const actorId = whatsappActorId('+14155559999', SECRET);
+    const actorId = whatsappActorId('+447700900123', SECRET);
     expect(await traceTurns(h.stack.core.db, h.stack.config.tableName, actorId)).toBeUndefined();
   });
 });

@@ -35,7 +35,8 @@ interface Figures {
 }
 
 /** Sends each traveller's messages in turn (all travellers at once), as the platform would: a non-2xx is delivered again. */
-async function converse(h: StackHarness, travellers: Traveller[], tag: string): Promise<Figures> {
+async function converse(h: StackHarness, travellers: Traveller[], tag: string, onFirstAck?: () => void): Promise<Figures> {
+  let acked = false;
   const eventsBefore = brekEvents(h).length;
   let answeredTwice = 0;
   let lost = 0;
@@ -48,7 +49,11 @@ async function converse(h: StackHarness, travellers: Traveller[], tag: string): 
         const message = t.message(text, `${tag}-${t.channel}-${n}-${i}`);
         for (let delivery = 0; ; delivery++) {
           const res = await message.deliver(delivery).catch(() => undefined);
-          if (res?.status === 200) break;
+          if (res?.status === 200) {
+            if (!acked) onFirstAck?.();
+            acked = true;
+            break;
+          }
           redelivered++;
           if (delivery >= 20) throw new Error(`${t.channel} message never acknowledged (last ${res?.status ?? 'no answer'})`);
           await new Promise((resolve) => setTimeout(resolve, 300));
@@ -216,12 +221,13 @@ describe('DynamoDB that loses its answers', () => {
   it('requests reset before and after they are applied, and a 3-second outage: every acknowledged message answered once', async () => {
     const travellers = CHANNELS.flatMap((channel) => Array.from({ length: 10 }, (_, i) => traveller(h, channel, `dbfault-${channel}-${i}`)));
     proxy.set({ resetBefore: 0.1, resetAfter: 0.1 });
-    const outage = setTimeout(() => proxy.outage(3_000), 300);
+    // Down as the first messages arrive (the stack can store nothing: 5xx, delivered again), then
+    // three seconds more while the first acknowledged turns are at work.
+    proxy.outage(800);
     let figures: Figures;
     try {
-      figures = await converse(h, travellers, 'dbfault');
+      figures = await converse(h, travellers, 'dbfault', () => proxy.outage(3_000));
     } finally {
-      clearTimeout(outage);
       proxy.set(null);
     }
     const faults = Object.values(proxy.stats).reduce((sum, s) => sum + s.resetBefore + s.resetAfter + s.outage, 0);
