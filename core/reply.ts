@@ -1,7 +1,7 @@
 // The channel-neutral Reply: what the traveller should see and be able to do next, built from
 // any Brek result. Renderers (Block Kit, Adaptive Cards, WhatsApp text) are pure functions of it.
 // Every documented status maps explicitly; anything else is text. Nothing here throws.
-import type { BookingArtifact, BookingFields, EventResult, PaymentArtifact, ShortlistFields, ShortlistOption } from './brek/results.ts';
+import { parseArtifacts, type BookingArtifact, type BookingFields, type EventResult, type PaymentArtifact, type ShortlistFields, type ShortlistOption } from './brek/results.ts';
 import { KNOWN_STATUSES } from './brek/types.ts';
 import type { ActionInput } from './inbound.ts';
 
@@ -54,15 +54,62 @@ export interface Reply {
 
 const DOCUMENTED: ReadonlySet<string> = new Set(KNOWN_STATUSES);
 
-/** Only links a traveller can safely open: absolute http(s) URLs. */
-function safeUrl(value: string | undefined): string | undefined {
-  if (!value) return undefined;
+/** What RFC 3986 allows after the authority besides %XX escapes ('[' and ']' belong to IPv6 hosts). */
+const URL_TAIL_CHAR = /[A-Za-z0-9\-._~:/?#@!$&'()*+,;=]/;
+/** An RFC 3986 host: a reg-name, IPv4, or a bracketed IPv6 literal. */
+const URL_HOST = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=]+|\[[0-9A-Fa-f:.]+\])$/;
+
+/**
+ * Percent-encodes what WHATWG serialisation leaves but RFC 3986 forbids (`|`, `^`, `{`, `[`, a `%`
+ * not starting an escape…): Adaptive Cards validate `url` as a uri-reference, and in Slack's
+ * `<url|label>` a bare `|` would end the URL early.
+ */
+function strictUrlTail(tail: string): string {
+  let out = '';
+  for (let i = 0; i < tail.length; ) {
+    const ch = tail[i]!;
+    if (ch === '%') {
+      out += /^[0-9A-Fa-f]{2}$/.test(tail.slice(i + 1, i + 3)) ? '%' : '%25';
+      i += 1;
+      continue;
+    }
+    const cp = tail.codePointAt(i)!;
+    const char = String.fromCodePoint(cp);
+    i += char.length;
+    if (URL_TAIL_CHAR.test(char)) out += char;
+    else {
+      try {
+        out += encodeURIComponent(char);
+      } catch {
+        out += '%EF%BF%BD'; // a lone surrogate: U+FFFD, as URL parsing itself does
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Only links a traveller can safely open: absolute http(s) URLs, RFC 3986-clean. Credentials are
+ * dropped, so `https://bank.example@evil.example` cannot pass for the bank.
+ */
+function safeUrl(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !value) return undefined;
+  let url: URL;
   try {
-    const url = new URL(value);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.toString() : undefined;
+    url = new URL(value);
   } catch {
     return undefined;
   }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !URL_HOST.test(url.hostname)) return undefined;
+  return `${url.protocol}//${url.host}${strictUrlTail(url.pathname + url.search + url.hash)}`;
+}
+
+/**
+ * Brek's display text with any lone surrogate replaced by U+FFFD: it cannot be encoded as UTF-8
+ * for the wire, and a channel would refuse the message or garble it. Ids are left as sent.
+ */
+function wellFormed<T extends string | undefined>(text: T): T {
+  return (text === undefined ? text : text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')) as T;
 }
 
 function definedOnly<T extends object>(value: T): T {
@@ -73,13 +120,13 @@ function toOption(option: ShortlistOption, index: number): ReplyOption {
   return definedOnly({
     index,
     optionId: option.optionId,
-    name: option.name,
+    name: wellFormed(option.name),
     pricePerNight: option.pricePerNight,
     totalPrice: option.totalPrice,
-    currency: option.currency,
+    currency: wellFormed(option.currency),
     refundable: option.refundable,
     rating: option.rating,
-    distanceTo: option.distanceTo,
+    distanceTo: wellFormed(option.distanceTo),
     detailsUrl: safeUrl(option.detailsUrl),
   });
 }
@@ -87,8 +134,8 @@ function toOption(option: ShortlistOption, index: number): ReplyOption {
 function toPaymentMethod(payment: PaymentArtifact): ReplyPaymentMethod {
   return definedOnly({
     paymentMethodId: payment.paymentMethodId,
-    brand: payment.cardBrand,
-    last4: payment.cardLast4,
+    brand: wellFormed(payment.cardBrand),
+    last4: wellFormed(payment.cardLast4),
     expMonth: payment.expMonth,
     expYear: payment.expYear,
   });
@@ -98,11 +145,11 @@ function toBooking(booking: BookingArtifact): ReplyBooking {
   return definedOnly({
     bookingId: booking.bookingId,
     confirmationBookingId: booking.confirmationBookingId,
-    hotelName: booking.hotelName,
+    hotelName: wellFormed(booking.hotelName),
     totalPrice: booking.totalPrice,
-    currency: booking.currency,
+    currency: wellFormed(booking.currency),
     confirmationUrl: safeUrl(booking.confirmationUrl),
-    cancelPolicy: booking.cancelPolicy,
+    cancelPolicy: wellFormed(booking.cancelPolicy),
   });
 }
 
@@ -111,12 +158,14 @@ export function textReply(ownerActorId: string, status: string, text: string): R
 }
 
 export function replyFromResult(result: EventResult, ownerActorId: string): Reply {
-  const status = result.status;
-  const artifacts = result.artifacts;
+  // Results also come back from the inbox record (a replay, a resumed turn), which may predate
+  // today's parser or have been written by hand: read them again, defensively (idempotent).
+  const status = typeof result.status === 'string' ? result.status : 'unknown';
+  const artifacts = parseArtifacts(result.artifacts);
   const base: Reply = {
     kind: DOCUMENTED.has(status) ? (status as ReplyKind) : 'text',
     status,
-    text: result.messageText,
+    text: typeof result.messageText === 'string' ? wellFormed(result.messageText) : '',
     options: [],
     actions: [],
     ownerActorId,
@@ -185,8 +234,28 @@ export function packButton(payload: ButtonPayload): Record<string, string> {
   if (payload.optionId) packed.i = payload.optionId;
   if (payload.paymentMethodId) packed.p = payload.paymentMethodId;
   if (payload.bookingId) packed.b = payload.bookingId;
-  if (payload.label) packed.l = payload.label.length > 200 ? `${payload.label.slice(0, 199)}…` : payload.label;
+  if (payload.label) packed.l = clipText(payload.label, 200);
   return packed;
+}
+
+/**
+ * A button value's limit as JSON: Slack's (2,000), the tightest channel; Teams' Action.Execute
+ * data is held to it too, so one reply offers the same buttons everywhere.
+ */
+export const BUTTON_VALUE_MAX = 2000;
+
+/**
+ * The packed payload if its JSON fits BUTTON_VALUE_MAX, else undefined: the renderer then leaves
+ * that button out. An id is never cut (a cut id books the wrong thing, or nothing), and the label
+ * is only what the clicked message shows, so it goes first. Without the button the option stays
+ * readable and bookable: the traveller can type its number (or "yes", "cancel my booking") and
+ * the thread remembers the shortlist and the card with their full ids.
+ */
+export function fitButton(payload: ButtonPayload): Record<string, string> | undefined {
+  const packed = packButton(payload);
+  if (JSON.stringify(packed).length <= BUTTON_VALUE_MAX) return packed;
+  delete packed.l;
+  return JSON.stringify(packed).length <= BUTTON_VALUE_MAX ? packed : undefined;
 }
 
 /** Reads a packed button back; anything that is not one of ours is undefined. */
@@ -239,7 +308,8 @@ export function formatMoney(amount: number | undefined, currency: string | undef
     }
     return format.format(amount);
   } catch {
-    return `${amount.toFixed(2)} ${currency ?? ''}`.trim();
+    // Not a currency Intl knows: the code is Brek's text, so only a short one is shown.
+    return `${amount.toFixed(2)} ${clipText(currency ?? '', 8)}`.trim();
   }
 }
 
@@ -253,16 +323,54 @@ export function replyText(reply: Reply): string {
 /** "VISA •••• 4242", or undefined when the card is not described. */
 export function cardName(card: ReplyPaymentMethod | undefined): string | undefined {
   if (!card?.brand && !card?.last4) return undefined;
-  return `${(card.brand ?? 'card').toUpperCase()} •••• ${card.last4 ?? '????'}`;
+  return `${clipText(card.brand ?? 'card', 24).toUpperCase()} •••• ${clipText(card.last4 ?? '????', 8)}`;
 }
 
 /** The plain-text version of a reply, for notifications and screen readers. */
 export function plainSummary(reply: Reply, maxOptions: number): string {
   const said = replyText(reply);
-  if (reply.kind === 'shortlist') return [said, ...reply.options.slice(0, maxOptions).map((o) => `${o.index}. ${o.name ?? 'Option'}`)].join('\n');
+  if (reply.kind === 'shortlist') return [said, ...reply.options.slice(0, maxOptions).map((o) => `${o.index}. ${clipText(o.name ?? 'Option', 100)}`)].join('\n');
   if (reply.kind === 'booked') {
     const b = reply.booking;
-    return [said, b?.hotelName, b?.bookingId && `Booking ${b.bookingId}`, b?.confirmationUrl].filter(Boolean).join(' — ');
+    return [said, b?.hotelName && clipText(b.hotelName, 100), b?.bookingId && `Booking ${clipText(b.bookingId, 100)}`, b?.confirmationUrl].filter(Boolean).join(' — ');
   }
   return said;
+}
+
+// ---------------------------------------------------------------- length
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * The last grapheme boundary at or before `at` (UTF-16 index), so a cut never splits a
+ * surrogate pair, a combining sequence or an emoji (ZWJ, flags, skin tones). A single grapheme
+ * longer than `at` is cut at a code point boundary instead: there is no better place.
+ */
+export function graphemeBoundary(text: string, at: number): number {
+  if (at >= text.length) return text.length;
+  if (at <= 0) return 0;
+  // Only the text up to the cut is segmented, plus the whole code point at it: whether `at` is a
+  // boundary depends on what precedes it and on that code point alone.
+  let boundary = 0;
+  for (const { index } of graphemes.segment(text.slice(0, at + 2))) {
+    if (index > at) break;
+    boundary = index;
+  }
+  if (boundary > 0) return boundary;
+  // The first grapheme is longer than `at` (a pile of combining marks): a code point boundary.
+  const code = text.charCodeAt(at);
+  return code >= 0xdc00 && code <= 0xdfff ? at - 1 : at;
+}
+
+/**
+ * Text cut to at most `max` UTF-16 units, '…' marking the cut, preferring a space near the end
+ * so a word is not halved.
+ */
+export function clipText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  if (max < 1) return '';
+  let cut = graphemeBoundary(text, max - 1);
+  const space = text.lastIndexOf(' ', cut);
+  if (space > 0 && cut - space <= 40) cut = space;
+  return `${text.slice(0, cut).trimEnd()}…`;
 }

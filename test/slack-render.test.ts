@@ -45,7 +45,8 @@ describe('shortlist', () => {
     expect(readButton(book1!.action_id!, book1!.value)).toEqual({ action: 'book_option', ownerActorId: OWNER, optionId: 'o-1', label: 'Inn <at> the Market & Co' });
     expect(book2?.action_id).toBe('book_option:2');
     expect(JSON.stringify(blocks[2])).toContain('Non-refundable');
-    expect(text).toBe('Message from Brek\n1. Inn <at> the Market & Co\n2. Second');
+    // The top-level text is mrkdwn too: Brek's text escaped there as in the blocks.
+    expect(text).toBe('Message from Brek\n1. Inn &lt;at&gt; the Market &amp; Co\n2. Second');
   });
 
   it('options with fields missing render what there is; without an optionId there is no Book button', () => {
@@ -133,7 +134,7 @@ describe('escaping and values', () => {
     expect(escapeMrkdwn('a < b & c > d <https://x|y>')).toBe('a &lt; b &amp; c &gt; d &lt;https://x|y&gt;');
     const { blocks, text } = render(reply('error', undefined, 'Use <!channel> & <@U1>'));
     expect(JSON.stringify(blocks)).toContain('Use &lt;!channel&gt; &amp; &lt;@U1&gt;');
-    expect(text).toBe('Use <!channel> & <@U1>');
+    expect(text).toBe('Use &lt;!channel&gt; &amp; &lt;@U1&gt;');
   });
 
   it('keeps accents and emoji intact', () => {
@@ -148,7 +149,30 @@ describe('escaping and values', () => {
     expect(readButton('something_else', '{"o":"a"}')).toBeUndefined();
   });
 
+  it('a URL in <url|label> has |, < and > percent-encoded, even in a Reply not built from Brek', () => {
+    const hand: Reply = { ...textReply(OWNER, 'shortlist', 'Pick one'), kind: 'shortlist', options: [{ index: 1, name: 'A', detailsUrl: 'https://b.test/a|b>c<d' }] };
+    const { blocks } = render(hand);
+    expect((blocks[1] as { text: { text: string } }).text.text).toContain('<https://b.test/a%7Cb%3Ec%3Cd|View details>');
+    // Built from Brek, the URL is already RFC 3986-clean (core/reply.ts): the same link.
+    const built = render(reply('shortlist', { shortlist: [{ ...OPTION, detailsUrl: 'https://b.test/a|b' }] }));
+    expect(JSON.stringify(built.blocks)).toContain('<https://b.test/a%7Cb|View details>');
+  });
+
+  it('a link too long for a button is left to the text; an id too long for a value loses only its button', () => {
+    const long = `https://b.test/${'a'.repeat(3_100)}`;
+    const setup = render(reply('payment_setup_required', { payment: { setupUrl: long } }));
+    expect(buttonsOf(setup.blocks)).toEqual([]);
+    expect(setup.text).toContain(long);
+    const ids = render(reply('shortlist', { shortlist: [{ ...OPTION, optionId: 'x'.repeat(2_100) }, { ...OPTION, optionId: 'o-2', name: 'Second' }] }));
+    expect(buttonsOf(ids.blocks).map((b) => b.action_id)).toEqual(['book_option:2']);
+    expect(JSON.stringify(ids.blocks[1])).toContain('1. Inn &lt;at&gt; the Market &amp; Co');
+    const card = render(reply('payment_confirmation_required', { payment: { paymentMethodId: 'p'.repeat(2_100) } }));
+    expect(buttonsOf(card.blocks).map((b) => b.action_id)).toEqual(['decline_payment']);
+    expect(JSON.stringify(card.blocks)).toContain('Reply *yes* here');
+  });
+
   it('the clicked message turns into a one-line progress note without buttons', () => {
+    expect(renderClicked('<!channel> & co', 'book_option')).toEqual({ text: '⏳ Booking &lt;!channel&gt; &amp; co…', blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: '⏳ Booking &lt;!channel&gt; &amp; co…' }] }] });
     expect(renderClicked('Hôtel ✨', 'book_option')).toEqual({ text: '⏳ Booking Hôtel ✨…', blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: '⏳ Booking Hôtel ✨…' }] }] });
     expect(renderClicked(undefined, 'decline_payment').text).toBe('✋ You declined this payment.');
   });

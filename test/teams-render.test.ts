@@ -47,7 +47,8 @@ describe('shortlist', () => {
     expect(unpackButton(book!.data)).toEqual({ action: 'book_option', ownerActorId: OWNER, optionId: 'o-1', label: 'Inn at the Market' });
     expect(details).toMatchObject({ type: 'Action.OpenUrl', title: 'Details', url: 'https://b.test/book/hotel/abc' });
     expect(facts(containers[1] as CardJson)).toContain('Refundable: No');
-    expect(text).toBe('Message from Brek\n1. Inn at the Market\n2. Second');
+    // The activity text is a short summary, not the card again (Teams shows both).
+    expect(text).toBe('Message from Brek');
   });
 
   it('fields missing: only what there is; no optionId, no Book', () => {
@@ -107,8 +108,23 @@ describe('the booking steps', () => {
     const confirm = actions(top[1] as CardJson).find((a) => a.type === 'Action.Execute');
     expect(confirm).toMatchObject({ verb: 'cancel_booking', style: 'destructive', title: 'Yes, cancel it' });
     expect(unpackButton(confirm!.data)).toMatchObject({ bookingId: 'A1WDDC' });
-    expect(text).toBe('Booked Branding Iron Motel. — Branding Iron Motel — Booking A1WDDC — https://b.test/my-bookings/c1');
+    expect(text).toBe('Booked Branding Iron Motel.');
     expect(actions(render(reply('booked', {}, 'Booked.')).card)).toEqual([]);
+  });
+
+  it('the activity text is the first line only, never the card again', () => {
+    const { text, card } = render(reply('shortlist', { shortlist: [OPTION] }, '\n  I found options in Seattle.\nSorted by price.'));
+    expect(text).toBe('I found options in Seattle.');
+    expect(JSON.stringify(card)).toContain('Sorted by price.');
+  });
+
+  it('an id too long for a button value loses only that button; a link too long for a button is written out', () => {
+    const { card } = render(reply('shortlist', { shortlist: [{ ...OPTION, optionId: 'x'.repeat(2_100) }, { ...OPTION, optionId: 'o-2' }] }));
+    expect(actions(card).filter((a) => a.verb === 'book_option').map((a) => unpackButton(a.data)?.optionId)).toEqual(['o-2']);
+    const long = `https://b.test/${'a'.repeat(3_100)}`;
+    const setup = render(reply('payment_setup_required', { payment: { setupUrl: long } })).card;
+    expect(actions(setup)).toEqual([]);
+    expect(JSON.stringify(setup)).toContain(`Set up payment: ${long}`);
   });
 
   it('keeps accents and emoji; a clicked card becomes a one-line note', () => {

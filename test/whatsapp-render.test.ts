@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEventData } from '../core/brek/results.ts';
 import { replyFromResult, textReply, type Reply } from '../core/reply.ts';
-import { MAX_BODY, renderWhatsApp, splitMessage } from '../adapters/whatsapp/render.ts';
+import { MAX_BODY, MAX_OPTIONS_SHOWN, renderWhatsApp, splitMessage } from '../adapters/whatsapp/render.ts';
 
 const OWNER = 'whatsapp:0123456789abcdef0123456789abcdef';
 function reply(status: string, artifacts?: unknown, text = 'Message from Brek'): Reply {
@@ -36,6 +36,33 @@ describe('WhatsApp text', () => {
     expect(renderWhatsApp(reply('booked', {}, 'Booked.'))).toEqual(['Booked.']);
   });
 
+  it('each link once: a setup link already in Brek’s words is not repeated', () => {
+    const url = 'https://b.test/portal/payment?token=psu_1_a';
+    expect(renderWhatsApp(reply('payment_setup_required', { payment: { setupUrl: url } }, `Please add a card. Set up here: ${url}\nPlease reply "Done".`))).toEqual([
+      `Please add a card. Set up here: ${url}\nPlease reply "Done".\n\nSet up payment with the link above.\n\nReply *DONE* when you have added your card.`,
+    ]);
+    // A longer link that merely starts with it is another link.
+    expect(renderWhatsApp(reply('payment_setup_required', { payment: { setupUrl: url } }, `See ${url}2`))[0]).toContain(`Set up payment: ${url}\n`);
+  });
+
+  it('only options that can be booked are numbered, and the prompt names those numbers', () => {
+    const parts = renderWhatsApp(reply('shortlist', { shortlist: [OPTION, { name: 'No id' }, { ...OPTION, optionId: 'o-3', name: 'Third', detailsUrl: 'https://b.test/3' }] }));
+    expect(parts[0]).toContain('*1. Inn at the Market*');
+    expect(parts[0]).toContain('• *No id*');
+    expect(parts[0]).toContain('*3. Third*');
+    expect(parts[0]).toMatch(/_Reply with 1 or 3 to book\._$/);
+    expect(renderWhatsApp(reply('shortlist', { shortlist: [OPTION, { name: 'No id' }] }))[0]).toMatch(/_Reply with 1 to book\._$/);
+  });
+
+  it('a token with no space is cut between characters, never inside an emoji', () => {
+    const parts = splitMessage('👨‍👩‍👧‍👦'.repeat(300));
+    expect(parts.length).toBe(3);
+    for (const part of parts) {
+      expect(part.length).toBeLessThanOrEqual(MAX_BODY);
+      expect(part.replaceAll('👨‍👩‍👧‍👦', '')).toBe('');
+    }
+  });
+
   it('guest name, errors, unknown statuses and the bridge’s own messages: the text', () => {
     expect(renderWhatsApp(reply('guest_name_required'))).toEqual(['Message from Brek']);
     expect(renderWhatsApp(reply('error', { shortlist: [OPTION] }))).toEqual(['Message from Brek']);
@@ -44,14 +71,16 @@ describe('WhatsApp text', () => {
     expect(renderWhatsApp(reply('error', undefined, ''))).toEqual(['Sorry, that did not work.']);
   });
 
-  it('a long shortlist is split at line boundaries, each part within the limit, no link broken', () => {
-    const many = Array.from({ length: 25 }, (_, i) => ({ ...OPTION, optionId: `o-${i}`, name: `Hotel ${i} Hôtel ✨`, detailsUrl: `https://b.test/book/hotel/${'a'.repeat(60)}${i}?checkIn=2026-05-15&checkOut=2026-05-16` }));
+  it('a long shortlist shows the first options, split at line boundaries, each part within the limit, no link broken', () => {
+    const many = Array.from({ length: 25 }, (_, i) => ({ ...OPTION, optionId: `o-${i}`, name: `Hotel ${i} Hôtel ✨`, distanceTo: `${'near the sea '.repeat(12)}${i}`, detailsUrl: `https://b.test/book/hotel/${'a'.repeat(60)}${i}?checkIn=2026-05-15&checkOut=2026-05-16` }));
     const parts = renderWhatsApp(reply('shortlist', { shortlist: many }));
     expect(parts.length).toBeGreaterThan(1);
     for (const part of parts) expect(part.length).toBeLessThanOrEqual(MAX_BODY);
     const joined = parts.join('\n');
-    for (let i = 0; i < 25; i++) expect(joined).toContain(`https://b.test/book/hotel/${'a'.repeat(60)}${i}?checkIn=2026-05-15&checkOut=2026-05-16`);
-    expect(parts.at(-1)).toContain('Reply with a number (1–25) to book.');
+    for (let i = 0; i < MAX_OPTIONS_SHOWN; i++) expect(joined).toContain(`https://b.test/book/hotel/${'a'.repeat(60)}${i}?checkIn=2026-05-15&checkOut=2026-05-16`);
+    expect(joined).not.toContain(`*${MAX_OPTIONS_SHOWN + 1}. `);
+    expect(joined).toContain(`…and ${25 - MAX_OPTIONS_SHOWN} more.`);
+    expect(parts.at(-1)).toContain(`Reply with a number (1–${MAX_OPTIONS_SHOWN}) to book.`);
   });
 
   it('an over-long line is split at spaces', () => {

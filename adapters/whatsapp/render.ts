@@ -1,52 +1,113 @@
 // Reply → WhatsApp text, as a pure function: *bold* and _italic_, numbered choices instead of
-// buttons, links written out in full. Long messages are split at line boundaries (never inside
-// a link) to stay under Twilio's 1600-character limit for a WhatsApp body.
-import { cardName, formatMoney, replyText, type Reply, type ReplyOption } from '../../core/reply.ts';
+// buttons, links written out in full and each once. Long messages are split at line boundaries,
+// then at spaces (never inside a link), and only a token longer than a whole message is cut, at a
+// character boundary (never inside a surrogate pair or an emoji): every body is 1–1,600 units.
+import { cardName, clipText, formatMoney, graphemeBoundary, replyText, type Reply, type ReplyOption } from '../../core/reply.ts';
 
+/** Twilio's limit for one WhatsApp body, in characters (UTF-16 units). */
 export const MAX_BODY = 1600;
+/** Options listed, as on Slack and Teams; the rest are counted. Typing a number still books any. */
+export const MAX_OPTIONS_SHOWN = 10;
+/** Brek's message, at most: about three messages, past which it is noise. */
+const MAX_TEXT = 4500;
 
-function optionLines(o: ReplyOption): string[] {
-  const lines = [`*${o.index}. ${o.name ?? `Option ${o.index}`}*`];
+/** Writes each link at most once in a reply, and never one that no single message could hold. */
+class Links {
+  private readonly shown = new Set<string>();
+  constructor(private readonly said: string) {}
+
+  /** The URL to write, or undefined when it is already in the reply (or in Brek's own words). */
+  once(url: string): string | undefined {
+    if (this.shown.has(url) || mentions(this.said, url) || (url.endsWith('/') && mentions(this.said, url.slice(0, -1)))) return undefined;
+    this.shown.add(url);
+    return url;
+  }
+
+  /** A link longer than a message would arrive cut, opening the wrong page: it is not sent. */
+  static fits(url: string): boolean {
+    return url.length <= MAX_BODY;
+  }
+}
+
+/** Whether `text` has `url` as a whole link, not only as the start of a longer one. */
+function mentions(text: string, url: string): boolean {
+  for (let at = text.indexOf(url); at >= 0; at = text.indexOf(url, at + 1)) {
+    if (!/[\w/?#&=%~@+-]/.test(text.charAt(at + url.length))) return true;
+  }
+  return false;
+}
+
+const TOO_LONG = 'the link is too long to send on WhatsApp; ask me for it again.';
+
+function optionLines(o: ReplyOption, links: Links): string[] {
+  const name = clipText(o.name ?? `Option ${o.index}`, 200);
+  // Only an option with an id can be booked by its number: the others are listed unnumbered.
+  const lines = [o.optionId ? `*${o.index}. ${name}*` : `• *${name}*`];
   const prices = [
     formatMoney(o.pricePerNight, o.currency) && `${formatMoney(o.pricePerNight, o.currency)}/night`,
     formatMoney(o.totalPrice, o.currency) && `${formatMoney(o.totalPrice, o.currency)} total`,
   ].filter(Boolean);
-  if (prices.length) lines.push(prices.join(' · '));
+  if (prices.length) lines.push(clipText(prices.join(' · '), 200));
   const facts = [
     o.refundable === undefined ? undefined : o.refundable ? 'Refundable' : 'Non-refundable',
     o.rating === undefined ? undefined : `★ ${o.rating}`,
-    o.distanceTo,
+    o.distanceTo && clipText(o.distanceTo, 200),
   ].filter(Boolean);
   if (facts.length) lines.push(facts.join(' · '));
-  if (o.detailsUrl) lines.push(o.detailsUrl);
+  const details = o.detailsUrl && Links.fits(o.detailsUrl) ? links.once(o.detailsUrl) : undefined;
+  if (details) lines.push(details);
   return lines;
 }
 
+/** "Reply with a number (1–3) to book." — only the numbers that book something. */
+function howToBook(numbers: number[]): string | undefined {
+  if (numbers.length === 0) return undefined;
+  if (numbers.length === 1) return `_Reply with ${numbers[0]} to book._`;
+  if (numbers.every((n, i) => n === i + 1)) return `_Reply with a number (1–${numbers.length}) to book._`;
+  return `_Reply with ${numbers.slice(0, -1).join(', ')} or ${numbers.at(-1)} to book._`;
+}
+
 export function renderWhatsApp(reply: Reply): string[] {
-  const blocks: string[] = [replyText(reply)];
+  const said = clipText(replyText(reply), MAX_TEXT);
+  const links = new Links(said);
+  const blocks: string[] = [said];
+  const link = (label: string, url: string) => {
+    if (!Links.fits(url)) return `${label}: ${TOO_LONG}`;
+    const once = links.once(url);
+    return once && `${label}: ${once}`;
+  };
   switch (reply.kind) {
     case 'shortlist': {
-      for (const option of reply.options) blocks.push(optionLines(option).join('\n'));
-      const bookable = reply.actions.filter((a) => a.type === 'book_option').length;
-      if (bookable > 0) blocks.push(`_Reply with a number (1–${reply.options.length}) to book._`);
+      const shown = reply.options.slice(0, MAX_OPTIONS_SHOWN);
+      for (const option of shown) blocks.push(optionLines(option, links).join('\n'));
+      const hidden = reply.options.length - shown.length;
+      if (hidden > 0) blocks.push(`…and ${hidden} more. Tell me more about what you need to narrow it down.`);
+      const prompt = howToBook(shown.filter((o) => o.optionId).map((o) => o.index));
+      if (prompt) blocks.push(prompt);
       break;
     }
     case 'payment_setup_required':
-      if (reply.paymentSetupUrl) blocks.push(`Set up payment: ${reply.paymentSetupUrl}`, 'Reply *DONE* when you have added your card.');
+      if (reply.paymentSetupUrl) {
+        const setup = link('Set up payment', reply.paymentSetupUrl);
+        // Brek's message usually carries the link already: then it is pointed at, not repeated.
+        blocks.push(setup ?? 'Set up payment with the link above.', 'Reply *DONE* when you have added your card.');
+      }
       break;
     case 'payment_confirmation_required':
       blocks.push(`Reply *YES* to pay with ${cardName(reply.paymentMethod) ?? 'your saved card'}, or *NO*.`);
       break;
     case 'booked': {
       const b = reply.booking;
+      const total = formatMoney(b?.totalPrice, b?.currency);
       const facts = [
-        b?.hotelName && `*Hotel:* ${b.hotelName}`,
-        formatMoney(b?.totalPrice, b?.currency) && `*Total:* ${formatMoney(b?.totalPrice, b?.currency)}`,
-        b?.bookingId && `*Booking id:* ${b.bookingId}`,
-        b?.cancelPolicy && `*Cancellation:* ${b.cancelPolicy}`,
+        b?.hotelName && `*Hotel:* ${clipText(b.hotelName, 200)}`,
+        total && `*Total:* ${clipText(total, 100)}`,
+        b?.bookingId && `*Booking id:* ${clipText(b.bookingId, 200)}`,
+        b?.cancelPolicy && `*Cancellation:* ${clipText(b.cancelPolicy, 500)}`,
       ].filter(Boolean);
       if (facts.length) blocks.push(facts.join('\n'));
-      if (b?.confirmationUrl) blocks.push(`View your booking: ${b.confirmationUrl}`);
+      const view = b?.confirmationUrl && link('View your booking', b.confirmationUrl);
+      if (view) blocks.push(view);
       if (b?.bookingId) blocks.push('_To cancel, reply *cancel my booking*._');
       break;
     }
@@ -56,33 +117,63 @@ export function renderWhatsApp(reply: Reply): string[] {
   return splitMessage(blocks.join('\n\n'));
 }
 
-/** Splits at line boundaries; a single over-long line is split at spaces, never inside a word or link. */
+/** Cuts a token longer than `max` into pieces of at most `max`, at character (grapheme) boundaries. */
+function cutToken(token: string, max: number): string[] {
+  const pieces: string[] = [];
+  let rest = token;
+  while (rest.length > max) {
+    const at = graphemeBoundary(rest, max) || max; // 0 only if max is under one code point
+    pieces.push(rest.slice(0, at));
+    rest = rest.slice(at);
+  }
+  if (rest) pieces.push(rest);
+  return pieces;
+}
+
+/**
+ * Splits at line boundaries; a line longer than a message at spaces, never inside a word or link;
+ * a single token longer than a message (never a real link) at character boundaries.
+ */
 export function splitMessage(text: string, max = MAX_BODY): string[] {
   const messages: string[] = [];
   let current = '';
-  const push = (piece: string) => {
-    const joined = current ? `${current}\n${piece}` : piece;
-    if (joined.length <= max) {
-      current = joined;
-      return;
+  const flush = () => {
+    const body = current.trimEnd();
+    if (body.trim() !== '') messages.push(body);
+    current = '';
+  };
+  /** Adds a piece of at most `max` to the current message, or starts the next with it. */
+  const add = (piece: string, separator: string) => {
+    if (current === '') current = piece;
+    else if (current.length + separator.length + piece.length <= max) current += separator + piece;
+    else {
+      flush();
+      current = piece;
     }
-    if (current) messages.push(current.trimEnd());
-    current = piece;
   };
   for (const line of text.split('\n')) {
     if (line.length <= max) {
-      push(line);
+      add(line, '\n');
       continue;
     }
-    let rest = line;
-    while (rest.length > max) {
-      const cut = rest.lastIndexOf(' ', max);
-      const at = cut > 0 ? cut : max; // a single token longer than a message (never a real link) is cut
-      push(rest.slice(0, at));
-      rest = rest.slice(at).trimStart();
+    // Words packed into lines of at most `max`, each then added like a line of its own.
+    let packed = '';
+    for (const word of line.split(' ')) {
+      if (word.length > max) {
+        // Its pieces stand alone: joined with a space they would read as two words.
+        const pieces = cutToken(word, max);
+        if (packed) add(packed, '\n');
+        for (const piece of pieces.slice(0, -1)) add(piece, '\n');
+        packed = pieces.at(-1) ?? '';
+      } else if (packed === '') packed = word;
+      else if (packed.length + 1 + word.length <= max) packed += ` ${word}`;
+      else {
+        add(packed, '\n');
+        packed = word;
+      }
     }
-    push(rest);
+    if (packed) add(packed, '\n');
   }
-  if (current) messages.push(current.trimEnd());
-  return messages.filter((m) => m.trim() !== '');
+  flush();
+  return messages;
 }
