@@ -94,7 +94,7 @@ function strictUrlTail(tail: string): string {
  */
 function safeUrl(value: unknown): string | undefined {
   if (typeof value !== 'string' || !value) return undefined;
-  let url: URL;
+  let url: InstanceType<typeof URL>;
   try {
     url = new URL(value);
   } catch {
