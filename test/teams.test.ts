@@ -17,11 +17,14 @@ type Action = { type: string; title?: string; verb?: string; data?: Record<strin
 
 const fake = () => h.stack.fakeTeams!;
 /** A message as the traveller sees it in the conversation now: a reply replaces its placeholder. */
-type Seen = { id: string; body: { text?: string; attachments?: unknown[] } };
+type Seen = { id: string; body: { text?: string; summary?: string; attachments?: unknown[] } };
 const posts = (conversationId: string): Seen[] =>
   fake()
     .conversation(conversationId)
-    .map((activity) => ({ id: activity.id, body: { ...(activity.text !== undefined ? { text: activity.text } : {}), ...(activity.attachments ? { attachments: activity.attachments } : {}) } }));
+    .map((activity) => ({
+      id: activity.id,
+      body: { ...(activity.text !== undefined ? { text: activity.text } : {}), ...(activity.summary !== undefined ? { summary: activity.summary } : {}), ...(activity.attachments ? { attachments: activity.attachments } : {}) },
+    }));
 
 function cardOf(call: Seen | undefined): Card {
   const attachments = (call?.body.attachments ?? []) as { contentType: string; content: Card }[];
@@ -81,7 +84,7 @@ describe('the golden path in Teams', () => {
   it('search → Book → guest name → Set up payment → done → Yes → booked, with Adaptive Cards', async () => {
     const t = traveller();
     const list = await t.say('find me a las vegas hotel from 5/15 to 5/16 that is cheap and refundable');
-    expect(list.body.text).toContain('I found options matching your request in Las Vegas.');
+    expect(list.body.summary).toContain('I found options matching your request in Las Vegas.');
     const card = cardOf(list);
     expect(card).toMatchObject({ type: 'AdaptiveCard', version: '1.5' });
     expect(JSON.stringify(card)).toContain('1. Branding Iron Motel');
@@ -93,6 +96,9 @@ describe('the golden path in Teams', () => {
     // every call carried a token we issued.
     const calls = fake().calls.filter((c) => c.conversationId === t.conversationId);
     expect(calls.find((c) => c.method === 'POST')?.body.text).toBe('⏳ Working on it…');
+    // The card is the message: a short summary for notifications, no text repeating it above the card.
+    expect(list.body.text).toBeUndefined();
+    expect(list.body.summary!.length).toBeLessThanOrEqual(200);
     expect(calls.find((c) => c.method === 'PUT')?.activityId).toBe(calls.find((c) => c.method === 'POST')?.id);
     expect(fake().calls.filter((c) => c.conversationId === t.conversationId).every((c) => c.authorized)).toBe(true);
     // The timezone came from the activity's localTimestamp.
@@ -102,7 +108,7 @@ describe('the golden path in Teams', () => {
     const { invokeAnswer, reply: guest } = await t.click(list, 'book_option');
     expect(invokeAnswer).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
     expect(JSON.stringify(invokeAnswer.value)).toContain('⏳ Booking Branding Iron Motel…');
-    expect(guest?.body.text).toContain('guest name');
+    expect(guest?.body.summary).toContain('guest name');
 
     const setup = await t.say('John Doe');
     const setupAction = actionsOf(cardOf(setup)).find((a) => a.title === 'Set up payment');
@@ -117,12 +123,12 @@ describe('the golden path in Teams', () => {
     ]);
 
     const { reply: booked } = await t.click(consent, 'confirm_payment_card');
-    expect(booked?.body.text).toMatch(/^Booked Branding Iron Motel\./);
+    expect(booked?.body.summary).toMatch(/^Booked Branding Iron Motel\./);
     const bookedActions = actionsOf(cardOf(booked));
     expect(bookedActions.find((a) => a.title === 'View booking')?.url).toMatch(/\/my-bookings\/[0-9a-f]{24}$/);
     expect(bookedActions.find((a) => a.type === 'Action.ShowCard')).toMatchObject({ title: 'Cancel booking' });
     const { reply: cancelled } = await t.click(booked!, 'cancel_booking');
-    expect(cancelled?.body.text).toContain('Cancelled your booking at Branding Iron Motel');
+    expect(cancelled?.body.summary).toContain('Cancelled your booking at Branding Iron Motel');
   });
 
   it('scenario A: "done" before adding a card gives a new setup link', async () => {
@@ -149,7 +155,7 @@ describe('the golden path in Teams', () => {
     expect(actionsOf(cardOf(consent)).map((a) => a.verb)).toEqual(['confirm_payment_card', 'decline_payment']);
     const { invokeAnswer, reply } = await t.click(consent, 'decline_payment');
     expect(JSON.stringify(invokeAnswer.value)).toContain('You declined this payment');
-    expect(reply?.body.text).toBe('No problem. I will not charge this card or continue this booking.');
+    expect(reply?.body.summary).toBe('No problem. I will not charge this card or continue this booking.');
     expect(actionsOf(cardOf(reply))).toEqual([]);
   });
 });
@@ -198,7 +204,7 @@ describe('exactly once, and who may click', () => {
     const newcomer = traveller();
     await postActivity(h.stack.url, botAddedActivity(newcomer.user, { serviceUrl: fake().serviceUrl }), fake().signInbound({ serviceUrl: fake().serviceUrl }));
     await h.stack.idle();
-    expect(posts(newcomer.conversationId).at(-1)?.body.text).toBe(MESSAGES.welcome);
+    expect(posts(newcomer.conversationId).at(-1)?.body.summary).toBe(MESSAGES.welcome);
   });
 });
 
@@ -260,6 +266,6 @@ describe('the connector allowlist', () => {
     const t = traveller();
     fake().fail({ status: 429, retryAfter: 1 });
     const reply = await t.say('orlando tomorrow');
-    expect(reply.body.text).toContain('Orlando');
+    expect(reply.body.summary).toContain('Orlando');
   });
 });

@@ -178,17 +178,21 @@ export interface TeamsPart {
   replaces?: string;
 }
 
-/** A message activity: a card with its summary, or plain text alone. */
+/**
+ * A message activity: a card with a short `summary` (what a notification shows; Teams would show
+ * a `text` above the card, so a card carries none), or plain text alone.
+ */
 export interface CardActivity {
   type: 'message';
-  text: string;
+  text?: string;
+  summary?: string;
   attachments?: { contentType: string; content: CardJson }[];
 }
 
-function cardActivity(text: string, card: CardJson): CardActivity {
+function cardActivity(summary: string, card: CardJson): CardActivity {
   return {
     type: 'message' as const,
-    text,
+    ...(summary ? { summary } : {}),
     attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: card }],
   };
 }

@@ -43,6 +43,8 @@ export type TeamsFault = LegacyTeamsFault | (Fault & { method?: TeamsMethod });
 export interface TeamsActivity {
   id: string;
   text?: string;
+  /** What a notification shows for a card. */
+  summary?: string;
   attachments?: unknown[];
   /** How many times it was replaced (PUT). */
   updates: number;
@@ -206,6 +208,7 @@ export async function startFakeTeams(options: { appId?: string; appPassword?: st
     const type = typeof call.body.type === 'string' ? call.body.type : 'message';
     const content = (): Omit<TeamsActivity, 'id' | 'updates'> => ({
       ...(typeof call.body.text === 'string' ? { text: call.body.text } : {}),
+      ...(typeof call.body.summary === 'string' ? { summary: call.body.summary } : {}),
       ...(Array.isArray(call.body.attachments) ? { attachments: call.body.attachments as unknown[] } : {}),
     });
     if (call.method === 'PUT') {
