@@ -100,8 +100,11 @@ export interface ChannelSender<Part = unknown> {
    * replace, where the channel posts one (Teams: an update in place is safe to repeat).
    */
   progress?(record: InboxRecord): Promise<string | void>;
-  /** Takes the progress marker away once the turn is over, whatever its outcome. Best effort. */
-  clearProgress?(record: InboxRecord): Promise<void>;
+  /**
+   * Takes the progress marker away once the turn is over, whatever its outcome. Best effort.
+   * `outcome.placeholder`: the placeholder the reply was to replace, when the reply did not arrive.
+   */
+  clearProgress?(record: InboxRecord, outcome: { delivered: boolean; placeholder?: string }): Promise<void>;
   /** The traveller's UTC offset in minutes, when the channel can tell; asked once per new session. */
   timezoneOffsetMinutes?(record: InboxRecord): Promise<number | undefined>;
 }
@@ -272,6 +275,7 @@ async function deliverPart<Part>(
     if (found.state !== 'absent') return found;
   }
   let refused = 0;
+  let mayShow = false;
   for (;;) {
     attempt.posted.set(context.index, 'attempted');
     try {
@@ -290,8 +294,12 @@ async function deliverPart<Part>(
       if (failure.kind === 'not_delivered' || (failure.kind === 'ambiguous' && (sender.repeatable?.(part) ?? false))) {
         attempt.posted.delete(context.index);
         refused += 1;
+        // A repeated update that failed after the work may well be showing: that is unknown, not undelivered.
+        if (failure.kind === 'ambiguous') mayShow = true;
         const wait = failure.retryAfterMs ?? policy.backoffMs * 2 ** (refused - 1) * (0.5 + Math.random());
-        if (refused >= policy.maxPosts || wait > policy.maxRetryAfterMs) return { state: 'not_delivered', error: messageOf(error), code: failure.code };
+        if (refused >= policy.maxPosts || wait > policy.maxRetryAfterMs) {
+          return { state: mayShow ? 'unknown' : 'not_delivered', error: messageOf(error), code: failure.code };
+        }
         await sleep(wait);
         continue;
       }

@@ -284,8 +284,9 @@ async function forgetTraveller(record: InboxRecord, attempt: TurnAttempt, deps: 
 async function deliver(reply: Reply, record: InboxRecord, step: SendingStep, resumed: boolean, attempt: TurnAttempt, deps: TurnDeps, log: Logger): Promise<DeliveryResult> {
   const sender = deps.senders[record.channel];
   if (!sender) return { state: 'not_delivered', error: `no sender for channel ${record.channel}`, code: 'no_sender', receipts: {}, maybe: [] };
+  let result: DeliveryResult | undefined;
   try {
-    return await deliverParts(sender, reply, record, {
+    result = await deliverParts(sender, reply, record, {
       attempt,
       journal: step,
       resumed,
@@ -293,8 +294,12 @@ async function deliver(reply: Reply, record: InboxRecord, step: SendingStep, res
       ...(deps.delivery ? { policy: deps.delivery } : {}),
       onFailure: ({ code, kind }) => deps.observe?.({ kind: 'send_failed', record, code, failure: kind }),
     });
+    return result;
   } finally {
-    await sender.clearProgress?.(record).catch((error: unknown) => log.warn('progress marker not removed', { error: sendFailureCode(error) }));
+    // An undelivered reply leaves no "working on it" behind (an unknown one may be the placeholder's update: kept).
+    const delivered = result?.state !== 'not_delivered';
+    const outcome = { delivered, ...(!delivered && step.placeholder ? { placeholder: step.placeholder } : {}) };
+    await sender.clearProgress?.(record, outcome).catch((error: unknown) => log.warn('progress marker not removed', { error: sendFailureCode(error) }));
   }
 }
 

@@ -186,7 +186,7 @@ export class SlackSender implements ChannelSender<SlackPart> {
     if (ref.messageTs) await this.web.reactions.add({ ...auth, channel: ref.channel, timestamp: ref.messageTs, name: PROGRESS_REACTION });
   }
 
-  async clearProgress(record: InboxRecord): Promise<void> {
+  async clearProgress(record: InboxRecord, _outcome?: { delivered: boolean }): Promise<void> {
     const ref = slackReference(record);
     if (!ref.channel || !ref.messageTs || record.input.type !== 'text') return;
     const auth = await this.auth(record);

@@ -154,6 +154,13 @@ export class TeamsSender implements ChannelSender<TeamsPart> {
     }
   }
 
+  /** A placeholder whose reply never arrived is deleted: no "working on it" outlives its turn. */
+  async clearProgress(record: InboxRecord, outcome: { delivered: boolean; placeholder?: string }): Promise<void> {
+    if (outcome.delivered || !outcome.placeholder) return;
+    const { client, conversationId } = await this.client(record);
+    await client.conversations.deleteActivity(conversationId, outcome.placeholder);
+  }
+
   /**
    * A placeholder message while Brek works, which the reply then replaces: the answer is an
    * update (safe to repeat), so only this short POST is at most once. Resolves to its id, or to

@@ -220,6 +220,12 @@ export async function startFakeTeams(options: { appId?: string; appPassword?: st
       call.delivered = true;
       return { status: 200, body: { id: call.id } };
     }
+    if (call.method === 'DELETE') {
+      // Teams deletes a bot's own message: gone from the conversation (a second delete: 404).
+      if (!call.activityId || !activities.delete(call.activityId)) return { status: 404, body: { error: { code: 'ActivityNotFound', message: 'Activity not found in this conversation' } } };
+      call.delivered = true;
+      return { status: 200, body: {} };
+    }
     // POST …/activities/{activityId} is Bot Framework's reply to that activity: a new one too.
     if (call.method !== 'POST') return { status: 405, body: { error: { code: 'BadArgument', message: `${call.method} is not supported here` } } };
     const id = `1${String(++activityCounter).padStart(12, '0')}`;

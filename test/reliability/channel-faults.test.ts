@@ -142,6 +142,17 @@ describe('what a channel says, taken at its word', () => {
     expect(lastTurn('teams').state).toBe('replied');
   });
 
+  it('Teams: a reply refused for good takes its placeholder away — no "working on it" outlives the turn', async () => {
+    const t = traveller(h, 'teams', 'teams-refused-update');
+    h.stack.fakeTeams!.faults.push({ kind: 'refuse', status: 403 }, 'PUT');
+    expect((await t.message('a hotel in oslo tomorrow', 'teams-refused-update-1').deliver(0)).status).toBe(200);
+    await h.stack.idle();
+    const conversationId = `a:${t.actorId.split(':').at(-1)}`;
+    expect(h.stack.fakeTeams!.calls.some((c) => c.conversationId === conversationId && c.method === 'DELETE' && c.delivered)).toBe(true);
+    expect(h.stack.fakeTeams!.conversation(conversationId)).toEqual([]);
+    expect(lastTurn('teams').state).toBe('failed');
+  });
+
   it('Teams: without a placeholder, an ambiguous post is never posted again (the connector cannot be asked); the turn says unknown', async () => {
     const t = traveller(h, 'teams', 'teams-unknown');
     // The placeholder is the first POST (best effort: refused, the reply is posted on its own); then the reply's.
