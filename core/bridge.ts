@@ -7,7 +7,8 @@ import { InboxStore } from './store/inbox.ts';
 import { ThreadStore } from './store/threads.ts';
 import { documentClient } from './store/table.ts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { allObservers, type ChannelSender, type TurnDeps } from './turn.ts';
+import { allObservers, type TurnDeps } from './turn.ts';
+import type { ChannelSender } from './delivery.ts';
 import { brekAttemptMetrics, noMetrics, turnMetrics, type BridgeMetrics } from './metrics.ts';
 import type { Channel } from './identity.ts';
 

@@ -92,3 +92,19 @@ export function readReference<S extends string, F extends string = never>(
   for (const key of flags) if (stored[key] === true) out[key] = true;
   return out as Partial<Record<S, string>> & Partial<Record<F, true>>;
 }
+
+/** Where the app's own mention stood, while a normaliser tidies the text around it. */
+export const OWN_MENTION = '\u0000';
+
+/**
+ * The text with the app's own mention (marked OWN_MENTION) taken out wherever it stood, with the
+ * punctuation that addressed it: "<@app>, find…" and "…the pearl, <@app>?" read as the traveller meant.
+ */
+export function withoutOwnMention(text: string): string {
+  return text
+    .replace(/^\s*(?:\u0000[\s,:;]*)+/, '')
+    .replace(/[\s,:;]*\u0000\s*(?=[.!?]*\s*$)/g, '')
+    .replace(/(^|\n)[ \t]*\u0000[ \t]*/g, '$1')
+    .replace(/[ \t]*\u0000[ \t]*/g, ' ')
+    .trim();
+}

@@ -5,15 +5,13 @@
 // A steady-state turn costs two DynamoDB requests here (claim, finish): see store/threads.ts.
 import type { AttemptInfo, BrekClient, SendEventInput } from './brek/client.ts';
 import { BrekError, isBrekError } from './brek/errors.ts';
-import { DeliveryError } from './delivery.ts';
 import { idempotencyKey, type Channel } from './identity.ts';
 import type { Logger } from './log.ts';
 import { replyFromResult, textReply, type Reply } from './reply.ts';
 import type { InboxRecord, InboxStore, SendingStep, StoredBrekResult } from './store/inbox.ts';
 import { threadKey, type ThreadRecord, type ThreadStore, type ThreadUpdate, type Thread, type TurnState } from './store/threads.ts';
-import { deliverParts, newAttempt, sendFailureCode, type ChannelSender, type DeliveryPolicy, type DeliveryResult, type FailureKind, type TurnAttempt } from './delivery.ts';
+import { DeliveryError, deliverParts, newAttempt, sendFailureCode, type ChannelSender, type DeliveryPolicy, type DeliveryResult, type FailureKind, type TurnAttempt } from './delivery.ts';
 
-export { DeliveryError, PermanentSendError, sendFailureCode, type ChannelSender } from './delivery.ts';
 
 /** The bridge's own words, kept together so every channel says the same thing. */
 export const MESSAGES = {

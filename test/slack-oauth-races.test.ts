@@ -21,7 +21,7 @@ import { slackWorkspaces, type SlackWorkspaces } from '../adapters/slack/workspa
 import { localSecretBox } from '../core/crypto.ts';
 import { createLogger, memorySink } from '../core/log.ts';
 import type { InboxRecord } from '../core/store/inbox.ts';
-import { PermanentSendError, sendFailureCode } from '../core/turn.ts';
+import { PermanentSendError, sendFailureCode } from '../core/delivery.ts';
 import { startFakeSlack, type FakeSlack } from '../dev/fakes/slack.ts';
 import { messageEvent, postSlack, slackRequest } from '../dev/simulate/slack.ts';
 import { startStack, type Stack } from '../dev/stack.ts';

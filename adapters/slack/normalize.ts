@@ -3,7 +3,7 @@
 // 200 and dropped, as Slack expects of events an app does not handle.
 import { json, mediaType, text, type HttpRequest } from '../../core/http.ts';
 import { slackActorId } from '../../core/identity.ts';
-import { encodeReference, keywordOf, readReference, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
+import { encodeReference, keywordOf, OWN_MENTION, readReference, withoutOwnMention, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
 import { actionInputOf } from '../../core/reply.ts';
 import type { Normalized } from '../../core/ingress.ts';
 import { readButton } from './render.ts';
@@ -179,8 +179,7 @@ function workspaceOf(body: Obj): Pick<SlackReference, 'enterpriseId' | 'isEnterp
 
 const SLACKBOT = 'USLACKBOT';
 
-/** Where the app's own mention stood, while the text is tidied around it. */
-const OWN = '\u0000';
+const OWN = OWN_MENTION;
 
 /** Slack's three escapes, decoded in one pass so that a typed "&amp;lt;" stays "&lt;". */
 const unescapeSlack = (text: string) => text.replace(/&(amp|lt|gt);/g, (_m, name: string) => (name === 'amp' ? '&' : name === 'lt' ? '<' : '>'));
@@ -208,14 +207,7 @@ function guessedBotMention(text: string): string | undefined {
  */
 function readableText(raw: string, botUserId: string | undefined): string {
   const marked = raw.split(OWN).join('').replace(/<([^<>]*)>/g, (_m, inner: string) => readToken(inner, botUserId));
-  return unescapeSlack(marked)
-    // "<@app>, find…" / "<@app>: find…": the mention and the punctuation that addressed it.
-    .replace(/^\s*(?:\u0000[\s,:;]*)+/, '')
-    // "…the pearl, <@app>?": the mention and the comma before it.
-    .replace(/[\s,:;]*\u0000\s*(?=[.!?]*\s*$)/g, '')
-    .replace(/(^|\n)[ \t]*\u0000[ \t]*/g, '$1')
-    .replace(/[ \t]*\u0000[ \t]*/g, ' ')
-    .trim();
+  return withoutOwnMention(unescapeSlack(marked));
 }
 
 /** One `<…>` token; what it becomes is still escaped (decoded with the rest of the text). */

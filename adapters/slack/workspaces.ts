@@ -5,7 +5,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SecretBox } from '../../core/crypto.ts';
 import type { Logger } from '../../core/log.ts';
 import type { InboxRecord } from '../../core/store/inbox.ts';
-import { PermanentSendError } from '../../core/turn.ts';
+import { PermanentSendError } from '../../core/delivery.ts';
 import type { SlackConfig } from './config.ts';
 import { slackReference } from './normalize.ts';
 import { DynamoInstallationStore, eraseSlackWorkspace, NoInstallation, type LeavingWorkspace } from './installations.ts';

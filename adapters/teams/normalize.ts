@@ -5,7 +5,7 @@
 // read it: mentions as names (the bot's own removed), Teams' HTML reduced to plain text.
 import { json } from '../../core/http.ts';
 import { teamsActorId } from '../../core/identity.ts';
-import { encodeReference, keywordOf, readReference, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
+import { encodeReference, keywordOf, OWN_MENTION, readReference, withoutOwnMention, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
 import type { Normalized } from '../../core/ingress.ts';
 import { actionInputOf, unpackButton } from '../../core/reply.ts';
 import { MESSAGES } from '../../core/turn.ts';
@@ -180,8 +180,7 @@ function mentionsOf(entities: unknown): Mention[] {
   return out;
 }
 
-/** Where the bot's own mention stood, while the text is tidied around it. */
-const OWN = '\u0000';
+const OWN = OWN_MENTION;
 /** Where a block element (paragraph, line break, list item) ended. */
 const BREAK = '\u0001';
 
@@ -205,13 +204,7 @@ function readableText(raw: string, mentions: Mention[], bot: { id: string; name:
       const isBot = entity ? sameBot(entity.id, bot.id) : bot.name !== undefined && name === bot.name;
       return isBot ? OWN : shown ? `@${shown}` : '';
     });
-  return htmlToText(marked)
-    // "<at>Bot</at>, find…": the mention and the punctuation that addressed it.
-    .replace(/^\s*(?:\u0000[\s,:;]*)+/, '')
-    .replace(/[\s,:;]*\u0000\s*(?=[.!?]*\s*$)/g, '')
-    .replace(/(^|\n)[ \t]*\u0000[ \t]*/g, '$1')
-    .replace(/[ \t]*\u0000[ \t]*/g, ' ')
-    .trim();
+  return withoutOwnMention(htmlToText(marked));
 }
 
 const BLOCK_TAGS = 'p|div|br|li|ul|ol|tr|table|h[1-6]|blockquote|pre|hr';
