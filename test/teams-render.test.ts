@@ -24,7 +24,17 @@ function all(card: CardJson, predicate: (n: Node) => boolean): Node[] {
   return found;
 }
 const actions = (card: CardJson) => all(card, (n) => typeof n.type === 'string' && n.type.startsWith('Action.'));
-const facts = (card: CardJson) => all(card, (n) => n.type === 'FactSet').flatMap((f) => (f.facts as { title: string; value: string }[]).map((x) => `${x.title}: ${x.value}`));
+type Run = { type: 'TextRun'; text: string; weight?: string };
+/** "Title: value" lines: a bold run, then the value (a RichTextBlock, so Teams parses neither). */
+const facts = (card: CardJson) =>
+  all(card, (n) => n.type === 'RichTextBlock' && (n.inlines as Run[]).length === 2 && (n.inlines as Run[])[0]!.weight === 'Bolder').map((f) =>
+    (f.inlines as Run[]).map((r) => r.text).join(''),
+  );
+/** Every string Teams parses as markdown: TextBlock text, Fact titles and values. */
+const parsed = (card: CardJson) => [
+  ...all(card, (n) => n.type === 'TextBlock').map((n) => String(n.text)),
+  ...all(card, (n) => n.type === 'FactSet').flatMap((f) => (f.facts as { title: string; value: string }[]).flatMap((x) => [x.title, x.value])),
+];
 
 function render(r: Reply) {
   const message = renderTeams(r);
@@ -129,6 +139,33 @@ describe('the booking steps', () => {
 
   it('keeps accents and emoji; a clicked card becomes a one-line note', () => {
     expect(JSON.stringify(render(reply('shortlist', { shortlist: [{ ...OPTION, name: 'Hôtel Château Étoile ✨🏨' }] })).card)).toContain('Hôtel Château Étoile ✨🏨');
-    expect(renderClicked('book_option', 'Hôtel ✨')).toMatchObject({ type: 'AdaptiveCard', body: [{ type: 'TextBlock', text: '⏳ Booking Hôtel ✨…' }] });
+    expect(renderClicked('book_option', 'Hôtel ✨')).toMatchObject({ type: 'AdaptiveCard', body: [{ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: '⏳ Booking Hôtel ✨…' }] }] });
+  });
+});
+
+describe("Brek's words are data", () => {
+  // Teams parses TextBlock text and Fact titles and values as markdown (and {{DATE()}} as a
+  // function); TextRuns it never parses. Every field of Brek's must land in a TextRun.
+  const MARKUP = '**bold** _it_ [Click here for your refund](https://evil.example/refund) {{DATE(2017-02-14T06:00:00Z, SHORT)}} - item\r1. first';
+  const everyReply = [
+    reply('shortlist', { shortlist: [{ ...OPTION, name: MARKUP, distanceTo: MARKUP }] }, MARKUP),
+    reply('payment_setup_required', { payment: { setupUrl: `https://pay.example/s?${'z'.repeat(3_100)}` } }, MARKUP),
+    reply('payment_confirmation_required', { payment: { paymentMethodId: 'pm_1', cardBrand: MARKUP, cardLast4: '4242' } }, MARKUP),
+    reply('booked', { booking: { bookingId: 'b_1', hotelName: MARKUP, totalPrice: 10, currency: 'USD', cancelPolicy: MARKUP, confirmationUrl: 'https://b.test/c' } }, MARKUP),
+    reply('a_status_nobody_documented', undefined, `${MARKUP}\n\n${MARKUP}`),
+  ];
+
+  it.each(everyReply.map((r) => [r.kind, r] as const))('%s: none of it in a field Teams parses, all of it shown', (_kind, r) => {
+    const { card } = render(r);
+    const markdown = parsed(card);
+    expect(markdown.filter((t) => /evil\.example|\{\{DATE|\*\*bold/.test(t))).toEqual([]);
+    const runs = all(card, (n) => n.type === 'TextRun').map((n) => String(n.text));
+    expect(runs.some((t) => t.includes('[Click here for your refund](https://evil.example/refund)'))).toBe(true);
+  });
+
+  it('a clicked card shows its label as written', () => {
+    const card = renderClicked('book_option', MARKUP);
+    expect(parsed(card)).toEqual([]);
+    expect(JSON.stringify(card)).toContain('[Click here for your refund](https://evil.example/refund)');
   });
 });

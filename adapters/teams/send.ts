@@ -126,7 +126,8 @@ export class TeamsSender implements ChannelSender<TeamsPart> {
 
   /** The reply as plain text (links written out), in place of the placeholder when there is one. */
   plain(reply: Reply, _record: InboxRecord, placeholder?: string): TeamsPart[] {
-    return [{ activity: { type: 'message', text: plainReplyText(reply) }, ...(placeholder ? { replaces: placeholder } : {}) }];
+    // Plain, not Teams' default markdown: the text is Brek's words, data to show, not to parse.
+    return [{ activity: { type: 'message', text: plainReplyText(reply), textFormat: 'plain' }, ...(placeholder ? { replaces: placeholder } : {}) }];
   }
 
   repeatable(part: TeamsPart): boolean {
@@ -192,6 +193,7 @@ export interface TeamsPart {
 export interface CardActivity {
   type: 'message';
   text?: string;
+  textFormat?: 'plain';
   summary?: string;
   attachments?: { contentType: string; content: CardJson }[];
 }

@@ -70,7 +70,7 @@ export class TeamsChat implements ChatChannel {
     }, timeoutMs);
   }
 
-  /** An Adaptive Card as text: text blocks, facts, and its buttons (show-cards opened inline). */
+  /** An Adaptive Card as text: text blocks, rich text, facts, and its buttons (show-cards opened inline). */
   private toMessage(call: ConnectorCall): ChatMessage {
     const card = call.body.attachments?.find((a) => a.contentType === 'application/vnd.microsoft.card.adaptive')?.content;
     const lines: string[] = [];
@@ -80,6 +80,7 @@ export class TeamsChat implements ChatChannel {
       if (typeof node !== 'object' || node === null) return;
       const n = node as Node;
       if (n.type === 'TextBlock' && typeof n.text === 'string') lines.push(n.text.replace(/\*\*([^*]+)\*\*/g, '$1'));
+      if (n.type === 'RichTextBlock' && Array.isArray(n.inlines)) lines.push(n.inlines.map((run: unknown) => (typeof run === 'string' ? run : String((run as Node).text ?? ''))).join(''));
       if (n.type === 'FactSet' && Array.isArray(n.facts)) for (const f of n.facts as { title: string; value: string }[]) lines.push(`${f.title}: ${f.value}`);
       if (n.type === 'Action.OpenUrl' && typeof n.url === 'string') buttons.push({ label: String(n.title ?? 'Open'), url: n.url });
       if (n.type === 'Action.Execute') {

@@ -201,6 +201,8 @@ describe('what a channel says, taken at its word', () => {
     expect(replies[0]).toMatch(/1\. .+—/); // the options, as text
     expect(replies[0]).toContain('Reply with an option’s number to book it.');
     expect(replies[0]).toMatch(/https?:\/\/\S+\/book\/hotel\//); // a details link, written out
+    // Teams reads a text as markdown unless told: Brek's words are sent as plain.
+    if (channel === 'teams') expect(h.stack.fakeTeams!.calls.filter((c) => c.delivered).at(-1)?.body.textFormat).toBe('plain');
     expect(lastTurn(channel).state).toBe('replied');
   });
 

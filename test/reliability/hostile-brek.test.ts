@@ -4,7 +4,7 @@
 // statuses, emoji, right-to-left text, and mrkdwn / HTML / ${…} injection — rendered through every
 // channel to fakes that refuse what the platforms refuse (dev/fakes/blockkit-limits.ts, Teams'
 // 100 KB, Twilio's 1,600). Every turn must be answered, nothing refused for its content, and no
-// markup from Brek may reach Slack live.
+// markup from Brek may reach Slack or Teams live.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { useStack } from '../support/stack.ts';
 import { CHANNELS, traveller } from './channels.ts';
 
 const long = (n: number, unit = 'x') => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
-const INJECTION = 'Hi <!channel> <@U0123ABC> <https://evil.example|Click here for your refund> *bold* _it_ ~s~ `code` &amp; <b>html</b> ${process.env.SECRET} {{7*7}}';
+const INJECTION = 'Hi <!channel> <@U0123ABC> <https://evil.example|Click here for your refund> *bold* _it_ ~s~ `code` &amp; <b>html</b> ${process.env.SECRET} {{7*7}} [Click here for your refund](https://evil.example/refund) {{DATE(2017-02-14T06:00:00Z, SHORT)}}';
 const RTL = 'مرحبا بك في فندق الصحراء — שלום 🏨🇸🇦👨‍👩‍👧‍👦';
 
 const option = (i: number, extra: Record<string, unknown> = {}) => ({
@@ -81,7 +81,7 @@ describe('a hostile Brek', () => {
     BREK_PARTNER_API_KEY: 'hostile-partner-key-0123456789',
   } as unknown as Record<string, string>);
 
-  it('every answer, however extreme, reaches the traveller within the platform’s limits; no Brek markup live in Slack', async () => {
+  it('every answer, however extreme, reaches the traveller within the platform’s limits; no Brek markup live in Slack or Teams', async () => {
     const travellers = CHANNELS.flatMap((channel) => Array.from({ length: 2 }, (_, i) => traveller(h, channel, `hostile-${channel}-${i}`)));
     let turns = 0;
     let unanswered = 0;
@@ -102,10 +102,25 @@ describe('a hostile Brek', () => {
     ].length;
     const slackText = JSON.stringify(slackCalls.filter((c) => c.delivered).map((c) => ({ text: c.args.text, blocks: c.args.blocks })));
     const live = ['<!channel>', '<@U0123ABC>', '<https://evil.example|', '<@U1>'].filter((markup) => slackText.includes(markup));
+    // Teams parses TextBlock text and Fact titles and values as markdown; Brek's words must be in none.
+    const teamsParsed: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(walk);
+      if (typeof node !== 'object' || node === null) return;
+      const n = node as Record<string, unknown>;
+      if (n.type === 'TextBlock') teamsParsed.push(String(n.text));
+      if (n.type === 'FactSet') for (const f of n.facts as { title: string; value: string }[]) teamsParsed.push(f.title, f.value);
+      Object.values(n).forEach(walk);
+    };
+    const teamsDelivered = h.stack.fakeTeams!.calls.filter((c) => c.delivered);
+    walk(teamsDelivered.map((c) => c.body.attachments));
+    const plainTeams = teamsDelivered.filter((c) => typeof c.body.text === 'string' && c.body.text.includes('evil.example') && c.body.textFormat !== 'plain');
+    live.push(...teamsParsed.filter((t) => /evil\.example|\{\{DATE|\*bold\*/.test(t)).map((t) => `Teams: ${t.slice(0, 60)}`));
+    live.push(...plainTeams.map((c) => `Teams markdown text: ${String(c.body.text).slice(0, 60)}`));
     const states = h.stack.activity.list().map((a) => a.state);
     console.log(
       `hostile brek: ${turns} turns on 3 channels (${brek.served()} Brek answers), ${unanswered} unanswered, ${refusedForContent} posts refused for their content, ` +
-        `live Slack markup from Brek: ${live.length ? live.join(' ') : 'none'}; outcomes ${JSON.stringify(Object.fromEntries([...new Set(states)].map((s) => [s, states.filter((x) => x === s).length])))}`,
+        `live markup from Brek: ${live.length ? live.join(' ') : 'none'}; outcomes ${JSON.stringify(Object.fromEntries([...new Set(states)].map((s) => [s, states.filter((x) => x === s).length])))}`,
     );
     expect(unanswered).toBe(0);
     expect(refusedForContent).toBe(0);

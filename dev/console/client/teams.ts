@@ -39,11 +39,18 @@ export function renderCard(content: unknown, onClick: (click: TeamsClick) => voi
   return frame;
 }
 
-export function renderTeamsMessage(activity: { text?: unknown; attachments?: { contentType?: string; content?: unknown }[] }, onClick: (click: TeamsClick) => void): HTMLElement {
+export function renderTeamsMessage(
+  activity: { text?: unknown; textFormat?: unknown; attachments?: { contentType?: string; content?: unknown }[] },
+  onClick: (click: TeamsClick) => void,
+): HTMLElement {
   const root = document.createElement('div');
   if (typeof activity.text === 'string' && activity.text) {
     const text = document.createElement('div');
-    text.innerHTML = teamsMarkdownToHtml(activity.text);
+    // Teams reads an activity's text as markdown unless it says it is plain.
+    if (activity.textFormat === 'plain') {
+      text.textContent = activity.text;
+      text.style.whiteSpace = 'pre-wrap';
+    } else text.innerHTML = teamsMarkdownToHtml(activity.text);
     root.appendChild(text);
   }
   for (const attachment of activity.attachments ?? []) if (attachment.contentType === CARD) root.appendChild(renderCard(attachment.content, onClick));
