@@ -320,6 +320,24 @@ export function replyText(reply: Reply): string {
   return reply.text.trim() || (reply.kind === 'error' ? 'Sorry, that did not work.' : 'Here is an update on your booking.');
 }
 
+/**
+ * The numbers a traveller may reply with, as said in a sentence: "2", "a number (1–6)", or
+ * "1, 3 or 5–9" — runs of three or more written as a range, so 40 options stay one short line.
+ */
+export function numberChoice(numbers: readonly number[]): string {
+  if (numbers.length === 1) return String(numbers[0]);
+  if (numbers.length > 1 && numbers.every((n, i) => n === i + 1)) return `a number (1–${numbers.length})`;
+  const runs: string[] = [];
+  for (let i = 0; i < numbers.length; ) {
+    let end = i;
+    while (end + 1 < numbers.length && numbers[end + 1] === numbers[end]! + 1) end++;
+    if (end - i >= 2) runs.push(`${numbers[i]}–${numbers[end]}`);
+    else for (let k = i; k <= end; k++) runs.push(String(numbers[k]));
+    i = end + 1;
+  }
+  return runs.length > 1 ? `${runs.slice(0, -1).join(', ')} or ${runs.at(-1)}` : (runs[0] ?? '');
+}
+
 /** "VISA •••• 4242", or undefined when the card is not described. */
 export function cardName(card: ReplyPaymentMethod | undefined): string | undefined {
   if (!card?.brand && !card?.last4) return undefined;

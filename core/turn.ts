@@ -7,7 +7,7 @@ import type { AttemptInfo, BrekClient, SendEventInput } from './brek/client.ts';
 import { BrekError, isBrekError } from './brek/errors.ts';
 import { idempotencyKey, type Channel } from './identity.ts';
 import type { Logger } from './log.ts';
-import { replyFromResult, textReply, type Reply } from './reply.ts';
+import { numberChoice, replyFromResult, textReply, type Reply } from './reply.ts';
 import type { InboxRecord, InboxStore, SendingStep, StoredBrekResult } from './store/inbox.ts';
 import { threadKey, type ThreadRecord, type ThreadStore, type ThreadUpdate, type Thread, type TurnState } from './store/threads.ts';
 import { DeliveryError, deliverParts, newAttempt, sendFailureCode, type ChannelSender, type DeliveryPolicy, type DeliveryResult, type FailureKind, type TurnAttempt } from './delivery.ts';
@@ -24,7 +24,8 @@ export const MESSAGES = {
   optedOut: 'You are unsubscribed and will not get messages from us. Reply START to resume.',
   optedIn: 'Welcome back! Tell me where and when you would like to stay.',
   help: 'I find and book hotels. Tell me a city and dates (e.g. "Seattle Mar 20-23"), reply with an option’s number to book, and follow the secure payment link. Reply STOP to unsubscribe.',
-  pickInRange: (count: number) => `Please reply with a number from 1 to ${count} to book one of the options above.`,
+  pickBookable: (numbers: readonly number[]) => `Please reply with ${numberChoice(numbers)} to book one of the options above.`,
+  nothingBookable: 'None of the options above can be booked here. Tell me more about what you need and I will look again.',
   forgotten:
     'Done — I have deleted your conversations and messages with me, in every chat where we talked. If you write to me again, I will start afresh.',
   welcome:
@@ -317,11 +318,15 @@ async function produceReply(record: InboxRecord, claimed: ThreadRecord, work: Tu
     return textReply(owner, 'bridge_not_your_button', MESSAGES.notYourButton);
   }
 
-  // A number outside the open shortlist is answered here: Brek would only guess.
+  // A number that books nothing in the open shortlist (outside it, or an option Brek gave no id)
+  // is answered here: Brek would only guess, and "2" must never book something else.
   const live = deps.threads.liveSession(claimed);
   const number = input.type === 'text' ? bareNumber(input.text) : undefined;
-  if (number !== undefined && live?.lastStatus === 'shortlist' && live.shortlist?.length && (number < 1 || number > live.shortlist.length)) {
-    return textReply(owner, 'bridge_pick_in_range', MESSAGES.pickInRange(live.shortlist.length));
+  if (number !== undefined && live?.lastStatus === 'shortlist' && live.shortlist?.length) {
+    const bookable = live.shortlist.flatMap((optionId, i) => (optionId ? [i + 1] : []));
+    if (!bookable.includes(number)) {
+      return textReply(owner, 'bridge_pick_in_range', bookable.length ? MESSAGES.pickBookable(bookable) : MESSAGES.nothingBookable);
+    }
   }
 
   // Once per attempt: a retry after the table failed must not post a second placeholder.

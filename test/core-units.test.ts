@@ -7,7 +7,7 @@ import { parseEventData, type EventResult } from '../core/brek/results.ts';
 import { ConfigError, loadCoreConfig } from '../core/config.ts';
 import { idempotencyKey, slackActorId, teamsActorId, whatsappActorId } from '../core/identity.ts';
 import { createLogger, memorySink, scrubText } from '../core/log.ts';
-import { replyFromResult } from '../core/reply.ts';
+import { numberChoice, replyFromResult } from '../core/reply.ts';
 
 const OWNER = 'slack:T1:U1';
 
@@ -85,6 +85,19 @@ describe('Reply model', () => {
     for (const status of ['clarification_required', 'booking_cancelled', 'price_changed', '']) {
       expect(replyFromResult(result(status, { shortlist: [{ optionId: 'x' }] }), OWNER)).toEqual({ kind: 'text', status, text: 'msg', options: [], actions: [], ownerActorId: OWNER });
     }
+  });
+});
+
+describe('numberChoice', () => {
+  it.each([
+    [[2], '2'],
+    [[1, 2, 3, 4, 5, 6], 'a number (1–6)'],
+    [[1, 3], '1 or 3'],
+    [[1, 3, 4], '1, 3 or 4'],
+    [[2, 3, 4, 5, 7, 9, 10, 11], '2–5, 7 or 9–11'],
+    [Array.from({ length: 39 }, (_, i) => i + 2), '2–40'],
+  ])('%j → %s', (numbers, said) => {
+    expect(numberChoice(numbers)).toBe(said);
   });
 });
 

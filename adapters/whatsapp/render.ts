@@ -2,7 +2,7 @@
 // buttons, links written out in full and each once. Long messages are split at line boundaries,
 // then at spaces (never inside a link), and only a token longer than a whole message is cut, at a
 // character boundary (never inside a surrogate pair or an emoji): every body is 1–1,600 units.
-import { cardName, clipText, formatMoney, graphemeBoundary, replyText, type Reply, type ReplyOption } from '../../core/reply.ts';
+import { cardName, clipText, formatMoney, graphemeBoundary, numberChoice, replyText, type Reply, type ReplyOption } from '../../core/reply.ts';
 
 /** Twilio's limit for one WhatsApp body, in characters (UTF-16 units). */
 export const MAX_BODY = 1600;
@@ -61,10 +61,7 @@ function optionLines(o: ReplyOption, links: Links): string[] {
 
 /** "Reply with a number (1–3) to book." — only the numbers that book something. */
 function howToBook(numbers: number[]): string | undefined {
-  if (numbers.length === 0) return undefined;
-  if (numbers.length === 1) return `_Reply with ${numbers[0]} to book._`;
-  if (numbers.every((n, i) => n === i + 1)) return `_Reply with a number (1–${numbers.length}) to book._`;
-  return `_Reply with ${numbers.slice(0, -1).join(', ')} or ${numbers.at(-1)} to book._`;
+  return numbers.length ? `_Reply with ${numberChoice(numbers)} to book._` : undefined;
 }
 
 export function renderWhatsApp(reply: Reply): string[] {

@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useStack } from '../support/stack.ts';
+import { MESSAGES } from '../../core/turn.ts';
 import { CHANNELS, traveller } from './channels.ts';
 
 const long = (n: number, unit = 'x') => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
@@ -40,6 +41,15 @@ const RESULTS: unknown[] = [
   { status: 'guest_name_required', message: { text: '' } },
 ];
 
+const UNBOOKABLE_ASK = 'a shortlist with a gap';
+const UNBOOKABLE = {
+  status: 'shortlist',
+  message: { text: 'Three hotels:' },
+  artifacts: { shortlist: [{ optionId: 'bookable_1', name: 'First' }, { name: 'No id (sold out)' }, { optionId: 'bookable_3', name: 'Third' }] },
+};
+/** Every event the stand-in received, in order. */
+const received: { text?: string; kind?: string; payload?: { optionId?: string } }[] = [];
+
 function hostileBrek(): Promise<{ url: string; server: Server; served: () => number }> {
   let events = 0;
   let sessions = 0;
@@ -54,7 +64,13 @@ function hostileBrek(): Promise<{ url: string; server: Server; served: () => num
       const path = (req.url ?? '').replace('/api/partner/v1/core-chat', '');
       if (req.method === 'POST' && path === '/sessions') return send(201, { data: { sessionId: `sess_hostile_${++sessions}`, status: 'active' } });
       if (req.method === 'POST' && path === '/events') {
-        const body = JSON.parse(raw || '{}') as { sessionId?: string };
+        const body = JSON.parse(raw || '{}') as { sessionId?: string; text?: string; kind?: string; payload?: { optionId?: string } };
+        received.push(body);
+        // A shortlist where Brek gave one option no id; and the booking of one that has an id.
+        if (body.text === UNBOOKABLE_ASK || body.payload?.optionId?.startsWith('bookable_')) {
+          const result = body.text === UNBOOKABLE_ASK ? UNBOOKABLE : { status: 'guest_name_required', message: { text: 'Who is the guest?' } };
+          return send(200, { data: { sessionId: body.sessionId, event: { id: 'evt_unbookable', kind: body.kind ?? 'text' }, result: { ...result, traceId: 'trace_unbookable' } } });
+        }
         const result = RESULTS[events++ % RESULTS.length];
         return send(200, { data: { sessionId: body.sessionId, event: { id: `evt_${events}`, kind: 'text' }, result: { ...(result as object), traceId: `trace_${events}` } } });
       }
@@ -127,4 +143,24 @@ describe('a hostile Brek', () => {
     expect(live).toEqual([]);
     expect(states.every((s) => s === 'replied')).toBe(true);
   }, 120_000);
+
+  it('WhatsApp: an option Brek gave no id is listed unnumbered, and its number books nothing', async () => {
+    const t = traveller(h, 'whatsapp', 'unbookable');
+    const say = async (text: string, id: string) => {
+      const before = t.replies().length;
+      expect((await t.message(text, id).deliver(0)).status).toBe(200);
+      await h.stack.idle();
+      return t.replies().slice(before).join('\n');
+    };
+    const list = await say(UNBOOKABLE_ASK, 'unbookable-1');
+    expect(list).toContain('*1. First*');
+    expect(list).toContain('• *No id (sold out)*');
+    expect(list).toContain('*3. Third*');
+    expect(list).toContain('_Reply with 1 or 3 to book._');
+    const events = received.length;
+    expect(await say('2', 'unbookable-2')).toBe(MESSAGES.pickBookable([1, 3]));
+    expect(received.length).toBe(events); // answered by the bridge: Brek is not asked to guess
+    expect(await say('3', 'unbookable-3')).toBe('Who is the guest?');
+    expect(received.at(-1)).toMatchObject({ kind: 'action_book_option', payload: { optionId: 'bookable_3' } });
+  });
 });
