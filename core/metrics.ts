@@ -34,6 +34,12 @@ export const METRIC = {
   brekLatency: 'BrekLatency',
   /** Per `channel` and `code`: each post of a reply that failed (refused, or its answer lost). */
   sendFailures: 'ChannelSendFailures',
+  /** An install (or its redirect) that failed: a refused or replayed state, Slack refusing the code, a storage error. */
+  slackInstallFailed: 'SlackInstallFailed',
+  /** A rotating Slack token whose refresh failed (refused, or Slack unreachable). */
+  slackTokenRefreshFailed: 'SlackTokenRefreshFailed',
+  /** Per `channel`: items deleted when a workspace left (the app uninstalled, tokens revoked). */
+  workspaceItemsErased: 'WorkspaceItemsErased',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

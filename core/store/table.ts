@@ -6,6 +6,12 @@
 //   pk = T#{actorId}#{conversationId}
 //   sk = THREAD             the thread: its Brek session, turn lease and recent turn outcomes
 //   sk = IN#{dedupeKey}     one inbox record per channel message (dedupe + durable enqueue)
+//
+// One global secondary index, by owner, so erasure reads only what it deletes (no Scan): every
+// thread and inbox item carries ownerPk = its actor's workspace (`slack:T123:`, `teams:{tenant}:`)
+// or, for an actor with none (WhatsApp), the actor id; and ownerSk = `{actorId}#{pk}#{sk}`. A
+// workspace's items are one Query on ownerPk; one traveller's, the same with begins_with on
+// ownerSk. The inbox write and the thread claim set both, in the write they make anyway.
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -22,16 +28,42 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 export const THREAD_SK = 'THREAD';
 export const INBOX_SK_PREFIX = 'IN#';
 
+/** The index by owner: keys only (erasure needs nothing else), sparse (only travellers' items). */
+export const OWNER_INDEX = { name: 'byOwner', partitionKey: 'ownerPk', sortKey: 'ownerSk' } as const;
+
+/** `slack:T123:` for `slack:T123:U1`; undefined for an actor of no workspace (`whatsapp:…`). */
+export function workspacePrefixOf(actorId: string): string | undefined {
+  const parts = actorId.split(':');
+  return parts.length >= 3 ? `${parts[0]}:${parts[1]}:` : undefined;
+}
+
+/** The index key of one of an actor's items (see the layout above). */
+export function ownerKey(actorId: string, key: ItemKey): { ownerPk: string; ownerSk: string } {
+  return { ownerPk: workspacePrefixOf(actorId) ?? actorId, ownerSk: `${actorId}#${key.pk}#${key.sk}` };
+}
+
 export function tableDefinition(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,
     AttributeDefinitions: [
       { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
       { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
+      { AttributeName: OWNER_INDEX.partitionKey, AttributeType: 'S' },
+      { AttributeName: OWNER_INDEX.sortKey, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
       { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: OWNER_INDEX.name,
+        KeySchema: [
+          { AttributeName: OWNER_INDEX.partitionKey, KeyType: 'HASH' },
+          { AttributeName: OWNER_INDEX.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
     ],
     BillingMode: 'PAY_PER_REQUEST',
     StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
