@@ -3,11 +3,13 @@
 // channel API call), so Slack's 3-second and Twilio's 15-second limits are never at risk.
 import { json, MAX_BODY_BYTES, type HttpRequest, type HttpResponse } from './http.ts';
 import type { LeavingWorkspace } from './channel.ts';
+import type { Channel } from './identity.ts';
 import type { InboundTurn } from './inbound.ts';
 import type { Logger } from './log.ts';
 import { METRIC, type BridgeMetrics } from './metrics.ts';
 import type { InboxRecord, InboxStore } from './store/inbox.ts';
 import type { DeliveryStatus } from './store/threads.ts';
+import type { WorkspaceEraseRecord } from './workspace-erase.ts';
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
 
@@ -17,10 +19,11 @@ export type Normalized =
   /** A traveller's turn: stored once, then acknowledged. */
   | { type: 'turn'; turn: InboundTurn }
   /**
-   * A workspace left (the app uninstalled, its tokens revoked): its installation and its
-   * travellers' data are erased before the answer, so a retried delivery just erases nothing.
+   * A workspace left (the app uninstalled, its tokens revoked): one erase request is stored and
+   * acknowledged; the worker erases its installation and travellers' data (core/workspace-erase.ts).
+   * `requestId` (the platform's event id) makes a re-delivery find its request stored.
    */
-  | { type: 'erase_workspace'; workspace: LeavingWorkspace; reason: string; response: HttpResponse }
+  | { type: 'erase_workspace'; workspace: LeavingWorkspace; reason: string; requestId?: string; response: HttpResponse }
   /**
    * The platform's word on a message the bridge sent (a Twilio status callback): never a turn,
    * kept on that conversation's thread for a trace, then acknowledged.
@@ -30,7 +33,7 @@ export type Normalized =
   | { type: 'reject'; status: 400 | 404 | 405 | 415 | 422; reason: string };
 
 export interface ChannelIngress {
-  channel: string;
+  channel: Channel;
   /** Authenticity first: nothing parsed from an unverified request is acted on. */
   verify(request: HttpRequest, now: number): Verdict | Promise<Verdict>;
   normalize(request: HttpRequest, now: number): Normalized;
@@ -39,7 +42,7 @@ export interface ChannelIngress {
 }
 
 export interface IngressDeps {
-  inbox: Pick<InboxStore, 'accept' | 'noteDeliveryStatus'>;
+  inbox: Pick<InboxStore, 'accept' | 'noteDeliveryStatus' | 'requestWorkspaceErase'>;
   logger: Logger;
   now?: () => number;
   /**
@@ -48,8 +51,8 @@ export interface IngressDeps {
    * re-delivered it) may have no worker on it yet — deployed, the stream has it regardless.
    */
   onStored?: (record: InboxRecord, outcome: 'accepted' | 'duplicate') => void;
-  /** Erases a workspace that left (see Normalized); without it such events are only acknowledged. */
-  eraseWorkspace?: (workspace: LeavingWorkspace, reason: string) => Promise<void>;
+  /** The local stack's stand-in for the stream, for a workspace's erase request (newly stored only). */
+  onEraseRequested?: (request: WorkspaceEraseRecord) => void;
   /** Counts accepted, duplicate and forged requests per channel; the caller flushes. */
   metrics?: BridgeMetrics;
 }
@@ -85,8 +88,15 @@ export async function handleIngress(request: HttpRequest, ingress: ChannelIngres
     return json(normalized.status, { error: 'bad_request', message: normalized.reason });
   }
   if (normalized.type === 'erase_workspace') {
-    if (deps.eraseWorkspace) await deps.eraseWorkspace(normalized.workspace, normalized.reason);
-    else log.warn('workspace left, but this ingress cannot erase (no erase configured)', { reason: normalized.reason });
+    // Stored and acknowledged: the erase itself (any size) is the worker's, never the platform's wait.
+    const { outcome, record } = await deps.inbox.requestWorkspaceErase({
+      channel: ingress.channel,
+      workspace: normalized.workspace,
+      reason: normalized.reason,
+      ...(normalized.requestId ? { requestId: normalized.requestId } : {}),
+    });
+    log.info('workspace left: erase requested', { reason: normalized.reason, workspaceId: normalized.workspace.workspaceId, outcome });
+    if (outcome === 'accepted') deps.onEraseRequested?.(record);
     return normalized.response;
   }
   if (normalized.type === 'delivery_status') {

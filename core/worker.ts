@@ -1,10 +1,12 @@
-// The worker's side of the table stream: new inbox records in, one processTurn each. Records of
-// one thread (partition key) run strictly in order; threads run side by side.
+// The worker's side of the table stream: new inbox records in, one processTurn each, and a
+// workspace's erase requests (core/workspace-erase.ts). Records of one partition (a thread, or a
+// workspace's erase) run strictly in order; partitions run side by side.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { newAttempt, type TurnAttempt } from './delivery.ts';
 import type { InboxRecord } from './store/inbox.ts';
-import { INBOX_SK_PREFIX } from './store/table.ts';
+import { ERASE_SK_PREFIX, INBOX_SK_PREFIX } from './store/table.ts';
+import type { WorkspaceEraseRecord } from './workspace-erase.ts';
 
 /** The part of a DynamoDB stream record the worker reads (as Lambda delivers it). */
 export interface StreamRecord {
@@ -23,35 +25,65 @@ export interface BatchResult {
 }
 
 export function inboxRecordOf(record: StreamRecord): InboxRecord | undefined {
+  const item = insertedItem(record);
+  return item?.sk.startsWith(INBOX_SK_PREFIX) ? (item as unknown as InboxRecord) : undefined;
+}
+
+export function eraseRequestOf(record: StreamRecord): WorkspaceEraseRecord | undefined {
+  const item = insertedItem(record);
+  return item?.sk.startsWith(ERASE_SK_PREFIX) && item.type === 'erase_workspace' ? (item as unknown as WorkspaceEraseRecord) : undefined;
+}
+
+function insertedItem(record: StreamRecord): ({ pk: string; sk: string } & Record<string, unknown>) | undefined {
   if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) return undefined;
-  const item = unmarshall(record.dynamodb.NewImage) as InboxRecord;
-  return typeof item.pk === 'string' && typeof item.sk === 'string' && item.sk.startsWith(INBOX_SK_PREFIX) ? item : undefined;
+  const item = unmarshall(record.dynamodb.NewImage) as Record<string, unknown>;
+  return typeof item.pk === 'string' && typeof item.sk === 'string' ? (item as { pk: string; sk: string } & Record<string, unknown>) : undefined;
+}
+
+/** What the worker does with each kind of record; a workspace's erase is optional (a worker without one leaves it to the stream's retries). */
+export interface StreamHandlers {
+  turn: (record: InboxRecord) => Promise<{ outcome: string }>;
+  erase?: (request: WorkspaceEraseRecord) => Promise<unknown>;
 }
 
 /**
- * `process` fails a record by throwing or by answering `busy` (another invocation still holds it:
+ * `turn` fails a record by throwing or by answering `busy` (another invocation still holds it:
  * Lambda re-delivered it after a timeout), so Lambda retries it later instead of dropping it.
  */
-export async function handleStreamBatch(records: StreamRecord[], process: (record: InboxRecord) => Promise<{ outcome: string }>): Promise<BatchResult> {
-  const byThread = new Map<string, { inbox: InboxRecord; sequence: string }[]>();
+export async function handleStreamBatch(records: StreamRecord[], handlers: StreamHandlers): Promise<BatchResult> {
+  const { turn: process, erase } = handlers;
+  type Work = { run: () => Promise<unknown>; sequence: string };
+  const byPartition = new Map<string, Work[]>();
   for (const record of records) {
     const inbox = inboxRecordOf(record);
-    if (!inbox) continue;
-    const list = byThread.get(inbox.pk) ?? [];
-    list.push({ inbox, sequence: record.dynamodb?.SequenceNumber ?? '' });
-    byThread.set(inbox.pk, list);
+    const request = inbox ? undefined : eraseRequestOf(record);
+    const run = inbox
+      ? async () => {
+          const result = await process(inbox);
+          if (result.outcome === 'busy') throw new Error('held by another invocation');
+        }
+      : request
+        ? async () => {
+            if (!erase) throw new Error('this worker cannot erase workspaces');
+            await erase(request);
+          }
+        : undefined;
+    if (!run) continue;
+    const pk = (inbox ?? request)!.pk;
+    const list = byPartition.get(pk) ?? [];
+    list.push({ run, sequence: record.dynamodb?.SequenceNumber ?? '' });
+    byPartition.set(pk, list);
   }
   const failures: { itemIdentifier: string }[] = [];
   await Promise.all(
-    [...byThread.values()].map(async (turns) => {
-      for (const turn of turns) {
+    [...byPartition.values()].map(async (work) => {
+      for (const item of work) {
         try {
-          const result = await process(turn.inbox);
-          if (result.outcome === 'busy') throw new Error('held by another invocation');
+          await item.run();
         } catch {
-          // Stop this thread here so its order holds; Lambda re-delivers from this record, and
+          // Stop this partition here so its order holds; Lambda re-delivers from this record, and
           // records already replied are skipped by their state.
-          failures.push({ itemIdentifier: turn.sequence });
+          failures.push({ itemIdentifier: item.sequence });
           return;
         }
       }

@@ -17,6 +17,7 @@ import { KeyedSerialQueue } from '../core/queue.ts';
 import { documentClient, ensureTable } from '../core/store/table.ts';
 import { InboxStore, type InboxRecord } from '../core/store/inbox.ts';
 import { processWithRetries } from '../core/worker.ts';
+import { runWorkspaceErase, type WorkspaceEraseRecord } from '../core/workspace-erase.ts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { allObservers, processTurn } from '../core/turn.ts';
 import type { DeliveryPolicy } from '../core/delivery.ts';
@@ -245,12 +246,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
 
     const worker = new KeyedSerialQueue((error) => logger.error('worker crashed on a turn', { error }));
+    const installations: Partial<Record<Channel, Installations>> = {};
+    /** A workspace's erase, on the worker's queue as the stream would hand it over (continuations too). */
+    const eraseWorkspace = (request: WorkspaceEraseRecord) =>
+      worker.push(request.pk, () =>
+        processWithRetries(() => runWorkspaceErase(request, { db: core.db, tableName: config.tableName, logger, metrics, installations, onContinued: eraseWorkspace }).then(() => ({ outcome: 'erased' })), {
+          attempts: 8,
+        }).finally(() => metrics.flush()),
+      );
     // The ingress gets its own client, as its own Lambda would.
     const ingressDb = documentClient({ endpoint: config.dynamoEndpoint! });
     const ingressDeps = {
       inbox: new InboxStore(ingressDb, config.tableName),
       logger,
       metrics,
+      onEraseRequested: eraseWorkspace,
       onStored: (record: InboxRecord, outcome: 'accepted' | 'duplicate') => {
         if (outcome === 'accepted') activity.received(record);
         // Flushed per turn, as the worker function flushes per invocation.
@@ -282,8 +292,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         const request = toRequest(req, body);
         const channel = routes[request.path];
         if (channel) {
-          const erase = channel.installations?.erase;
-          const response = await handleIngress(request, channel.ingress, { ...ingressDeps, ...(erase ? { eraseWorkspace: erase } : {}) }).finally(() => metrics.flush());
+          const response = await handleIngress(request, channel.ingress, ingressDeps).finally(() => metrics.flush());
           return write(res, response);
         }
         if (request.path === '/healthz') return write(res, await health(core, brekProbe));
@@ -320,6 +329,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     for (const wired of wireChannels(CHANNEL_ADAPTERS, channelDeps, 'both')) {
       routes[wired.adapter.route] = { ingress: wired.adapter.ingress(wired.config), ...(wired.installations ? { installations: wired.installations } : {}) };
       senders[wired.adapter.channel] = wired.sender;
+      if (wired.installations) installations[wired.adapter.channel] = wired.installations;
     }
     const slack = loadSlackConfig(env, 'local');
     const teams = loadTeamsConfig(env, 'local');

@@ -4,19 +4,12 @@
 import { createInbox } from '../core/bridge.ts';
 import { configureAtStart, loadCoreConfig, type Needs } from '../core/config.ts';
 import { fromLambdaEvent, toLambdaResult, type LambdaHttpEvent, type LambdaHttpResult } from '../core/http.ts';
-import { handleIngress, type ChannelIngress, type IngressDeps } from '../core/ingress.ts';
-import type { CoreConfig } from '../core/config.ts';
-import type { Logger } from '../core/log.ts';
+import { handleIngress, type ChannelIngress } from '../core/ingress.ts';
 import { createLogger } from '../core/log.ts';
 import { emfMetrics } from '../core/metrics.ts';
 import { applyLinkedSecrets } from './runtime.ts';
 
-/** `more`: what a channel adds to the ingress (Slack: erasing a workspace that uninstalled the app). */
-export function lambdaIngress(
-  needs: Needs,
-  channel: (env: NodeJS.ProcessEnv) => ChannelIngress,
-  more?: (config: CoreConfig, logger: Logger) => Pick<IngressDeps, 'eraseWorkspace'>,
-): (event: LambdaHttpEvent) => Promise<LambdaHttpResult> {
+export function lambdaIngress(needs: Needs, channel: (env: NodeJS.ProcessEnv) => ChannelIngress): (event: LambdaHttpEvent) => Promise<LambdaHttpResult> {
   applyLinkedSecrets();
   const logger = createLogger();
   // Refused with one line per problem, or started with one line naming the secrets set.
@@ -25,7 +18,7 @@ export function lambdaIngress(
     ingress: channel(process.env),
   }));
   const metrics = emfMetrics();
-  const deps = { inbox: createInbox(config), logger, metrics, ...more?.(config, logger) };
+  const deps = { inbox: createInbox(config), logger, metrics };
   return async (event) => {
     try {
       return toLambdaResult(await handleIngress(fromLambdaEvent(event), ingress, deps));

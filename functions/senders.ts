@@ -26,3 +26,7 @@ export function wireChannels(adapters: readonly ChannelAdapter[], deps: ChannelD
 export function sendersOf(channels: readonly WiredChannel[]): Partial<Record<Channel, ChannelSender>> {
   return Object.fromEntries(channels.map((wired) => [wired.adapter.channel, wired.sender]));
 }
+
+export function installationsOf(channels: readonly WiredChannel[]): Partial<Record<Channel, Installations>> {
+  return Object.fromEntries(channels.flatMap((wired) => (wired.installations ? [[wired.adapter.channel, wired.installations]] : [])));
+}

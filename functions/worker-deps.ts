@@ -9,11 +9,17 @@ import { loadCoreConfig } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
 import type { BridgeMetrics } from '../core/metrics.ts';
 import type { TurnDeps } from '../core/turn.ts';
-import { sendersOf, wireChannels } from './senders.ts';
+import type { WorkspaceEraseDeps } from '../core/workspace-erase.ts';
+import { installationsOf, sendersOf, wireChannels } from './senders.ts';
 
 /** Throws a ConfigError naming every missing or bad variable. */
-export function workerDeps(env: Record<string, string | undefined>, logger: Logger, metrics?: BridgeMetrics): { core: Core; deps: TurnDeps } {
+export function workerDeps(
+  env: Record<string, string | undefined>,
+  logger: Logger,
+  metrics?: BridgeMetrics,
+): { core: Core; deps: TurnDeps; erase: WorkspaceEraseDeps } {
   const core = createCore(loadCoreConfig(env), { logger, ...(metrics ? { metrics } : {}) });
   const channels = wireChannels(CHANNEL_ADAPTERS, { env, mode: 'deployed', db: core.db, tableName: core.config.tableName, logger }, 'worker');
-  return { core, deps: core.turnDeps(sendersOf(channels)) };
+  const erase = { db: core.db, tableName: core.config.tableName, logger, installations: installationsOf(channels), ...(metrics ? { metrics } : {}) };
+  return { core, deps: core.turnDeps(sendersOf(channels)), erase };
 }

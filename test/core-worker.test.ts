@@ -35,7 +35,7 @@ describe('stream batches', () => {
     };
     const result = await handleStreamBatch(
       [insert('A', 'IN#a1', '1'), insert('B', 'IN#b1', '2'), insert('A', 'IN#a2', '3'), insert('B', 'IN#b2', '4'), insert('B', 'IN#b3', '5'), insert('A', 'THREAD', '6'), insert('C', 'IN#c1', '7'), insert('C', 'IN#c2', '8')],
-      process,
+      { turn: process },
     );
     expect(seen.filter((s) => s.startsWith('IN#a'))).toEqual(['IN#a1', 'IN#a2']);
     expect(seen).toContain('IN#b1');

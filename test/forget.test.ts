@@ -1,13 +1,14 @@
 // "Forget me" in every channel, end to end through the local stack's routes (dynalite, the
 // sandbox, the fake channel APIs): the traveller's every item is deleted, the confirmation is the
 // only answer, Brek hears nothing, others are untouched, and the next message starts afresh.
-// Then the reusable erase itself (core/store/erase.ts): prefix safety, pagination, throttling.
-import { BatchWriteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+// Then the reusable erase itself (core/store/erase.ts): prefix safety, the owner index, pagination,
+// deadlines, throttling, and the operator's Scan for items older than the index.
+import { BatchWriteCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { keywordOf } from '../core/inbound.ts';
 import { createLogger, memorySink } from '../core/log.ts';
-import { checkActorPrefix, eraseActor, eraseActorPrefix, ErasePrefixError } from '../core/store/erase.ts';
-import { ensureTable, THREAD_SK, threadPk } from '../core/store/table.ts';
+import { checkActorPrefix, eraseActor, ErasePrefixError, eraseWorkspaceItems, scanErase } from '../core/store/erase.ts';
+import { ensureTable, ownerKey, THREAD_SK, threadPk } from '../core/store/table.ts';
 import { MESSAGES } from '../core/turn.ts';
 import { messageEvent, postSlack, slackRequest, slackTs } from '../dev/simulate/slack.ts';
 import { CHANNELS, traveller, type Message, type Traveller } from './reliability/channels.ts';
@@ -173,20 +174,25 @@ describe('the phrase (keywordOf, shared by every normaliser)', () => {
   });
 });
 
-describe('eraseActor and eraseActorPrefix (core/store/erase.ts)', () => {
+describe('eraseActor, eraseWorkspaceItems and scanErase (core/store/erase.ts)', () => {
   const TABLE = 'erase-unit';
   let made = 0;
 
-  /** A thread record and `messages` inbox records in each of `conversations` conversations. */
-  async function seed(actorId: string, conversations = 1, messages = 1): Promise<number> {
+  /**
+   * A thread record and `messages` inbox records in each of `conversations` conversations, with
+   * the owner index's key as the bridge writes it — or, `indexed: false`, as items written before
+   * the index existed.
+   */
+  async function seed(actorId: string, conversations = 1, messages = 1, indexed = true): Promise<number> {
     await ensureTable(db(), TABLE);
     let count = 0;
+    const put = (item: Item) => db().send(new PutCommand({ TableName: TABLE, Item: indexed ? { ...item, ...ownerKey(actorId, item) } : item }));
     for (let c = 0; c < conversations; c++) {
       const pk = threadPk(actorId, `conv-${++made}`);
-      await db().send(new PutCommand({ TableName: TABLE, Item: { pk, sk: THREAD_SK, type: 'thread', actorId, sessionId: `sess-${made}` } }));
+      await put({ pk, sk: THREAD_SK, type: 'thread', actorId, sessionId: `sess-${made}` });
       count++;
       for (let m = 0; m < messages; m++) {
-        await db().send(new PutCommand({ TableName: TABLE, Item: { pk, sk: `IN#m-${made}-${m}`, type: 'inbox', actorId, input: { type: 'text', text: 'x'.repeat(200) } } }));
+        await put({ pk, sk: `IN#m-${made}-${m}`, type: 'inbox', actorId, input: { type: 'text', text: 'x'.repeat(200) } });
         count++;
       }
     }
@@ -194,14 +200,16 @@ describe('eraseActor and eraseActorPrefix (core/store/erase.ts)', () => {
   }
 
   const actorsLeft = async () => (await scanAll(TABLE)).map((item) => item.actorId as string);
+  const quiet = createLogger({ sink: () => undefined });
 
-  /** The table's client, counting Scans and BatchWrites, optionally handing back unprocessed deletes. */
+  /** The table's client, counting Scans, Queries and BatchWrites, optionally handing back unprocessed deletes. */
   function counting(options: { throttleFirstBatches?: number } = {}) {
-    const counts = { scans: 0, batches: 0, unprocessed: 0 };
+    const counts = { scans: 0, queries: 0, batches: 0, unprocessed: 0 };
     let throttle = options.throttleFirstBatches ?? 0;
     const client = {
       send: async (command: unknown) => {
         if (command instanceof ScanCommand) counts.scans++;
+        if (command instanceof QueryCommand) counts.queries++;
         if (command instanceof BatchWriteCommand) {
           counts.batches++;
           const requests = command.input.RequestItems![TABLE]!;
@@ -225,15 +233,15 @@ describe('eraseActor and eraseActorPrefix (core/store/erase.ts)', () => {
     const { client, counts } = counting();
     for (const prefix of bad) {
       expect(() => checkActorPrefix(prefix), prefix).toThrow(ErasePrefixError);
-      await expect(eraseActorPrefix(client, TABLE, prefix), prefix).rejects.toThrow(ErasePrefixError);
+      await expect(scanErase(client, TABLE, prefix), prefix).rejects.toThrow(ErasePrefixError);
+      await expect(eraseWorkspaceItems(client, TABLE, prefix), prefix).rejects.toThrow(ErasePrefixError);
     }
     for (const actor of ['', 'slack:', 'slack:T1:U1#x', 'nope']) await expect(eraseActor(client, TABLE, actor), actor).rejects.toThrow(ErasePrefixError);
-    expect(counts).toEqual({ scans: 0, batches: 0, unprocessed: 0 });
+    expect(counts).toEqual({ scans: 0, queries: 0, batches: 0, unprocessed: 0 });
     for (const good of ['slack:T123:', 'teams:tenant-1:', 'slack:T123:U1#', 'whatsapp:0123456789abcdef0123456789abcdef#']) expect(() => checkActorPrefix(good), good).not.toThrow();
   });
 
-  it('a workspace prefix erases that workspace only (slack:T12: is not slack:T123:), over many Scan pages and batches', async () => {
-    const logs = memorySink();
+  it('a workspace erases that workspace only (slack:T12: is not slack:T123:), over many Query pages and batches, with no Scan', async () => {
     let inWorkspace = 0;
     for (let u = 0; u < 4; u++) inWorkspace += await seed(`slack:T123:U${u}`, 3, 4); // 4 × 3 × 5 = 60 items
     await seed('slack:T12:U1', 2, 2);
@@ -244,25 +252,34 @@ describe('eraseActor and eraseActorPrefix (core/store/erase.ts)', () => {
     expect(inWorkspace).toBe(60);
 
     // The shorter workspace id first: its own 6 items, none of slack:T123:'s.
-    expect(await eraseActorPrefix(db(), TABLE, 'slack:T12:', { pageSize: 7, logger: createLogger({ sink: () => undefined }) })).toBe(6);
+    expect(await eraseWorkspaceItems(db(), TABLE, 'slack:T12:', { pageSize: 7 })).toEqual({ deleted: 6, done: true });
     expect((await actorsLeft()).filter((actor) => actor.startsWith('slack:T123:'))).toHaveLength(60);
     expect(await actorsLeft()).not.toContain('slack:T12:U1');
 
     const total = (await scanAll(TABLE)).length;
     const { client, counts } = counting();
-    const deleted = await eraseActorPrefix(client, TABLE, 'slack:T123:', { pageSize: 7, logger: createLogger({ sink: logs.sink }) });
-    expect(deleted).toBe(60);
-    expect(counts.scans).toBeGreaterThan(total / 7); // paged: every item examined, 7 at a time
+    expect(await eraseWorkspaceItems(client, TABLE, 'slack:T123:', { pageSize: 7 })).toEqual({ deleted: 60, done: true });
+    expect(counts.scans).toBe(0);
+    expect(counts.queries).toBe(Math.ceil(60 / 7) + (60 % 7 === 0 ? 1 : 0)); // paged over its own 60 items only
     expect(counts.batches).toBeGreaterThanOrEqual(3); // at most 25 deletes a batch
     const left = await actorsLeft();
     expect(left.filter((actor) => actor.startsWith('slack:T123:'))).toEqual([]);
     expect(left).toHaveLength(total - 60);
     expect(new Set(left)).toEqual(new Set(['slack:T1234:U1', 'slack:T123X:U1', 'teams:T123:U1', 'whatsapp:T123']));
-    expect(logs.records()).toEqual([expect.objectContaining({ msg: 'actors erased by prefix', prefix: 'slack:T123:', itemsDeleted: 60 })]);
 
     // Once more: nothing left to erase, nothing else touched.
-    expect(await eraseActorPrefix(db(), TABLE, 'slack:T123:', { logger: createLogger({ sink: () => undefined }) })).toBe(0);
+    expect(await eraseWorkspaceItems(db(), TABLE, 'slack:T123:')).toEqual({ deleted: 0, done: true });
     expect(await actorsLeft()).toHaveLength(total - 60);
+  });
+
+  it('a workspace erase stops at its deadline after a page, and a second run finishes it', async () => {
+    await seed('teams:tenant-deadline:aad-1', 4, 4); // 20 items
+    let clock = 0;
+    const first = await eraseWorkspaceItems(db(), TABLE, 'teams:tenant-deadline:', { pageSize: 5, deadline: 2, now: () => clock++ });
+    expect(first.done).toBe(false);
+    expect(first.deleted).toBeLessThan(20);
+    const second = await eraseWorkspaceItems(db(), TABLE, 'teams:tenant-deadline:', { pageSize: 5 });
+    expect(second).toEqual({ deleted: 20 - first.deleted, done: true });
   });
 
   it('an actor: every conversation of theirs, not an actor whose id merely starts like theirs; unprocessed deletes are retried', async () => {
@@ -274,6 +291,7 @@ describe('eraseActor and eraseActorPrefix (core/store/erase.ts)', () => {
     const deleted = await eraseActor(client, TABLE, 'teams:tenant-9:aad-1', { pageSize: 10, backoffMs: 1, logger: createLogger({ sink: logs.sink }) });
     expect(deleted).toBe(mine);
     expect(counts.unprocessed).toBeGreaterThan(0);
+    expect(counts.scans).toBe(0);
     const left = await actorsLeft();
     expect(left).not.toContain('teams:tenant-9:aad-1');
     expect(left.filter((actor) => actor.startsWith('teams:tenant-9:'))).toHaveLength(6);
@@ -282,15 +300,23 @@ describe('eraseActor and eraseActorPrefix (core/store/erase.ts)', () => {
     expect(JSON.stringify(logs.records())).not.toContain('aad-1');
   });
 
-  it('an actor prefix ending in # is exactly that actor; `except` keys are left for the caller', async () => {
-    await seed('slack:T9:U1', 2, 2);
-    await seed('slack:T9:U10', 1, 1);
-    const keep = (await scanAll(TABLE)).filter((item) => item.actorId === 'slack:T9:U1').slice(0, 2).map(({ pk, sk }) => ({ pk, sk }));
-    const quiet = createLogger({ sink: () => undefined });
-    expect(await eraseActor(db(), TABLE, 'slack:T9:U1', { except: keep, logger: quiet })).toBe(4);
-    expect((await actorsLeft()).filter((actor) => actor === 'slack:T9:U1')).toHaveLength(2);
-    expect(await eraseActorPrefix(db(), TABLE, 'slack:T9:U1#', { logger: quiet })).toBe(2);
-    expect(await actorsLeft()).not.toContain('slack:T9:U1');
-    expect((await actorsLeft()).filter((actor) => actor === 'slack:T9:U10')).toHaveLength(2);
+  it('an actor of no workspace (WhatsApp) is found by its own id; `except` keys are left for the caller', async () => {
+    const actor = 'whatsapp:0123456789abcdef0123456789abcdef';
+    await seed(actor, 2, 2);
+    await seed(`${actor}0`.slice(0, -1) + 'e', 1, 1);
+    const keep = (await scanAll(TABLE)).filter((item) => item.actorId === actor).slice(0, 2).map(({ pk, sk }) => ({ pk, sk }));
+    expect(await eraseActor(db(), TABLE, actor, { except: keep, logger: quiet })).toBe(4);
+    expect((await actorsLeft()).filter((a) => a === actor)).toHaveLength(2);
+    expect((await actorsLeft()).filter((a) => a.startsWith('whatsapp:0123456789abcdef0123456789abcde'))).toHaveLength(4);
+  });
+
+  it('items written before the index existed are not found by the index; the operator’s scanErase finds them', async () => {
+    await seed('slack:TOLD:U1', 2, 2, false);
+    await seed('slack:TOLD:U10', 1, 1, false);
+    expect(await eraseActor(db(), TABLE, 'slack:TOLD:U1', { logger: quiet })).toBe(0);
+    expect(await scanErase(db(), TABLE, 'slack:TOLD:U1#', { logger: quiet })).toBe(6);
+    expect((await actorsLeft()).filter((a) => a.startsWith('slack:TOLD:'))).toEqual(['slack:TOLD:U10', 'slack:TOLD:U10']);
+    expect(await scanErase(db(), TABLE, 'slack:TOLD:', { logger: quiet })).toBe(2);
+    expect((await actorsLeft()).filter((a) => a.startsWith('slack:TOLD:'))).toEqual([]);
   });
 });

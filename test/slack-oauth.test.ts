@@ -167,6 +167,8 @@ describe('Slack OAuth install, per-workspace tokens, uninstall', () => {
     };
     const res = await postSlack(stack.url, slackRequest(uninstall, SIGNING_SECRET));
     expect(res.status).toBe(200);
+    // Acknowledged once stored; the worker erases (core/workspace-erase.ts).
+    await stack.idle();
     const items = await scanAll();
     expect(items.filter((i) => JSON.stringify(i).includes('TALPHA'))).toEqual([]);
     expect(items.some((i) => String(i.pk).startsWith('T#slack:TBETA:'))).toBe(true);
@@ -177,7 +179,7 @@ describe('Slack OAuth install, per-workspace tokens, uninstall', () => {
     const betaPosts = postsTo('DUBORIS').length;
     await dm('TBETA', 'UBORIS', '1');
     expect(postsTo('DUBORIS').length).toBe(betaPosts + 1);
-    const line = logs.records().find((l) => l.msg === 'slack workspace erased');
+    const line = logs.records().find((l) => l.msg === 'workspace erased');
     expect(line).toMatchObject({ reason: 'app_uninstalled', workspaceId: 'TALPHA' });
   });
 
@@ -210,8 +212,10 @@ describe('Slack OAuth install, per-workspace tokens, uninstall', () => {
       event: { type: 'tokens_revoked', tokens },
     });
     expect((await postSlack(stack.url, slackRequest(revoked({ oauth: ['UGRETA'] }, 'EvREVOKE1'), SIGNING_SECRET))).status).toBe(200);
+    await stack.idle();
     expect((await scanAll()).some((i) => i.pk === 'SLACK#T#TGAMMA')).toBe(true);
     expect((await postSlack(stack.url, slackRequest(revoked({ bot: ['UBOTG'] }, 'EvREVOKE2'), SIGNING_SECRET))).status).toBe(200);
+    await stack.idle();
     expect((await scanAll()).filter((i) => JSON.stringify(i).includes('TGAMMA'))).toEqual([]);
   });
 });

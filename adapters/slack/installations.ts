@@ -17,7 +17,6 @@ import type { Installation, InstallationQuery, InstallationStore } from '@slack/
 import type { SecretBox } from '../../core/crypto.ts';
 import type { LeavingWorkspace } from '../../core/channel.ts';
 import type { Logger } from '../../core/log.ts';
-import { eraseActorPrefix } from '../../core/store/erase.ts';
 
 export const INSTALLATION_SK = 'SLACK_INSTALLATION';
 
@@ -213,17 +212,15 @@ export class DynamoInstallationStore implements InstallationStore {
 export type { LeavingWorkspace } from '../../core/channel.ts';
 
 /**
- * A workspace left (app_uninstalled, bot token revoked): its installation and every item of its
- * travellers go — their actor ids are slack:{team}:{user}, one key prefix. Needs no key (nothing
- * is opened) and no Slack SDK, so the ingress can do it without carrying either.
+ * A workspace left (app_uninstalled, bot token revoked): its installation goes. Its travellers'
+ * items are erased by core (core/workspace-erase.ts, in the worker, from the owner index). Needs
+ * no key (nothing is opened); nothing to delete in single-workspace mode.
  */
 export async function eraseSlackWorkspace(db: DynamoDBDocumentClient, tableName: string, workspace: LeavingWorkspace, reason: string, logger: Logger): Promise<void> {
-  // Nothing to delete in single-workspace mode.
   await new DynamoInstallationStore(db, tableName).deleteInstallation({
     teamId: workspace.workspaceId,
     enterpriseId: workspace.enterpriseId,
     isEnterpriseInstall: workspace.isEnterpriseInstall === true,
   });
-  const erased = await eraseActorPrefix(db, tableName, `slack:${workspace.workspaceId}:`);
-  logger.info('slack workspace erased', { reason, workspaceId: workspace.workspaceId, itemsDeleted: erased });
+  logger.info('slack installation removed', { reason, workspaceId: workspace.workspaceId });
 }

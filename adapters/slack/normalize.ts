@@ -105,6 +105,7 @@ function fromEnvelope(body: Obj, options: SlackNormalizeOptions): Normalized {
       type: 'erase_workspace',
       workspace: { workspaceId: teamId, ...(enterpriseId ? { enterpriseId } : {}), ...(isEnterpriseInstall ? { isEnterpriseInstall } : {}) },
       reason: String(event.type),
+      ...(str(body.event_id) ? { requestId: str(body.event_id) } : {}),
       response: json(200, { ok: true }),
     };
   }

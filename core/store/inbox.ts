@@ -13,7 +13,8 @@ import type { InboundTurn } from '../inbound.ts';
 import type { Reply } from '../reply.ts';
 import { recordDeliveryStatus, type DeliveryStatus, type ThreadUpdate } from './threads.ts';
 import { redactCardNumbers } from '../pci.ts';
-import { epochSeconds, INBOX_SK_PREFIX, threadPk, type ItemKey } from './table.ts';
+import { requestWorkspaceErase, type WorkspaceEraseRecord } from '../workspace-erase.ts';
+import { epochSeconds, INBOX_SK_PREFIX, ownerKey, threadPk, type ItemKey } from './table.ts';
 
 /** `unknown`: the reply may have reached the traveller (the platform could not say). */
 export type InboxState = 'received' | 'failed' | 'unknown';
@@ -106,7 +107,8 @@ export class InboxStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: record,
+          // The owner index's key rides on the write the message needs anyway (store/erase.ts).
+          Item: { ...record, ...ownerKey(turn.actorId, key) },
           // An expired record that TTL has not yet deleted counts as absent; our own token means the
           // SDK retried this very write after its answer was lost: it is ours, not a duplicate.
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR writeToken = :token',
@@ -122,6 +124,11 @@ export class InboxStore {
       if (stored) return { outcome: stored.writeToken === writeToken ? 'accepted' : 'duplicate', key, record: stored.writeToken === writeToken ? record : stored };
       throw error;
     }
+  }
+
+  /** A workspace that left: one erase request stored, for the worker (core/workspace-erase.ts). */
+  async requestWorkspaceErase(request: Parameters<typeof requestWorkspaceErase>[2]): Promise<{ outcome: 'accepted' | 'duplicate'; record: WorkspaceEraseRecord }> {
+    return requestWorkspaceErase(this.db, this.tableName, request, this.now());
   }
 
   /** A platform's status callback for a message the bridge sent (never a turn): kept on its thread. */

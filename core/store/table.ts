@@ -6,6 +6,7 @@
 //   pk = T#{actorId}#{conversationId}
 //   sk = THREAD             the thread: its Brek session, turn lease and recent turn outcomes
 //   sk = IN#{dedupeKey}     one inbox record per channel message (dedupe + durable enqueue)
+// and, for a workspace that left, pk = ERASE#{channel}:{workspace}: / sk = ERASE#{request}#{part}.
 //
 // One global secondary index, by owner, so erasure reads only what it deletes (no Scan): every
 // thread and inbox item carries ownerPk = its actor's workspace (`slack:T123:`, `teams:{tenant}:`)
@@ -27,6 +28,10 @@ export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const TTL_ATTRIBUTE = 'expiresAt';
 export const THREAD_SK = 'THREAD';
 export const INBOX_SK_PREFIX = 'IN#';
+/** A workspace's erase request (core/workspace-erase.ts), under `pk = ERASE#{channel}:{workspace}:`. */
+export const ERASE_SK_PREFIX = 'ERASE#';
+/** The items whose INSERT wakes the worker, off the table's stream: messages and erase requests. */
+export const WORK_SK_PREFIXES = [INBOX_SK_PREFIX, ERASE_SK_PREFIX] as const;
 
 /** The index by owner: keys only (erasure needs nothing else), sparse (only travellers' items). */
 export const OWNER_INDEX = { name: 'byOwner', partitionKey: 'ownerPk', sortKey: 'ownerSk' } as const;

@@ -14,7 +14,7 @@ import type { Json } from '../inbound.ts';
 import type { Logger } from '../log.ts';
 import type { SendingStep } from './inbox.ts';
 import { deleteKeys, eraseActor } from './erase.ts';
-import { epochSeconds, THREAD_SK, threadPk, type ItemKey } from './table.ts';
+import { epochSeconds, ownerKey, THREAD_SK, threadPk, type ItemKey } from './table.ts';
 
 export interface Thread {
   channel: Channel;
@@ -160,7 +160,10 @@ export class ThreadStore {
           Key: threadKey(thread),
           UpdateExpression:
             'SET leaseKey = :turn, leaseUntil = :until, leaseToken = :token, #type = :type, #channel = :channel, actorId = :actorId, ' +
-            'conversationId = :conversationId, turns = if_not_exists(turns, :noTurns), expiresAt = if_not_exists(expiresAt, :expires)',
+            'conversationId = :conversationId, turns = if_not_exists(turns, :noTurns), expiresAt = if_not_exists(expiresAt, :expires), ' +
+            // The owner index's key (store/erase.ts), on the claim the turn makes anyway: a thread
+            // written before the index existed is indexed at its next turn.
+            'ownerPk = :ownerPk, ownerSk = :ownerSk',
           ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: {
             '#turn': dedupeKey,
@@ -179,6 +182,7 @@ export class ThreadStore {
             ':conversationId': thread.conversationId,
             ':noTurns': {},
             ':expires': this.expiry(now),
+            ...ownerValues(thread.actorId, threadKey(thread)),
             ...(options.replayFailed ? { ':failed': 'failed', ':unknown': 'unknown' } : {}),
           },
           ReturnValues: 'ALL_NEW',
@@ -340,4 +344,9 @@ export async function recordDeliveryStatus(db: DynamoDBDocumentClient, tableName
     if (isConditionFailure(error)) return false;
     throw error;
   }
+}
+
+function ownerValues(actorId: string, key: ItemKey): { ':ownerPk': string; ':ownerSk': string } {
+  const owner = ownerKey(actorId, key);
+  return { ':ownerPk': owner.ownerPk, ':ownerSk': owner.ownerSk };
 }

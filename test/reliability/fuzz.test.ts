@@ -471,6 +471,11 @@ function fuzzRoute(route: Route) {
           },
           // A status callback writes on an existing thread only, never a stored message.
           noteDeliveryStatus: (thread, status) => inbox.noteDeliveryStatus(thread, status),
+          requestWorkspaceErase: async (request) => {
+            const result = await inbox.requestWorkspaceErase(request);
+            if (result.outcome === 'accepted') written++;
+            return result;
+          },
         },
         logger: createLogger({ sink: h.logs.sink, level: 'debug' }),
       };
