@@ -1,6 +1,9 @@
 // `npm run ops -- turns [--failed] [--limit N] [--json]`, `npm run ops -- replay <id> [--json]` and
 // `npm run ops -- trace <channel message id | actor id | Brek request id or traceId> [--limit N] [--json]`:
-// the operator's terminal view of turns, from the table itself.
+// the operator's terminal view of turns, from the table itself. And
+// `npm run ops -- erase <actor id | {channel}:{workspace}:> [--scan] [--json]`: a traveller's (or a
+// workspace's travellers') items erased on request, from the owner index as the bridge does —
+// or, with --scan, by a Scan of the whole table, for items written before the index existed.
 //
 // Target: with TABLE_NAME set, that table through the default AWS credential chain (and
 // AWS_ENDPOINT_URL_DYNAMODB if set) — a deployed bridge; otherwise the running local stack, found
@@ -16,6 +19,7 @@ import { parseArgs } from 'node:util';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConfigError } from '../core/config.ts';
 import { createLogger, scrubText, type Level } from '../core/log.ts';
+import { eraseActor, ErasePrefixError, eraseWorkspaceItems, scanErase } from '../core/store/erase.ts';
 import { documentClient } from '../core/store/table.ts';
 import {
   listTurns,
@@ -34,7 +38,8 @@ import { logGroupHints, logsInsightsQuery, queryWindow, startQueryCommand } from
 import type { StackInfo } from './stack.ts';
 
 const NAME = 'npm run ops';
-const USAGE = 'usage: npm run ops -- turns [--failed] [--limit N] [--json] | replay <id> [--json] | trace <id> [--limit N] [--json]';
+const USAGE =
+  'usage: npm run ops -- turns [--failed] [--limit N] [--json] | replay <id> [--json] | trace <id> [--limit N] [--json] | erase <actor id | channel:workspace:> [--scan] [--json]';
 
 /** A failure worth one line: printed as `npm run ops: <message>`, exit 1 (as dev/cli.ts does). */
 class OpsError extends Error {}
@@ -320,6 +325,34 @@ async function trace(target: Target, id: string, options: { limit: number; json:
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
+// ---- erase ---------------------------------------------------------------------------------
+
+/**
+ * Erases one actor (`slack:T123:U1`) or every actor of a workspace (`slack:T123:`). The owner
+ * index finds what the bridge wrote since it existed; `--scan` reads the whole table and also
+ * finds older items (they expire by TTL within days anyway). A workspace's installation is not
+ * touched here: uninstalling the app removes it.
+ */
+async function erase(target: Target, id: string, options: { scan: boolean; json: boolean }): Promise<void> {
+  const workspace = id.endsWith(':');
+  const db = client(target);
+  const logger = createLogger({ sink: () => undefined });
+  let deleted: number;
+  try {
+    if (options.scan) deleted = await scanErase(db, target.tableName, workspace ? id : `${id}#`, { logger });
+    else if (workspace) deleted = (await eraseWorkspaceItems(db, target.tableName, id)).deleted;
+    else deleted = await eraseActor(db, target.tableName, id, { logger });
+  } catch (error) {
+    if (error instanceof ErasePrefixError) {
+      throw new OpsError(`erase takes an actor id (slack:T123:U1, whatsapp:…) or a workspace ending in ":" (slack:T123:), got "${scrubText(id)}"`);
+    }
+    throw unreachable(target, error);
+  }
+  const how = options.scan ? 'a scan of the whole table' : 'the owner index';
+  if (options.json) process.stdout.write(`${JSON.stringify({ erased: id, itemsDeleted: deleted, by: options.scan ? 'scan' : 'index' })}\n`);
+  else process.stdout.write(`Erased ${deleted} item${deleted === 1 ? '' : 's'} of ${workspace ? `workspace ${id}` : `actor ${id}`} in ${target.describe}, found by ${how}.\n`);
+}
+
 // ---- main ----------------------------------------------------------------------------------
 
 async function main(argv: string[]): Promise<number> {
@@ -331,6 +364,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
+  if (values.scan && command !== 'erase') throw new OpsError(`--scan is for erase (${USAGE})`);
   if (command === 'turns') {
     if (rest.length > 0) throw new OpsError(`turns takes no id (got "${rest.join(' ')}") (${USAGE})`);
     const limit = values.limit === undefined ? 50 : Number(values.limit);
@@ -353,6 +387,12 @@ async function main(argv: string[]): Promise<number> {
     await trace(await findTarget(process.env), rest[0].trim(), { limit, json: values.json ?? false });
     return 0;
   }
+  if (command === 'erase') {
+    if (rest.length !== 1 || !rest[0]?.trim()) throw new OpsError(`erase takes one actor id or workspace (slack:T123:) (${USAGE})`);
+    if (values.failed || values.limit !== undefined) throw new OpsError(`--failed and --limit are for turns (${USAGE})`);
+    await erase(await findTarget(process.env), rest[0].trim(), { scan: values.scan ?? false, json: values.json ?? false });
+    return 0;
+  }
   throw new OpsError(command ? `unknown command "${command}" (${USAGE})` : USAGE);
 }
 
@@ -360,7 +400,7 @@ function parse(argv: string[]) {
   return parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { failed: { type: 'boolean' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+    options: { failed: { type: 'boolean' }, limit: { type: 'string' }, json: { type: 'boolean' }, scan: { type: 'boolean' } },
   });
 }
 
