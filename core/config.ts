@@ -108,7 +108,7 @@ export class EnvReader {
   url(name: string, options: { required?: string; httpsOnly?: boolean } = {}): string | undefined {
     const value = options.required ? this.required(name, options.required) : this.optional(name);
     if (value === undefined) return undefined;
-    let parsed: URL;
+    let parsed: InstanceType<typeof URL>;
     try {
       parsed = new URL(value);
     } catch {

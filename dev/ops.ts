@@ -46,7 +46,7 @@ class OpsError extends Error {}
 
 type Target =
   | { kind: 'deployed'; tableName: string; endpoint?: string; describe: string }
-  | { kind: 'local'; tableName: string; endpoint: string; stackUrl: string; describe: string };
+  | { kind: 'local'; tableName: string; endpoint: string; stackUrl: string; consoleToken?: string; describe: string };
 
 async function findTarget(env: NodeJS.ProcessEnv): Promise<Target> {
   const tableName = env.TABLE_NAME?.trim();
@@ -64,7 +64,14 @@ async function findTarget(env: NodeJS.ProcessEnv): Promise<Target> {
   if (!info.url || !info.dynamoEndpoint || !info.tableName) {
     throw new OpsError(`${join(dataDir, 'stack.json')} does not say where the table is: restart \`npm start\`.`);
   }
-  return { kind: 'local', tableName: info.tableName, endpoint: info.dynamoEndpoint, stackUrl: info.url, describe: `table ${info.tableName} of the local stack at ${info.url}` };
+  return {
+    kind: 'local',
+    tableName: info.tableName,
+    endpoint: info.dynamoEndpoint,
+    stackUrl: info.url,
+    ...(info.consoleToken ? { consoleToken: info.consoleToken } : {}),
+    describe: `table ${info.tableName} of the local stack at ${info.url}`,
+  };
 }
 
 /** A connection refused or a missing table says which target it was. */
@@ -147,7 +154,8 @@ async function replayLocal(target: Extract<Target, { kind: 'local' }>, id: strin
   try {
     res = await fetch(`${target.stackUrl}/console/replay`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      // The console serves its own page only: the per-start token from stack.json says this is the operator.
+      headers: { 'content-type': 'application/json', ...(target.consoleToken ? { 'x-console-token': target.consoleToken } : {}) },
       body: JSON.stringify({ id }),
     });
   } catch (error) {

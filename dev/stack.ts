@@ -41,6 +41,7 @@ import { startLocalDynamo, type LocalDynamo } from './local-dynamo.ts';
 import { ActivityLog } from './console/activity.ts';
 import { simulatedSlack, simulatedTeams, simulatedWhatsApp } from './console/channels.ts';
 import { BridgeConsole } from './console/server.ts';
+import { DEFAULT_HOST, listenAddress } from './console/address.ts';
 
 export interface StackOptions {
   env?: Record<string, string | undefined>;
@@ -99,6 +100,8 @@ export interface StackInfo {
   fakeTwilioUrl?: string;
   whatsappFrom?: string;
   whatsappWebhookUrl?: string;
+  /** The console's per-start token, for `npm run ops -- replay` (the file is readable by its owner only). */
+  consoleToken?: string;
 }
 
 export interface DevSecrets {
@@ -313,15 +316,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StartupError(`PORT must be an integer from 0 to 65535, got "${env.PORT}"`);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, env.HOST ?? '127.0.0.1', () => resolve());
+      server.listen(port, env.HOST ?? DEFAULT_HOST, () => resolve());
     });
     closers.push(async () => {
       await worker.idle();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     });
-    const actualPort = (server.address() as AddressInfo).port;
-    url = `http://127.0.0.1:${actualPort}`;
+    // The real address: the banner says it, and the console refuses requests naming any other.
+    const listening = listenAddress(env.HOST ?? DEFAULT_HOST, server.address() as AddressInfo);
+    const actualPort = listening.port;
+    url = listening.url;
+    bridgeConsole.listening(listening);
     env.WHATSAPP_WEBHOOK_URL ??= `${url}/whatsapp/webhook`;
     // Seals Slack installations in the local table when the app is distributed (SLACK_CLIENT_ID).
     if (env.SLACK_CLIENT_ID) env.INSTALLATION_KEY ??= secrets.installationKey;
@@ -350,13 +356,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...(fakeSlack ? { fakeSlackUrl: fakeSlack.url } : {}),
         ...(fakeTeams ? { fakeTeamsUrl: fakeTeams.url } : {}),
         ...(fakeTwilio ? { fakeTwilioUrl: fakeTwilio.url, whatsappFrom: whatsapp.from, whatsappWebhookUrl: whatsapp.webhookUrl } : {}),
+        consoleToken: bridgeConsole.token,
       };
-      await writeFile(join(dataDir, 'stack.json'), JSON.stringify(info, null, 2));
+      await writeFile(join(dataDir, 'stack.json'), JSON.stringify(info, null, 2), { mode: 0o600 });
       closers.push(() => rm(join(dataDir, 'stack.json'), { force: true }));
     }
 
     parts.push(
-      { name: 'bridge', where: url, embedded: false },
+      { name: 'bridge', where: listening.display, embedded: false },
       { name: 'DynamoDB', where: `${config.dynamoEndpoint} (table ${config.tableName})`, embedded: Boolean(dynamo) },
       { name: 'Brek', where: config.brek.baseUrl!, embedded: Boolean(sandbox) },
       { name: 'Slack Web API', where: slack.apiUrl, embedded: Boolean(fakeSlack) },

@@ -20,6 +20,7 @@ await runService('npm start', 'PORT', async () => {
     banner: [
       'Brek channel bridge — local stack',
       ...stack.parts.map((p) => `  ${p.name.padEnd(width)}  ${p.where}${p.name === 'bridge' ? '' : p.embedded ? '  (embedded)' : '  (configured)'}`),
+      ...(stack.console.address?.loopback === false ? [`  WARNING: HOST=${stack.console.address.requested} is not loopback — other machines can reach this stack and its console.`] : []),
       `  console: open ${stack.url}/ in a browser — the three channels side by side, and every turn`,
       '  routes:',
       `    POST ${stack.url}/slack/events`,

@@ -16,6 +16,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-results', 'console');
 const SEARCH = 'find me a las vegas hotel from 5/15 to 5/16 that is cheap and refundable';
 const REPLY_MS = 20_000;
+/** What the console's own page sends with every POST (see dev/console/guard.ts). */
+const fromPage = (stack: { console: { token: string } }) => ({ 'content-type': 'application/json', 'x-console-token': stack.console.token });
 
 // Brek's retries kept short, so a turn made to fail fails quickly.
 const h = useStack({}, { brek: { retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 2_000 } } });
@@ -188,14 +190,14 @@ describe('replaying a failed turn from the activity panel', () => {
     await page.locator(`#turns tr[data-state="replied"][data-turn="${id}"]`).waitFor({ timeout: REPLY_MS });
     await waitFor(botMessage('slack', 'Seattle'));
     // Replaying again is refused: the turn has an answer now.
-    const again = await fetch(`${h.stack.url}/console/replay`, { method: 'POST', body: JSON.stringify({ id }) });
+    const again = await fetch(`${h.stack.url}/console/replay`, { method: 'POST', headers: fromPage(h.stack), body: JSON.stringify({ id }) });
     expect(again.status).toBe(400);
     expect(h.leaks()).toEqual([]);
   }, 60_000);
 });
 
 describe('the console’s own routes refuse bad input clearly', () => {
-  const post = (path: string, body: string) => fetch(`${h.stack.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const post = (path: string, body: string) => fetch(`${h.stack.url}${path}`, { method: 'POST', headers: fromPage(h.stack), body });
   it.each([
     ['/console/send', 'not json', 'Send a JSON object.'],
     ['/console/send', '{"channel":"fax","text":"hi"}', 'not a simulated channel'],
@@ -228,7 +230,7 @@ describe('with a real channel configured', () => {
     try {
       const state = (await (await fetch(`${stack.url}/console/state`)).json()) as { simulated: Record<string, boolean> };
       expect(state.simulated).toEqual({ slack: false, teams: true, whatsapp: true });
-      const refused = await fetch(`${stack.url}/console/send`, { method: 'POST', body: JSON.stringify({ channel: 'slack', text: 'hi' }) });
+      const refused = await fetch(`${stack.url}/console/send`, { method: 'POST', headers: fromPage(stack), body: JSON.stringify({ channel: 'slack', text: 'hi' }) });
       expect(refused.status).toBe(400);
       // A message from the real workspace shows in the activity.
       const res = await postSlack(stack.url, slackRequest(messageEvent({ teamId: 'TREAL', userId: 'UREAL' }, { text: 'seattle tomorrow' }), SIGNING_SECRET));

@@ -444,7 +444,7 @@ describe('npm run ops refuses clearly', () => {
   });
 
   it('a bad command line', async () => {
-    const usage = '(usage: npm run ops -- turns [--failed] [--limit N] [--json] | replay <id> [--json] | trace <id> [--limit N] [--json])';
+    const usage = '(usage: npm run ops -- turns [--failed] [--limit N] [--json] | replay <id> [--json] | trace <id> [--limit N] [--json] | erase <actor id | channel:workspace:> [--scan] [--json])';
     for (const [args, message] of [
       [['frobnicate'], `unknown command "frobnicate" ${usage}`],
       [['replay'], `replay takes one turn id (the first column of \`npm run ops -- turns\`) ${usage}`],

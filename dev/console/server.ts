@@ -1,7 +1,8 @@
 // The browser console of the local stack (`GET /`): three chat panes driving the simulated
 // platforms, and the activity panel. Its routes live under /console/ next to the bridge's own;
 // live updates are server-sent events. Everything the page loads is served here (no CDN): the
-// client is bundled from dev/console/client/ by esbuild on first request.
+// client is bundled from dev/console/client/ by esbuild on first request. Only the page this
+// server hands out can drive it (guard.ts): its own Host and Origin, JSON, and a per-start token.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -12,11 +13,17 @@ import { json, type HttpRequest, type HttpResponse } from '../../core/http.ts';
 import type { Logger } from '../../core/log.ts';
 import { TurnReplayError } from '../../core/store/turn-views.ts';
 import type { ActivityLog, ActivitySummary } from './activity.ts';
+import type { ListenAddress } from './address.ts';
+import { ConsoleGuard } from './guard.ts';
 import { ChannelRequestError, type ClickInput, type PaneMessage, type SimulatedChannel } from './channels.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const MESSAGES_KEPT = 1_000;
 const CHANNELS: Channel[] = ['slack', 'teams', 'whatsapp'];
+/** Where page.html carries the token to its script. */
+const TOKEN_PLACEHOLDER = '{{CONSOLE_TOKEN}}';
+/** The page must not be framed by another site (a framed console could be clicked through). */
+const PAGE_HEADERS = { 'x-frame-options': 'DENY', 'content-security-policy': "frame-ancestors 'none'" };
 
 /** What the page needs to know on load. */
 export interface ConsoleState {
@@ -37,6 +44,8 @@ export class BridgeConsole {
   private readonly channels = new Map<Channel, SimulatedChannel>();
   private readonly messages: PaneMessage[] = [];
   private readonly streams = new Set<ServerResponse>();
+  private readonly guard = new ConsoleGuard();
+  private listenAddress?: ListenAddress;
   private bundle?: Promise<string>;
 
   constructor(private readonly deps: ConsoleDeps) {
@@ -50,6 +59,28 @@ export class BridgeConsole {
     this.broadcast('message', message);
   };
 
+  /** The per-start token the page sends on every POST (x-console-token); local tools may use it too. */
+  get token(): string {
+    return this.guard.token;
+  }
+
+  /** Where the stack listens, once it does. */
+  get address(): ListenAddress | undefined {
+    return this.listenAddress;
+  }
+
+  /** Told by the stack once it listens: requests must name this address. Not loopback is said loudly. */
+  listening(address: ListenAddress): void {
+    this.listenAddress = address;
+    this.guard.listening(address);
+    if (!address.loopback) {
+      this.deps.logger.warn(
+        `HOST=${address.requested} is not a loopback address: the local stack (console, dev secrets, simulated channels) is reachable from other machines at ${address.display}. Unset HOST to listen on 127.0.0.1 only.`,
+        { host: address.requested, listening: address.display },
+      );
+    }
+  }
+
   addChannel(channel: SimulatedChannel): void {
     this.channels.set(channel.channel, channel);
   }
@@ -62,8 +93,14 @@ export class BridgeConsole {
   /** Answers the console's routes; undefined for any other path. A stream answers itself. */
   async route(request: HttpRequest, res: ServerResponse): Promise<HttpResponse | 'streaming' | undefined> {
     const { method, path } = request;
-    if (method === 'GET' && (path === '/' || path === '/console')) return this.file('page.html', 'text/html; charset=utf-8');
-    if (!path.startsWith('/console/')) return undefined;
+    const isPage = method === 'GET' && (path === '/' || path === '/console');
+    if (!isPage && !path.startsWith('/console/')) return undefined;
+    const refusal = this.guard.check(request);
+    if (refusal) {
+      this.deps.logger.warn('console request refused', { method, path, status: refusal.status, reason: refusal.reason });
+      return json(refusal.status, { error: refusal.status === 415 ? 'unsupported_media_type' : 'forbidden', message: `Refused: ${refusal.reason}.` });
+    }
+    if (isPage) return this.page();
     const query = new URLSearchParams(request.rawQuery ?? '');
     try {
       if (method === 'GET' && path === '/console/app.js') return { status: 200, headers: { 'content-type': 'text/javascript; charset=utf-8' }, body: await this.clientBundle() };
@@ -141,8 +178,14 @@ export class BridgeConsole {
     for (const res of this.streams) res.write(frame);
   }
 
-  private async file(name: string, type: string): Promise<HttpResponse> {
-    return { status: 200, headers: { 'content-type': type, 'cache-control': 'no-store' }, body: await readFile(join(HERE, name), 'utf8') };
+  /** The page, with this start's token for its script (never cached: the token changes per start). */
+  private async page(): Promise<HttpResponse> {
+    const html = await readFile(join(HERE, 'page.html'), 'utf8');
+    return {
+      status: 200,
+      headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...PAGE_HEADERS },
+      body: html.replace(TOKEN_PLACEHOLDER, this.guard.token),
+    };
   }
 
   private async adaptiveCardsCss(): Promise<HttpResponse> {

@@ -110,7 +110,7 @@ describe('channel APIs that lose their answers', () => {
 describe('what a channel says, taken at its word', () => {
   const h = useStack({}, fast);
   const replay = async (id: string) =>
-    (await (await fetch(`${h.stack.url}/console/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id }) })).json()) as { outcome: { outcome: string } };
+    (await (await fetch(`${h.stack.url}/console/replay`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-console-token': h.stack.console.token }, body: JSON.stringify({ id }) })).json()) as { outcome: { outcome: string } };
   const lastTurn = (channel: Channel) => h.stack.activity.list().filter((t) => t.channel === channel).at(-1)!;
 
   it('Slack: a post whose answer was lost while the lookup failed too is unknown, not failed; a replay finds it and posts nothing', async () => {

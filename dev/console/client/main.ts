@@ -18,8 +18,12 @@ const CHANNELS: { channel: Channel; title: string; defaultName: string }[] = [
   { channel: 'whatsapp', title: 'WhatsApp', defaultName: 'Linus' },
 ];
 
+/** This start's token, put in the page by the server: without it the console refuses a POST (see guard.ts). */
+const CONSOLE_TOKEN = document.querySelector<HTMLMetaElement>('meta[name="console-token"]')?.content ?? '';
+
 async function post(path: string, body: unknown): Promise<{ ok: boolean; body: Record<string, unknown> }> {
-  const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const headers = { 'content-type': 'application/json', 'x-console-token': CONSOLE_TOKEN };
+  const res = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
   return { ok: res.ok, body: (await res.json().catch(() => ({}))) as Record<string, unknown> };
 }
 
