@@ -31,15 +31,22 @@ export default $config({
   },
 
   async run() {
-    const { TABLE_KEYS, TTL_ATTRIBUTE, INBOX_SK_PREFIX } = await import('./core/store/table.ts');
+    const { TABLE_KEYS, TTL_ATTRIBUTE, WORK_SK_PREFIXES, OWNER_INDEX } = await import('./core/store/table.ts');
     const { METRIC, METRICS_NAMESPACE, METRICS_SERVICE } = await import('./core/metrics.ts');
     const production = PRODUCTION_STAGES.includes($app.stage);
 
     // The one table, keyed from the core's single definition (core/store/table.ts). NEW_IMAGE is
     // all the worker needs (it reads the keys and re-reads the record); TTL expires inbox records.
+    // The owner index is what erasure Queries (no Scan): keys only, as tableDefinition() has it.
     const table = new sst.aws.Dynamo('Bridge', {
-      fields: { [TABLE_KEYS.partitionKey]: 'string', [TABLE_KEYS.sortKey]: 'string' },
+      fields: {
+        [TABLE_KEYS.partitionKey]: 'string',
+        [TABLE_KEYS.sortKey]: 'string',
+        [OWNER_INDEX.partitionKey]: 'string',
+        [OWNER_INDEX.sortKey]: 'string',
+      },
       primaryIndex: { hashKey: TABLE_KEYS.partitionKey, rangeKey: TABLE_KEYS.sortKey },
+      globalIndexes: { [OWNER_INDEX.name]: { hashKey: OWNER_INDEX.partitionKey, rangeKey: OWNER_INDEX.sortKey, projection: 'keys-only' } },
       stream: 'new-image',
       ttl: TTL_ATTRIBUTE,
       deletionProtection: production,
@@ -57,9 +64,26 @@ export default $config({
       TwilioAuthToken: new sst.Secret('TwilioAuthToken'),
     } satisfies Record<LinkedSecretName, sst.Secret>;
 
+    // The KMS key that seals each workspace's Slack installation (core/crypto-kms.ts). It exists on
+    // every stage whether or not SLACK_CLIENT_ID is set: installations stay in the table when
+    // distribution is switched off, and only this key opens them. A key made only with
+    // SLACK_CLIENT_ID would be scheduled for deletion by the first deploy without it, and setting
+    // it again would make a new key that opens nothing stored (retainOnDelete would only orphan the
+    // old key, not bring it back). Switching distribution off therefore removes the key's
+    // consumers (its policy below), never the key. Retained wherever the table is (production).
+    const installationKey = new aws.kms.Key(
+      'InstallationKey',
+      {
+        description: 'Seals Slack installations (bot tokens) in the bridge table',
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+      },
+      { retainOnDelete: production },
+    );
+
     // Distribution to many workspaces (OAuth v2) when SLACK_CLIENT_ID is set: the install routes,
-    // a KMS key that seals each workspace's installation, and the app's client secrets. The worker
-    // then takes each workspace's token from its installation (SlackBotToken stays the fallback).
+    // the installation key's consumers, and the app's client secrets. The worker then takes each
+    // workspace's token from its installation (SlackBotToken stays the fallback).
     const slackClientId = process.env.SLACK_CLIENT_ID?.trim();
     const distribution = slackClientId
       ? {
@@ -67,18 +91,43 @@ export default $config({
             SlackClientSecret: new sst.Secret('SlackClientSecret'),
             SlackStateSecret: new sst.Secret('SlackStateSecret'),
           } satisfies Record<DistributionSecretName, sst.Secret>,
-          key: new aws.kms.Key('InstallationKey', {
-            description: 'Seals Slack installations (bot tokens) in the bridge table',
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-          }),
         }
       : undefined;
+    if (!distribution) {
+      // Nothing before this deploy can be read here, so it is said on every deploy without it.
+      console.warn(
+        [
+          '',
+          `!!! SLACK_CLIENT_ID is not set: Slack distribution is OFF for stage "${$app.stage}".`,
+          '!!! If this stage had it, this deploy removes the install routes (SlackInstall) and every function\'s use of',
+          '!!! the installation key: new installs fail, and stored installations cannot be opened (the worker no',
+          '!!! longer has those workspaces\' bot tokens) until a deploy with SLACK_CLIENT_ID again.',
+          '!!! The KMS key InstallationKey is kept, so that deploy opens every stored installation as before.',
+          '',
+        ].join('\n'),
+      );
+    }
     const distributionEnvironment: Record<string, $util.Input<string>> = distribution
-      ? { SLACK_CLIENT_ID: slackClientId!, INSTALLATION_KMS_KEY_ID: distribution.key.keyId, ...optionalEnv('SLACK_REDIRECT_URI') }
+      ? { SLACK_CLIENT_ID: slackClientId!, INSTALLATION_KMS_KEY_ID: installationKey.keyId, ...optionalEnv('SLACK_REDIRECT_URI') }
       : {};
-    /** Envelope encryption: a data key per seal, opened with Decrypt (both with the key's ARN only). */
-    const kmsPermissions = distribution ? [{ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [distribution.key.arn] }] : [];
+    /**
+     * What the installation key may be used for, as core/crypto-kms.ts and
+     * adapters/slack/installations.ts call it (test/sst-config.test.ts seals with them to check):
+     * envelope encryption, a data key per seal (GenerateDataKey) opened with Decrypt, each with the
+     * encryption context { purpose: 'brek-bridge', context: <the installation's pk> }. A data key
+     * made for one installation record cannot be opened as another's, and nothing else can use it.
+     */
+    const installationKeyUse = {
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      conditions: [
+        { test: 'StringEquals', variable: 'kms:EncryptionContext:purpose', values: ['brek-bridge'] },
+        // installationPk(): a workspace's installation, or an org-wide one's.
+        { test: 'StringLike', variable: 'kms:EncryptionContext:context', values: ['SLACK#T#*', 'SLACK#E#*'] },
+        // No other context keys: the two above are the whole context.
+        { test: 'ForAllValues:StringEquals', variable: 'kms:EncryptionContextKeys', values: ['purpose', 'context'] },
+      ],
+    };
+    const kmsPermissions = distribution ? [{ actions: installationKeyUse.actions, resources: [installationKey.arn], conditions: installationKeyUse.conditions }] : [];
 
     // Not a secret, so a plain variable read at deploy time (not stored per stage): a deploy
     // without it fails here rather than shipping functions that fail at cold start.
@@ -183,8 +232,9 @@ export default $config({
         permissions: [{ actions: ['sqs:SendMessage'], resources: [workerFailures.arn] }, ...kmsPermissions],
       },
       {
-        // New inbox records only: session writes and state updates never wake the worker.
-        filters: [{ eventName: ['INSERT'], dynamodb: { Keys: { [TABLE_KEYS.sortKey]: { S: [{ prefix: INBOX_SK_PREFIX }] } } } }],
+        // New inbox records and workspace erase requests (WORK_SK_PREFIXES) only: session writes
+        // and state updates never wake the worker.
+        filters: [{ eventName: ['INSERT'], dynamodb: { Keys: { [TABLE_KEYS.sortKey]: { S: WORK_SK_PREFIXES.map((prefix) => ({ prefix })) } } } }],
         transform: {
           eventSourceMapping: {
             // Each record must be answered once and in order per thread; the worker reports the
@@ -206,6 +256,62 @@ export default $config({
         },
       },
     );
+
+    // The installation key's own policy: the account administers the key (it can never be locked
+    // out of it) but is given no cryptographic use, so no IAM policy in the account can grant one;
+    // only the install routes and the worker may make and open data keys, under the same
+    // encryption-context conditions as their IAM permissions. (No kms:ViaService: the functions
+    // call KMS themselves, not through another AWS service. No kms:CallerAccount: the principals are
+    // this account's roles by ARN.) A separate resource, not the key's `policy`: it names the
+    // functions' roles, whose inline policies name the key, so it can only be written after both.
+    // Without distribution it keeps the administration statement only.
+    const account = aws.getCallerIdentityOutput({}).accountId;
+    const partition = aws.getPartitionOutput({}).partition;
+    const installationKeyUsers = slackInstall ? [slackInstall.nodes.role.arn, worker.nodes.function.apply((fn: sst.aws.Function) => fn.nodes.role.arn)] : [];
+    new aws.kms.KeyPolicy('InstallationKeyPolicy', {
+      keyId: installationKey.keyId,
+      policy: $jsonStringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'AccountAdministersTheKey',
+            Effect: 'Allow',
+            Principal: { AWS: $interpolate`arn:${partition}:iam::${account}:root` },
+            // AWS's key-administrator actions, less kms:CreateGrant (a grant would be a way around
+            // the usage statement below). kms:PutKeyPolicy (Put*) keeps the key manageable.
+            Action: [
+              'kms:Describe*',
+              'kms:Get*',
+              'kms:List*',
+              'kms:Enable*',
+              'kms:Disable*',
+              'kms:Put*',
+              'kms:Update*',
+              'kms:Revoke*',
+              'kms:Delete*',
+              'kms:TagResource',
+              'kms:UntagResource',
+              'kms:ScheduleKeyDeletion',
+              'kms:CancelKeyDeletion',
+              'kms:RotateKeyOnDemand',
+            ],
+            Resource: '*',
+          },
+          ...(installationKeyUsers.length
+            ? [
+                {
+                  Sid: 'InstallRoutesAndWorkerSealAndOpenInstallations',
+                  Effect: 'Allow',
+                  Principal: { AWS: installationKeyUsers },
+                  Action: installationKeyUse.actions,
+                  Resource: '*',
+                  Condition: policyConditions(installationKeyUse.conditions),
+                },
+              ]
+            : []),
+        ],
+      }),
+    });
 
     // Alarms (Brek's production checklist: alert on repeated 401/403/429 and 5xx). Every alarm
     // goes to one SNS topic; ALARM_EMAIL subscribes an address to it (AWS mails a confirmation
@@ -250,6 +356,30 @@ export default $config({
     // A reply the channel may or may not show (core/delivery.ts): someone should look at those turns.
     sumAlarm('UnknownDeliveriesAlarm', 'Replies that may not have reached travellers (the channel could not say)', threshold('ALARM_UNKNOWN_DELIVERIES_THRESHOLD', 3), CHANNELS.map((channel) => bridgeMetric(channel, METRIC.turnDeliveryUnknown, { channel })));
     sumAlarm('SignatureRejectsAlarm', 'Requests with bad signatures: a wrong secret or an attack', threshold('ALARM_SIGNATURE_REJECTS_THRESHOLD', 25), CHANNELS.map((channel) => bridgeMetric(channel, METRIC.signatureRejected, { channel })));
+    /**
+     * One alarm on a bridge metric summed over every set of dimensions it is emitted with (a
+     * Metrics Insights query; metric math SEARCH cannot be alarmed on), so a `reason` added later
+     * is counted rather than missed.
+     */
+    const everyDimensionAlarm = (name: string, description: string, limit: number, metricName: string) =>
+      new aws.cloudwatch.MetricAlarm(name, {
+        alarmDescription: description,
+        comparisonOperator: 'GreaterThanOrEqualToThreshold',
+        threshold: limit,
+        evaluationPeriods: 1,
+        treatMissingData: 'notBreaching',
+        alarmActions: [alarmTopic.arn],
+        okActions: [alarmTopic.arn],
+        metricQueries: [
+          { id: 'total', expression: `SELECT SUM("${metricName}") FROM "${METRICS_NAMESPACE}" WHERE service = '${METRICS_SERVICE}'`, period: FIVE_MINUTES, label: description, returnData: true },
+        ],
+      });
+    if (distribution) {
+      // Per `reason` (state, access_denied, oauth_access, storage…): installs that did not complete.
+      everyDimensionAlarm('SlackInstallFailuresAlarm', 'Slack installs failing (see the slackInstallLogGroup output)', threshold('ALARM_SLACK_INSTALL_FAILURES_THRESHOLD', 5), METRIC.slackInstallFailed);
+      // A rotating token not refreshed stops that workspace's replies when it expires (12 h).
+      everyDimensionAlarm('SlackTokenRefreshFailuresAlarm', 'Slack bot tokens failing to refresh: those workspaces stop getting replies', threshold('ALARM_SLACK_TOKEN_REFRESH_THRESHOLD', 1), METRIC.slackTokenRefreshFailed);
+    }
     /** An alarm on one AWS metric's per-minute maximum. */
     const maximumAlarm = (name: string, description: string, metric: { namespace: string; metricName: string; dimensions: Record<string, $util.Input<string>> }, limit: number, minutes: number) =>
       new aws.cloudwatch.MetricAlarm(name, {
@@ -304,7 +434,16 @@ export default $config({
       alarmTopic: alarmTopic.arn,
       // Distribution: the "Add to Slack" link, and the redirect URL to register with the app (and
       // set as SLACK_REDIRECT_URI on the next deploy, like WHATSAPP_WEBHOOK_URL).
-      ...(slackInstall ? { slackInstallUrl: $interpolate`${slackInstall.url}slack/install`, slackRedirectUrl: $interpolate`${slackInstall.url}slack/oauth_redirect` } : {}),
+      ...(slackInstall
+        ? {
+            slackInstallUrl: $interpolate`${slackInstall.url}slack/install`,
+            slackRedirectUrl: $interpolate`${slackInstall.url}slack/oauth_redirect`,
+            slackInstallFunction: slackInstall.name,
+            slackInstallLogGroup: slackInstall.nodes.logGroup.apply((group?: { name: unknown }) => group?.name ?? ''),
+          }
+        : {}),
+      // The key that seals Slack installations (kept when distribution is switched off).
+      installationKey: installationKey.arn,
     };
   },
 });
@@ -323,6 +462,13 @@ function deployValue(name: string): string {
   const value = process.env[name]?.trim();
   if (!value) throw new Error(`${name} must be set when deploying (see README, "Deploy (SST)")`);
   return value;
+}
+
+/** SST's `permissions` conditions as a key policy's Condition block: { test: { variable: values } }. */
+function policyConditions(conditions: { test: string; variable: string; values: string[] }[]): Record<string, Record<string, string[]>> {
+  const block: Record<string, Record<string, string[]>> = {};
+  for (const { test, variable, values } of conditions) block[test] = { ...block[test], [variable]: values };
+  return block;
 }
 
 /** Passes a deployer's variable through to the functions only when it is set. */

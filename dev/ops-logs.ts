@@ -17,6 +17,8 @@ export const SST_NAMES = {
   ingress: { slack: 'SlackIngress', teams: 'TeamsIngress', whatsapp: 'WhatsAppIngress' } satisfies Record<Channel, string>,
   /** `table.subscribe('Worker', …)` */
   worker: 'Worker',
+  /** `new sst.aws.Function('SlackInstall', …)`: the Slack install routes, deployed with SLACK_CLIENT_ID only */
+  slackInstall: 'SlackInstall',
 } as const;
 
 /**
@@ -30,6 +32,7 @@ function logGroupResource(component: string): string {
 const RESOURCES = {
   ingress: (channel: Channel) => logGroupResource(SST_NAMES.ingress[channel]),
   worker: () => logGroupResource(`${SST_NAMES.table}Subscriber${SST_NAMES.worker}Function`),
+  slackInstall: () => logGroupResource(SST_NAMES.slackInstall),
 };
 
 /** SST's `prefixName` (platform/src/components/naming.ts): `app-stage-name` within `max` characters. */
@@ -58,8 +61,10 @@ export interface LogGroupHint {
 
 /**
  * The log groups that hold a turn's lines — its channel's ingress and the worker — as name
- * prefixes. The stage comes from an SST-named table (TABLE_NAME of a deployment); without one
- * the prefixes say `<stage>`.
+ * prefixes, and for a Slack turn the install routes' too (a workspace's install, and why it has
+ * none, is told there; that group exists only where SLACK_CLIENT_ID was deployed). The stage
+ * comes from an SST-named table (TABLE_NAME of a deployment); without one the prefixes say
+ * `<stage>`.
  */
 export function logGroupHints(channels: Channel[], tableName?: string): { groups: LogGroupHint[]; stage?: string } {
   const stage = stageOfTable(tableName);
@@ -71,6 +76,7 @@ export function logGroupHints(channels: Channel[], tableName?: string): { groups
     groups: [
       ...unique.map((channel) => ({ function: `${channel} ingress`, prefix: prefix(RESOURCES.ingress(channel)) })),
       { function: 'worker', prefix: prefix(RESOURCES.worker()) },
+      ...(unique.includes('slack') ? [{ function: 'slack install, deployed with SLACK_CLIENT_ID', prefix: prefix(RESOURCES.slackInstall()) }] : []),
     ],
     ...(stage ? { stage } : {}),
   };

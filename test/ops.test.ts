@@ -412,9 +412,11 @@ describe('npm run ops -- trace', () => {
     const sst = await ops(['trace', view.id], { TABLE_NAME: sstTable, AWS_ENDPOINT_URL_DYNAMODB: h.stack.config.dynamoEndpoint! });
     expect(sst.code, sst.out).toBe(0);
     expect(sst.out).toMatch(new RegExp(`^  Brek request id +${requestId}$`, 'm'));
-    expect(sst.out).toContain('  /aws/lambda/brek-bridge-prod-SlackIngressFunction-…  (slack ingress)\n  /aws/lambda/brek-bridge-prod-BridgeSubscriberWorkerFunctionFunction-…  (worker)\n(SST ends each name with 8 random characters)\n');
     expect(sst.out).toContain(
-      `  --log-group-names $(for p in /aws/lambda/brek-bridge-prod-SlackIngressFunction- /aws/lambda/brek-bridge-prod-BridgeSubscriberWorkerFunctionFunction-; do aws logs describe-log-groups --log-group-name-prefix "$p" --query 'logGroups[].logGroupName' --output text; done) \\\n`,
+      '  /aws/lambda/brek-bridge-prod-SlackIngressFunction-…  (slack ingress)\n  /aws/lambda/brek-bridge-prod-BridgeSubscriberWorkerFunctionFunction-…  (worker)\n  /aws/lambda/brek-bridge-prod-SlackInstallFunction-…  (slack install, deployed with SLACK_CLIENT_ID)\n(SST ends each name with 8 random characters)\n',
+    );
+    expect(sst.out).toContain(
+      `  --log-group-names $(for p in /aws/lambda/brek-bridge-prod-SlackIngressFunction- /aws/lambda/brek-bridge-prod-BridgeSubscriberWorkerFunctionFunction- /aws/lambda/brek-bridge-prod-SlackInstallFunction-; do aws logs describe-log-groups --log-group-name-prefix "$p" --query 'logGroups[].logGroupName' --output text; done) \\\n`,
     );
   }, 60_000);
 
@@ -621,7 +623,7 @@ describe('the Logs Insights query and log groups', () => {
     expect(() => logsInsightsQuery({ brekRequestIds: [''] })).toThrow(/at least one id/);
   });
 
-  it('names the log groups of the turn’s ingress and the worker as SST does: from an SST table name, or with <stage>', () => {
+  it('names the log groups of the turn’s ingress, the worker and (Slack) the install routes as SST does: from an SST table name, or with <stage>', () => {
     expect(stageOfTable('brek-bridge-prod-BridgeTable-abcdefhk')).toBe('prod');
     expect(stageOfTable('brek-bridge-pr-42-BridgeTable-abcdefhk')).toBe('pr-42');
     expect(stageOfTable('brek-bridge')).toBeUndefined();
@@ -630,8 +632,11 @@ describe('the Logs Insights query and log groups', () => {
       groups: [
         { function: 'slack ingress', prefix: '/aws/lambda/brek-bridge-prod-SlackIngressFunction-' },
         { function: 'worker', prefix: '/aws/lambda/brek-bridge-prod-BridgeSubscriberWorkerFunctionFunction-' },
+        { function: 'slack install, deployed with SLACK_CLIENT_ID', prefix: '/aws/lambda/brek-bridge-prod-SlackInstallFunction-' },
       ],
     });
+    // Only a Slack turn has an installation to look into.
+    expect(logGroupHints(['teams', 'whatsapp'], 'brek-bridge-prod-BridgeTable-abcdefhk').groups.map((g) => g.function)).toEqual(['teams ingress', 'whatsapp ingress', 'worker']);
     // A long stage shortens the app name first (SST's prefixName), within 55 characters.
     expect(logGroupHints(['whatsapp'], 'brek-bridge-production-BridgeTable-abcdefhk').groups.map((g) => g.prefix)).toEqual([
       '/aws/lambda/brek-bridge-production-WhatsAppIngressFunction-',
@@ -651,9 +656,9 @@ describe('the Logs Insights query and log groups', () => {
     expect(config).toContain(`name: '${SST_NAMES.app}'`);
     expect(config).toContain(`new sst.aws.Dynamo('${SST_NAMES.table}'`);
     expect(config).toMatch(new RegExp(`table\\.subscribe\\(\\s*'${SST_NAMES.worker}'`));
-    // Every function that handles turns (the Slack install routes handle none).
-    const functions = [...config.matchAll(/new sst\.aws\.Function\('(\w+)'/g)].map((m) => m[1]).filter((name) => name !== 'SlackInstall');
-    expect(functions.sort()).toEqual(Object.values(SST_NAMES.ingress).sort());
+    // Every function: the ingress of each channel, and the Slack install routes.
+    const functions = [...config.matchAll(/new sst\.aws\.Function\('(\w+)'/g)].map((m) => m[1]);
+    expect(functions.sort()).toEqual([...Object.values(SST_NAMES.ingress), SST_NAMES.slackInstall].sort());
   });
 
   it('aws logs start-query: the groups looked up by prefix when the stage is known, the window from the turn’s times', () => {
@@ -663,12 +668,12 @@ describe('the Logs Insights query and log groups', () => {
     const known = startQueryCommand(query, logGroupHints(['slack'], 'brek-bridge-prod-BridgeTable-abcdefhk'), window);
     expect(known.split('\n')).toEqual([
       `aws logs start-query --start-time ${window.start} --end-time ${window.end} \\`,
-      "  --log-group-names $(for p in /aws/lambda/brek-bridge-prod-SlackIngressFunction- /aws/lambda/brek-bridge-prod-BridgeSubscriberWorkerFunctionFunction-; do aws logs describe-log-groups --log-group-name-prefix \"$p\" --query 'logGroups[].logGroupName' --output text; done) \\",
+      "  --log-group-names $(for p in /aws/lambda/brek-bridge-prod-SlackIngressFunction- /aws/lambda/brek-bridge-prod-BridgeSubscriberWorkerFunctionFunction- /aws/lambda/brek-bridge-prod-SlackInstallFunction-; do aws logs describe-log-groups --log-group-name-prefix \"$p\" --query 'logGroups[].logGroupName' --output text; done) \\",
       `  --query-string 'fields @timestamp, @log, level, msg, channel, status, brekStatus, brekRequestId, traceId, error, error.message | filter channelMessageId = "it'\\''s" | sort @timestamp asc | limit 1000'`,
       'aws logs get-query-results --query-id <queryId printed above>',
     ]);
     expect(startQueryCommand(query, logGroupHints(['slack']), window).split('\n')[1]).toBe(
-      '  --log-group-names </aws/lambda/brek-bridge-<stage>-SlackIngressFunction-…> </aws/lambda/brek-bridge-<stage>-BridgeSubscriberWorkerFunctionFunction-…> \\',
+      '  --log-group-names </aws/lambda/brek-bridge-<stage>-SlackIngressFunction-…> </aws/lambda/brek-bridge-<stage>-BridgeSubscriberWorkerFunctionFunction-…> </aws/lambda/brek-bridge-<stage>-SlackInstallFunction-…> \\',
     );
   });
 });

@@ -7,15 +7,23 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { INBOX_SK_PREFIX, TABLE_KEYS, TTL_ATTRIBUTE, tableDefinition } from '../core/store/table.ts';
-import { inboxRecordOf, type StreamRecord } from '../core/worker.ts';
+import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Installation } from '@slack/oauth';
+import { DynamoInstallationStore, installationPk } from '../adapters/slack/installations.ts';
+import { kmsSecretBox } from '../core/crypto-kms.ts';
+import { ERASE_SK_PREFIX, INBOX_SK_PREFIX, OWNER_INDEX, TABLE_KEYS, TTL_ATTRIBUTE, WORK_SK_PREFIXES, tableDefinition } from '../core/store/table.ts';
+import { eraseRequestOf, inboxRecordOf, type StreamRecord } from '../core/worker.ts';
+import { logGroupHints } from '../dev/ops-logs.ts';
 import { DISTRIBUTION_SECRETS, LINKED_SECRETS, type LinkedSecretName } from '../functions/runtime.ts';
 import {
+  ACCOUNT_ID,
   DynamoStandIn,
   FunctionStandIn,
   SecretStandIn,
   installSstStandIns,
   type SstStandIns,
+  type ConditionSeen,
   type SstWorld,
   type SubscriptionSeen,
 } from './support/sst-standins.ts';
@@ -49,6 +57,8 @@ function deployEnv(env: Record<string, string | undefined> = {}): void {
     ALARM_UNKNOWN_DELIVERIES_THRESHOLD: undefined,
     ALARM_SIGNATURE_REJECTS_THRESHOLD: undefined,
     ALARM_ITERATOR_AGE_SECONDS: undefined,
+    ALARM_SLACK_INSTALL_FAILURES_THRESHOLD: undefined,
+    ALARM_SLACK_TOKEN_REFRESH_THRESHOLD: undefined,
     SESSION_IDLE_HOURS: undefined,
     SLACK_APP_ID: undefined,
     TEAMS_APP_ID: 'teams-app-id-0001',
@@ -63,7 +73,10 @@ function deployEnv(env: Record<string, string | undefined> = {}): void {
 
 async function deploy(stage = 'dev', env: Record<string, string | undefined> = {}) {
   deployEnv(env);
-  const { outputs, world } = await sst.run(stage);
+  // What the config tells the deployer on the console, kept out of the test's output.
+  const warnings: string[] = [];
+  const warn = vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void warnings.push(args.join(' ')));
+  const { outputs, world } = await sst.run(stage).finally(() => warn.mockRestore());
   const [table] = world.tables;
   const slack = world.functions.find((fn) => fn.logicalName === 'SlackIngress');
   const teams = world.functions.find((fn) => fn.logicalName === 'TeamsIngress');
@@ -71,7 +84,7 @@ async function deploy(stage = 'dev', env: Record<string, string | undefined> = {
   const [worker] = world.subscriptions;
   const [queue] = world.queues;
   if (!table || !slack || !teams || !whatsapp || !worker || !queue) throw new Error('the config is missing the table, an ingress, the worker or the queue');
-  return { outputs, world, table, slack, teams, whatsapp, worker, queue };
+  return { outputs, world, table, slack, teams, whatsapp, worker, queue, warnings };
 }
 
 function linkNames(fn: FunctionStandIn): string[] {
@@ -100,7 +113,7 @@ describe('table', () => {
     expect(world.tables).toHaveLength(1);
     const { fields, primaryIndex, stream, ttl, transform } = table.args;
     expect(primaryIndex).toEqual({ hashKey: TABLE_KEYS.partitionKey, rangeKey: TABLE_KEYS.sortKey });
-    expect(fields).toEqual({ [TABLE_KEYS.partitionKey]: 'string', [TABLE_KEYS.sortKey]: 'string' });
+    expect(fields).toEqual({ [TABLE_KEYS.partitionKey]: 'string', [TABLE_KEYS.sortKey]: 'string', [OWNER_INDEX.partitionKey]: 'string', [OWNER_INDEX.sortKey]: 'string' });
     expect(stream).toBe('new-image');
     expect(ttl).toBe(TTL_ATTRIBUTE);
     expect(transform?.table?.pointInTimeRecovery).toEqual({ enabled: true });
@@ -116,6 +129,22 @@ describe('table', () => {
       expect(table.args.fields[attribute.AttributeName ?? '']).toBe('string');
     }
     expect(local.StreamSpecification?.StreamViewType).toBe(table.args.stream?.toUpperCase().replaceAll('-', '_'));
+    expect(Object.keys(table.args.fields).sort()).toEqual((local.AttributeDefinitions ?? []).map((a) => a.AttributeName).sort());
+  });
+
+  it('has the owner index erasure Queries, exactly as tableDefinition() creates it', async () => {
+    const { table } = await deploy();
+    // tableDefinition()'s indexes in SST's terms: name → hash and range key, projection.
+    const local = (tableDefinition('x').GlobalSecondaryIndexes ?? []).map((index) => [
+      index.IndexName,
+      {
+        hashKey: index.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName,
+        rangeKey: index.KeySchema?.find((k) => k.KeyType === 'RANGE')?.AttributeName,
+        projection: index.Projection?.ProjectionType === 'KEYS_ONLY' ? 'keys-only' : index.Projection?.ProjectionType === 'INCLUDE' ? index.Projection.NonKeyAttributes : 'all',
+      },
+    ]);
+    expect(local).toEqual([[OWNER_INDEX.name, { hashKey: OWNER_INDEX.partitionKey, rangeKey: OWNER_INDEX.sortKey, projection: 'keys-only' }]]);
+    expect(Object.entries(table.args.globalIndexes ?? {})).toEqual(local);
   });
 
   it('cannot be deleted in production', async () => {
@@ -220,9 +249,9 @@ function filterMatches(pattern: unknown, value: unknown): boolean {
   throw new Error(`filter pattern not understood by this test: ${JSON.stringify(pattern)}`);
 }
 
-function streamRecord(eventName: string, sk: string): StreamRecord {
+function streamRecord(eventName: string, sk: string, attributes: Record<string, { S: string }> = {}): StreamRecord {
   const keys = { [TABLE_KEYS.partitionKey]: { S: 'T#slack:T1:U1#D1' }, [TABLE_KEYS.sortKey]: { S: sk } };
-  return { eventName, dynamodb: { Keys: keys, NewImage: keys, SequenceNumber: '1' } };
+  return { eventName, dynamodb: { Keys: keys, NewImage: { ...keys, ...attributes }, SequenceNumber: '1' } };
 }
 
 describe('worker', () => {
@@ -251,21 +280,26 @@ describe('worker', () => {
     expect(seconds).toBeLessThanOrEqual(900);
   });
 
-  it('is woken by new inbox records only, exactly as the worker code reads the stream', () => {
+  it('is woken by new inbox records and workspace erase requests only, exactly as the worker code reads the stream', () => {
     const filters = worker.args.filters ?? [];
     expect(filters).toEqual([
-      { eventName: ['INSERT'], dynamodb: { Keys: { [TABLE_KEYS.sortKey]: { S: [{ prefix: INBOX_SK_PREFIX }] } } } },
+      { eventName: ['INSERT'], dynamodb: { Keys: { [TABLE_KEYS.sortKey]: { S: WORK_SK_PREFIXES.map((prefix) => ({ prefix })) } } } },
     ]);
+    const eraseSk = `${ERASE_SK_PREFIX}req1#0`;
     const records = [
       streamRecord('INSERT', `${INBOX_SK_PREFIX}slack:Ev1`),
       streamRecord('MODIFY', `${INBOX_SK_PREFIX}slack:Ev1`),
       streamRecord('REMOVE', `${INBOX_SK_PREFIX}slack:Ev1`),
+      streamRecord('INSERT', eraseSk, { type: { S: 'erase_workspace' } }),
+      streamRecord('MODIFY', eraseSk, { type: { S: 'erase_workspace' } }),
+      streamRecord('REMOVE', eraseSk, { type: { S: 'erase_workspace' } }),
       streamRecord('INSERT', 'THREAD'),
       streamRecord('MODIFY', 'THREAD'),
     ];
     for (const record of records) {
       const delivered = filters.some((filter) => filterMatches(filter, record));
-      expect(delivered, `${record.eventName} ${record.dynamodb?.Keys?.sk?.S}`).toBe(inboxRecordOf(record) !== undefined);
+      const handled = inboxRecordOf(record) !== undefined || eraseRequestOf(record) !== undefined;
+      expect(delivered, `${record.eventName} ${record.dynamodb?.Keys?.sk?.S}`).toBe(handled);
     }
   });
 
@@ -296,16 +330,20 @@ describe('worker', () => {
 });
 
 describe('Slack distribution (SLACK_CLIENT_ID)', () => {
-  it('adds nothing without SLACK_CLIENT_ID', async () => {
-    const { world, outputs } = await deploy();
+  const DISTRIBUTED = { SLACK_CLIENT_ID: '1234.5678', SLACK_REDIRECT_URI: 'https://install.example/slack/oauth_redirect' };
+
+  it('adds no install routes and no use of the key without SLACK_CLIENT_ID', async () => {
+    const { world, outputs, worker } = await deploy();
     expect(world.functions.map((fn) => fn.logicalName)).not.toContain('SlackInstall');
-    expect(world.kmsKeys).toEqual([]);
     expect(world.secrets.map((s) => s.name)).not.toContain('SlackClientSecret');
     expect(outputs.slackInstallUrl).toBeUndefined();
+    expect(outputs.slackInstallLogGroup).toBeUndefined();
+    expect(worker.fn.args.environment?.INSTALLATION_KMS_KEY_ID).toBeUndefined();
+    expect(JSON.stringify(allFunctions(world).map((fn) => fn.args.permissions ?? []))).not.toContain('kms');
   });
 
   it('serves the install routes from their own function, sealing with a rotating KMS key', async () => {
-    const { world, outputs, worker, slack } = await deploy('prod', { SLACK_CLIENT_ID: '1234.5678', SLACK_REDIRECT_URI: 'https://install.example/slack/oauth_redirect' });
+    const { world, outputs, worker, slack } = await deploy('prod', DISTRIBUTED);
     const install = world.functions.find((fn) => fn.logicalName === 'SlackInstall')!;
     const [key] = world.kmsKeys;
     expect(key?.args).toMatchObject({ enableKeyRotation: true });
@@ -313,15 +351,199 @@ describe('Slack distribution (SLACK_CLIENT_ID)', () => {
     expect(install.args.url).toEqual({ cors: false });
     expect(linkNames(install)).toEqual(['table:Bridge', 'SlackClientSecret', 'SlackStateSecret']);
     expect(install.args.environment).toMatchObject({ SLACK_CLIENT_ID: '1234.5678', INSTALLATION_KMS_KEY_ID: key!.keyId, SLACK_REDIRECT_URI: 'https://install.example/slack/oauth_redirect' });
-    expect(install.args.permissions).toEqual([{ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key!.arn] }]);
+    expect(install.args.permissions).toEqual([{ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key!.arn], conditions: expect.any(Array) }]);
     // The worker opens installations (and re-seals a refreshed token); the ingress never does.
     expect(worker.fn.args.environment).toMatchObject({ SLACK_CLIENT_ID: '1234.5678', INSTALLATION_KMS_KEY_ID: key!.keyId });
     expect(linkNames(worker.fn)).toContain('SlackClientSecret');
-    expect(worker.fn.args.permissions).toContainEqual({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key!.arn] });
+    expect(worker.fn.args.permissions).toContainEqual({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key!.arn], conditions: install.args.permissions?.[0]?.conditions });
     expect(linkNames(slack)).not.toContain('SlackClientSecret');
-    expect(JSON.stringify(slack.args.permissions ?? [])).not.toContain('kms');
+    for (const fn of allFunctions(world).filter((f) => f !== install && f !== worker.fn)) expect(JSON.stringify(fn.args.permissions ?? []), fn.logicalName).not.toContain('kms');
     expect(outputs.slackInstallUrl).toBe(`${install.url}slack/install`);
     expect(outputs.slackRedirectUrl).toBe(`${install.url}slack/oauth_redirect`);
+  });
+
+  it('outputs the install function and its log group, as ops trace names it', async () => {
+    const { world, outputs } = await deploy('dev', DISTRIBUTED);
+    const install = world.functions.find((fn) => fn.logicalName === 'SlackInstall')!;
+    expect(outputs.slackInstallFunction).toBe(install.name);
+    expect(outputs.slackInstallLogGroup).toBe(`/aws/lambda/log-group:${install.logicalName}`);
+    // ops trace derives the same function's group from its component name (SST adds `Function`).
+    expect(logGroupHints(['slack'], 'brek-bridge-dev-BridgeTable-abcdefhk').groups.map((g) => g.prefix)).toContain(`/aws/lambda/brek-bridge-dev-${install.logicalName}Function-`);
+  });
+});
+
+// A reading of the IAM policy language for what the key policy uses: action wildcards, and the
+// condition operators StringEquals, StringLike and ForAllValues:StringEquals over a request's
+// encryption context (kms:EncryptionContext:<key>, kms:EncryptionContextKeys).
+const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`);
+const actionMatches = (patterns: string | string[], action: string) => [patterns].flat().some((pattern) => glob(pattern.toLowerCase()).test(action.toLowerCase()));
+
+type ConditionBlock = Record<string, Record<string, string[]>>;
+function conditionsHold(block: ConditionBlock | undefined, context: Record<string, string>): boolean {
+  return Object.entries(block ?? {}).every(([test, variables]) =>
+    Object.entries(variables).every(([variable, values]) => {
+      if (variable === 'kms:EncryptionContextKeys') {
+        if (test !== 'ForAllValues:StringEquals') throw new Error(`operator not understood by this test: ${test} on ${variable}`);
+        return Object.keys(context).every((key) => values.includes(key));
+      }
+      const prefix = 'kms:EncryptionContext:';
+      if (!variable.startsWith(prefix)) throw new Error(`condition key not understood by this test: ${variable}`);
+      const value = context[variable.slice(prefix.length)];
+      if (value === undefined) return false;
+      if (test === 'StringEquals') return values.includes(value);
+      if (test === 'StringLike') return values.some((pattern) => glob(pattern).test(value));
+      throw new Error(`operator not understood by this test: ${test}`);
+    }),
+  );
+}
+/** SST's permission conditions in the key policy's shape, so both can be read alike. */
+function asConditionBlock(conditions: ConditionSeen[] | undefined): ConditionBlock {
+  const block: ConditionBlock = {};
+  for (const { test, variable, values } of conditions ?? []) block[test] = { ...block[test], [variable]: values };
+  return block;
+}
+
+interface KeyPolicyStatement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Principal: { AWS: string | string[] };
+  Action: string | string[];
+  Resource: string;
+  Condition?: ConditionBlock;
+}
+
+describe('the installation key', () => {
+  const DISTRIBUTED = { SLACK_CLIENT_ID: '1234.5678' };
+  const ROOT = `arn:aws:iam::${ACCOUNT_ID}:root`;
+  const CRYPTO = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:CreateGrant'];
+
+  async function keyPolicy(stage: string, env: Record<string, string | undefined> = {}) {
+    const deployed = await deploy(stage, env);
+    const [key] = deployed.world.kmsKeys;
+    expect(deployed.world.kmsKeys).toHaveLength(1);
+    expect(deployed.world.keyPolicies).toHaveLength(1);
+    const [attached] = deployed.world.keyPolicies;
+    expect(attached!.keyId).toBe(key!.keyId);
+    const policy = JSON.parse(attached!.policy) as { Version: string; Statement: KeyPolicyStatement[] };
+    expect(policy.Version).toBe('2012-10-17');
+    for (const statement of policy.Statement) expect(statement.Effect).toBe('Allow');
+    /** Who the policy lets do `action` on the key, given the request's encryption context. */
+    const allowed = (action: string, context: Record<string, string> = {}) =>
+      policy.Statement.filter((st) => actionMatches(st.Action, action) && conditionsHold(st.Condition, context)).flatMap((st) => [st.Principal.AWS].flat());
+    return { ...deployed, key: key!, policy, allowed };
+  }
+
+  it('is there on every stage, with or without SLACK_CLIENT_ID, and kept on deletion where the table is', async () => {
+    const plain = (await keyPolicy('dev')).key;
+    const distributed = (await keyPolicy('dev', DISTRIBUTED)).key;
+    // Same logical resource, same settings: dropping SLACK_CLIENT_ID neither replaces nor deletes it.
+    expect(plain.name).toBe('InstallationKey');
+    expect(plain).toEqual(distributed);
+    expect(plain.args).toMatchObject({ enableKeyRotation: true, deletionWindowInDays: 30 });
+    expect(plain.opts.retainOnDelete).toBe(false);
+    for (const stage of ['prod', 'production']) expect((await keyPolicy(stage)).key.opts.retainOnDelete, stage).toBe(true);
+    expect((await deploy('dev', DISTRIBUTED)).outputs.installationKey).toBe(plain.arn);
+  });
+
+  it('a deploy without SLACK_CLIENT_ID says loudly what it switches off, and that the key is kept', async () => {
+    const { warnings } = await deploy('prod');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('SLACK_CLIENT_ID is not set: Slack distribution is OFF for stage "prod"');
+    expect(warnings[0]).toMatch(/stored installations cannot be opened/);
+    expect(warnings[0]).toMatch(/InstallationKey is kept/);
+    expect((await deploy('prod', DISTRIBUTED)).warnings).toEqual([]);
+  });
+
+  it('the account administers it, and may change its policy, but cannot use it', async () => {
+    const { policy, allowed } = await keyPolicy('prod', DISTRIBUTED);
+    const admin = policy.Statement.filter((st) => [st.Principal.AWS].flat().includes(ROOT));
+    expect(admin).toHaveLength(1);
+    expect(admin[0]!.Condition).toBeUndefined();
+    for (const action of ['kms:PutKeyPolicy', 'kms:GetKeyPolicy', 'kms:DescribeKey', 'kms:EnableKeyRotation', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion', 'kms:TagResource']) {
+      expect(allowed(action), action).toContain(ROOT);
+    }
+    // No `kms:*`, no crypto and no grants: IAM policies in the account cannot open installations.
+    for (const action of CRYPTO) expect(allowed(action, { purpose: 'brek-bridge', context: 'SLACK#T#T1' }), action).not.toContain(ROOT);
+  });
+
+  it('only the install routes and the worker may seal and open installations', async () => {
+    const { allowed, world, worker } = await keyPolicy('prod', DISTRIBUTED);
+    const install = world.functions.find((fn) => fn.logicalName === 'SlackInstall')!;
+    const users = [install.nodes.role.arn, worker.fn.nodes.role.arn].sort();
+    const context = { purpose: 'brek-bridge', context: installationPk({ teamId: 'T0123' }) };
+    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) expect(allowed(action, context).sort(), action).toEqual(users);
+    for (const action of CRYPTO.filter((a) => a !== 'kms:GenerateDataKey' && a !== 'kms:Decrypt')) expect(allowed(action, context), action).toEqual([]);
+    // No other function's role is named anywhere in the policy.
+    for (const fn of allFunctions(world).filter((f) => f !== install && f !== worker.fn)) expect(JSON.stringify(world.keyPolicies), fn.logicalName).not.toContain(fn.nodes.role.arn);
+  });
+
+  it('without distribution nobody may use it: the policy keeps its administration only', async () => {
+    const { allowed, policy } = await keyPolicy('prod');
+    expect(policy.Statement).toHaveLength(1);
+    for (const action of CRYPTO) expect(allowed(action, { purpose: 'brek-bridge', context: 'SLACK#T#T1' }), action).toEqual([]);
+    expect(allowed('kms:PutKeyPolicy')).toEqual([ROOT]);
+  });
+
+  it('use is conditioned on the encryption context, in the key policy and the IAM permissions alike', async () => {
+    const { policy, world, worker } = await keyPolicy('prod', DISTRIBUTED);
+    const install = world.functions.find((fn) => fn.logicalName === 'SlackInstall')!;
+    const usage = policy.Statement.find((st) => actionMatches(st.Action, 'kms:Decrypt'))!;
+    const iam = [install, worker.fn].map((fn) => asConditionBlock(fn.args.permissions?.find((perm) => perm.actions.includes('kms:Decrypt'))?.conditions));
+    expect(iam[0]).toEqual(usage.Condition);
+    expect(iam[1]).toEqual(usage.Condition);
+    const holds = (context: Record<string, string>) => conditionsHold(usage.Condition, context);
+    // What the bridge asks for: an installation record's key, workspace or org-wide.
+    expect(holds({ purpose: 'brek-bridge', context: installationPk({ teamId: 'T0123' }) })).toBe(true);
+    expect(holds({ purpose: 'brek-bridge', context: installationPk({ enterpriseId: 'E0123', isEnterpriseInstall: true }) })).toBe(true);
+    // Anything else is refused: no context, another purpose, another record, an extra key.
+    expect(holds({})).toBe(false);
+    expect(holds({ context: 'SLACK#T#T0123' })).toBe(false);
+    expect(holds({ purpose: 'other-app', context: 'SLACK#T#T0123' })).toBe(false);
+    expect(holds({ purpose: 'brek-bridge', context: 'T#slack:T0123:U1#D1' })).toBe(false);
+    expect(holds({ purpose: 'brek-bridge', context: 'SLACK#T#T0123', extra: 'x' })).toBe(false);
+  });
+
+  it('the conditions admit exactly what the installation store asks KMS for (a seal and an open of each kind)', async () => {
+    const { policy } = await keyPolicy('prod', DISTRIBUTED);
+    const usage = policy.Statement.find((st) => actionMatches(st.Action, 'kms:Decrypt'))!;
+    // KMS as the key policy has it: a request whose action or context it does not allow is refused.
+    const dataKeys = new Map<string, { key: Uint8Array; context: string }>();
+    const asked: { action: string; context: Record<string, string> }[] = [];
+    const kms = {
+      async send(command: unknown) {
+        const { action, input } =
+          command instanceof GenerateDataKeyCommand ? { action: 'kms:GenerateDataKey', input: command.input } : command instanceof DecryptCommand ? { action: 'kms:Decrypt', input: command.input } : { action: 'unknown', input: {} };
+        const context = (input as { EncryptionContext?: Record<string, string> }).EncryptionContext ?? {};
+        asked.push({ action, context });
+        if (!actionMatches(usage.Action, action) || !conditionsHold(usage.Condition, context)) throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
+        if (command instanceof GenerateDataKeyCommand) {
+          const blob = randomBytes(16);
+          const key = randomBytes(32);
+          dataKeys.set(blob.toString('hex'), { key: Uint8Array.from(key), context: JSON.stringify(context) });
+          return { Plaintext: Uint8Array.from(key), CiphertextBlob: Uint8Array.from(blob) };
+        }
+        const blob = Buffer.from((input as { CiphertextBlob: Uint8Array }).CiphertextBlob).toString('hex');
+        const sealed = dataKeys.get(blob);
+        if (!sealed || sealed.context !== JSON.stringify(context)) throw Object.assign(new Error('context mismatch'), { name: 'InvalidCiphertextException' });
+        return { Plaintext: Uint8Array.from(sealed.key) };
+      },
+    } as unknown as KMSClient;
+    const items = new Map<string, Record<string, unknown>>();
+    const db = {
+      async send(command: unknown) {
+        if (command instanceof PutCommand) items.set(`${command.input.Item?.pk}`, command.input.Item!);
+        if (command instanceof GetCommand) return { Item: items.get(`${command.input.Key?.pk}`) };
+        return {};
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const store = new DynamoInstallationStore(db, 'table', kmsSecretBox({ keyId: 'key:InstallationKey', client: kms }));
+    const workspace = { team: { id: 'T0123' }, enterprise: undefined, isEnterpriseInstall: false, bot: { token: 'xoxb-1', id: 'B1', userId: 'U1', scopes: [] }, user: { id: 'U2', token: undefined, scopes: undefined } } as unknown as Installation<'v2', false>;
+    const org = { team: undefined, enterprise: { id: 'E0123' }, isEnterpriseInstall: true, bot: { token: 'xoxb-2', id: 'B2', userId: 'U3', scopes: [] }, user: { id: 'U4', token: undefined, scopes: undefined } } as unknown as Installation<'v2', true>;
+    await store.storeInstallation(workspace);
+    await store.storeInstallation(org);
+    expect((await store.fetchInstallation({ teamId: 'T0123', enterpriseId: undefined, isEnterpriseInstall: false })).bot?.token).toBe('xoxb-1');
+    expect((await store.fetchInstallation({ teamId: undefined, enterpriseId: 'E0123', isEnterpriseInstall: true })).bot?.token).toBe('xoxb-2');
+    expect(asked.map((a) => a.action)).toEqual(['kms:GenerateDataKey', 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:Decrypt']);
   });
 });
 
@@ -408,6 +630,45 @@ describe('alarms', () => {
     expect(failures.args).toMatchObject({ namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: queue.nodes.queue.name }, threshold: 1 });
   });
 
+  /** The metric a Metrics Insights alarm sums, and the query. */
+  const queried = (alarm: Alarm) => {
+    const [query, ...others] = alarm.args.metricQueries ?? [];
+    expect(others, alarm.name).toEqual([]);
+    const match = /^SELECT SUM\("(\w+)"\) FROM "(\w+)" WHERE service = '([\w-]+)'$/.exec(query?.expression ?? '');
+    return { query, metricName: match?.[1], namespace: match?.[2], service: match?.[3] };
+  };
+  const SLACK_ALARMS = ['SlackInstallFailuresAlarm', 'SlackTokenRefreshFailuresAlarm'];
+
+  it('with distribution, alarms on failed installs and failed token refreshes, summed over every reason', async () => {
+    const { world } = await deploy('prod', { SLACK_CLIENT_ID: '1234.5678' });
+    const topic = world.topics[0]!.arn;
+    for (const [name, metric, limit] of [
+      ['SlackInstallFailuresAlarm', 'SlackInstallFailed', 5],
+      ['SlackTokenRefreshFailuresAlarm', 'SlackTokenRefreshFailed', 1],
+    ] as const) {
+      const alarm = byName(world, name);
+      expect(alarm.args, name).toMatchObject({ threshold: limit, evaluationPeriods: 1, comparisonOperator: 'GreaterThanOrEqualToThreshold', treatMissingData: 'notBreaching', alarmActions: [topic], okActions: [topic] });
+      // One Metrics Insights query over every dimension set of the metric (each `reason`), per 5 minutes.
+      const { query, metricName, namespace, service } = queried(alarm);
+      expect({ metricName, namespace, service }, name).toEqual({ metricName: metric, namespace: 'BrekBridge', service: 'brek-bridge' });
+      expect(query, name).toMatchObject({ period: 300, returnData: true });
+      expect(query?.metric, name).toBeUndefined();
+    }
+  });
+
+  it('without distribution there is nothing to alarm on for installs or refreshes', async () => {
+    const { world } = await deploy('prod');
+    for (const name of SLACK_ALARMS) expect(world.alarms.map((a) => a.name)).not.toContain(name);
+  });
+
+  it('takes the Slack alarms’ thresholds from the deploy-time settings, and refuses nonsense', async () => {
+    const { world } = await deploy('dev', { SLACK_CLIENT_ID: '1234.5678', ALARM_SLACK_INSTALL_FAILURES_THRESHOLD: '12', ALARM_SLACK_TOKEN_REFRESH_THRESHOLD: '3' });
+    expect(byName(world, 'SlackInstallFailuresAlarm').args.threshold).toBe(12);
+    expect(byName(world, 'SlackTokenRefreshFailuresAlarm').args.threshold).toBe(3);
+    await expect(deploy('dev', { SLACK_CLIENT_ID: '1234.5678', ALARM_SLACK_TOKEN_REFRESH_THRESHOLD: '0' })).rejects.toThrow(/ALARM_SLACK_TOKEN_REFRESH_THRESHOLD must be a whole number/);
+    await expect(deploy('dev', { SLACK_CLIENT_ID: '1234.5678', ALARM_SLACK_INSTALL_FAILURES_THRESHOLD: 'many' })).rejects.toThrow(/ALARM_SLACK_INSTALL_FAILURES_THRESHOLD/);
+  });
+
   it('takes thresholds from the deploy-time settings, and refuses nonsense', async () => {
     const { world } = await deploy('dev', {
       ALARM_BREK_429_THRESHOLD: '50',
@@ -427,9 +688,13 @@ describe('alarms', () => {
 
   it('names only metrics the bridge emits', async () => {
     const { METRIC } = await import('../core/metrics.ts');
-    const { world } = await deploy();
+    const { world } = await deploy('dev', { SLACK_CLIENT_ID: '1234.5678' });
     const emitted = new Set<string>(Object.values(METRIC));
-    for (const alarm of world.alarms) for (const m of summed(alarm).metrics) expect(emitted.has(m.name), `${alarm.name}: ${m.name}`).toBe(true);
+    for (const alarm of world.alarms) {
+      for (const m of summed(alarm).metrics) expect(emitted.has(m.name), `${alarm.name}: ${m.name}`).toBe(true);
+      const sql = alarm.args.metricQueries?.find((q) => q.expression?.startsWith('SELECT'));
+      if (sql) expect(emitted.has(queried(alarm).metricName ?? ''), `${alarm.name}: ${sql.expression}`).toBe(true);
+    }
   });
 });
 
@@ -461,6 +726,7 @@ describe('the graph as a whole', () => {
       teamsLogGroup: `/aws/lambda/log-group:${teams.logicalName}`,
       whatsappLogGroup: `/aws/lambda/log-group:${whatsapp.logicalName}`,
       workerLogGroup: `/aws/lambda/log-group:${worker.fn.logicalName}`,
+      installationKey: 'arn:aws:kms:::key/InstallationKey',
     });
     expect(new URL(String(outputs.teamsMessagesUrl)).pathname).toBe('/teams/messages');
     expect(new URL(String(outputs.slackEventsUrl)).pathname).toBe('/slack/events');

@@ -7,6 +7,22 @@
 /** `Input<T>` in SST; the stand-ins pass plain values through. */
 type In<T> = T;
 
+/** What aws.getCallerIdentityOutput() answers here. */
+export const ACCOUNT_ID = '123456789012';
+
+/** An IAM condition as SST's `permissions` take it. */
+export interface ConditionSeen {
+  test: string;
+  variable: string;
+  values: string[];
+}
+
+export interface PermissionSeen {
+  actions: string[];
+  resources: In<string>[];
+  conditions?: ConditionSeen[];
+}
+
 export interface FunctionArgsSeen {
   handler: string;
   runtime?: string;
@@ -14,13 +30,14 @@ export interface FunctionArgsSeen {
   url?: boolean | { cors?: boolean };
   environment?: Record<string, In<string>>;
   link?: unknown[];
-  permissions?: { actions: string[]; resources: In<string>[] }[];
+  permissions?: PermissionSeen[];
   nodejs?: { install?: string[] };
 }
 
 export interface DynamoArgsSeen {
   fields: Record<string, 'string' | 'number' | 'binary'>;
   primaryIndex: { hashKey: string; rangeKey?: string };
+  globalIndexes?: Record<string, { hashKey: string; rangeKey?: string; projection?: 'all' | 'keys-only' | string[] }>;
   stream?: string;
   ttl?: string;
   deletionProtection?: boolean;
@@ -56,8 +73,8 @@ export class FunctionStandIn {
   readonly kind = 'Function';
   readonly name: string;
   readonly arn: string;
-  /** SST's nodes: the log group is an Output, lifted here with a one-step `apply`. */
-  readonly nodes: { logGroup: { apply<T>(fn: (group: { name: string } | undefined) => T): T } };
+  /** SST's nodes: the log group is an Output, lifted here with a one-step `apply`; the role SST makes for it. */
+  readonly nodes: { logGroup: { apply<T>(fn: (group: { name: string } | undefined) => T): T }; role: { name: string; arn: string } };
   constructor(
     readonly logicalName: string,
     readonly args: FunctionArgsSeen,
@@ -65,7 +82,7 @@ export class FunctionStandIn {
     this.name = `fn:${logicalName}`;
     this.arn = `arn:aws:lambda:::function:${logicalName}`;
     const group = { name: `/aws/lambda/log-group:${logicalName}` };
-    this.nodes = { logGroup: { apply: (fn) => fn(group) } };
+    this.nodes = { logGroup: { apply: (fn) => fn(group) }, role: { name: `role:${logicalName}`, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${logicalName}Role` } };
   }
   /** As the Output<Function> of a subscriber is read: `apply` lifts the function itself. */
   apply<T>(fn: (self: FunctionStandIn) => T): T {
@@ -107,6 +124,8 @@ export interface MetricQuerySeen {
   expression?: string;
   returnData?: boolean;
   label?: string;
+  /** A Metrics Insights query's period (an expression over metrics takes theirs). */
+  period?: number;
   metric?: { namespace: string; metricName: string; dimensions?: Record<string, In<string>>; period: number; stat: string };
 }
 
@@ -171,8 +190,15 @@ export class SstWorld {
   readonly topics: TopicStandIn[] = [];
   readonly alarms: { name: string; args: MetricAlarmArgsSeen }[] = [];
   readonly topicSubscriptions: { name: string; args: TopicSubscriptionArgsSeen }[] = [];
-  readonly kmsKeys: { name: string; keyId: string; arn: string; args: Record<string, unknown> }[] = [];
+  readonly kmsKeys: { name: string; keyId: string; arn: string; args: Record<string, unknown>; opts: ResourceOptionsSeen }[] = [];
+  /** aws.kms.KeyPolicy: the policy as the JSON string KMS is given. */
+  readonly keyPolicies: { name: string; keyId: string; policy: string }[] = [];
   constructor(readonly stage: string) {}
+}
+
+export interface ResourceOptionsSeen {
+  retainOnDelete?: boolean;
+  protect?: boolean;
 }
 
 export interface AppInputSeen {
@@ -191,7 +217,7 @@ export interface ConfigSeen {
   run(): Promise<Record<string, unknown>>;
 }
 
-const GLOBALS = ['$config', 'sst', 'aws', '$app', '$interpolate'] as const;
+const GLOBALS = ['$config', 'sst', 'aws', '$app', '$interpolate', '$jsonStringify'] as const;
 
 export interface SstStandIns {
   /** The object sst.config.ts passed to $config (set once its module has been evaluated). */
@@ -251,13 +277,20 @@ export function installSstStandIns(): SstStandIns {
       Key: class {
         readonly keyId: string;
         readonly arn: string;
-        constructor(name: string, args: Record<string, unknown>) {
+        constructor(name: string, args: Record<string, unknown>, opts: ResourceOptionsSeen = {}) {
           this.keyId = `key:${name}`;
           this.arn = `arn:aws:kms:::key/${name}`;
-          world.kmsKeys.push({ name, keyId: this.keyId, arn: this.arn, args });
+          world.kmsKeys.push({ name, keyId: this.keyId, arn: this.arn, args, opts });
+        }
+      },
+      KeyPolicy: class {
+        constructor(name: string, args: { keyId: string; policy: string }) {
+          world.keyPolicies.push({ name, keyId: args.keyId, policy: args.policy });
         }
       },
     },
+    getCallerIdentityOutput: () => ({ accountId: ACCOUNT_ID }),
+    getPartitionOutput: () => ({ partition: 'aws' }),
     cloudwatch: {
       MetricAlarm: class {
         constructor(name: string, args: MetricAlarmArgsSeen) {
@@ -273,6 +306,8 @@ export function installSstStandIns(): SstStandIns {
       },
     },
   };
+  // Outputs are plain values here, so stringifying one is JSON.stringify.
+  target.$jsonStringify = (value: unknown): string => JSON.stringify(value);
   // Outputs are strings here, so interpolation is plain template concatenation.
   target.$interpolate = (strings: TemplateStringsArray, ...values: unknown[]): string =>
     strings.reduce((out, part, i) => out + part + (i < values.length ? String(values[i]) : ''), '');
