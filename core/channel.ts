@@ -11,6 +11,7 @@ import type { HttpRequest, HttpResponse } from './http.ts';
 import type { Channel } from './identity.ts';
 import type { ChannelIngress } from './ingress.ts';
 import type { Logger } from './log.ts';
+import type { BridgeMetrics } from './metrics.ts';
 import type { InboxRecord } from './store/inbox.ts';
 
 /** Which side a configuration is read for: the ingress verifies, the worker sends. */
@@ -44,6 +45,8 @@ export interface ChannelDeps {
   timeoutMs?: number;
   /** This process's own base URL when it serves the routes itself (the local stack): an install flow redirects back to it. */
   publicUrl?: string;
+  /** Where a channel counts what fails outside a turn (Slack: token refreshes); the caller flushes. */
+  metrics?: BridgeMetrics;
 }
 
 export interface ChannelAdapter<Config = unknown> {

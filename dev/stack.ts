@@ -331,7 +331,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     env.WHATSAPP_WEBHOOK_URL ??= `${url}/whatsapp/webhook`;
     // Seals Slack installations in the local table when the app is distributed (SLACK_CLIENT_ID).
     if (env.SLACK_CLIENT_ID) env.INSTALLATION_KEY ??= secrets.installationKey;
-    const channelDeps = { env, mode: 'local' as const, db: core.db, tableName: config.tableName, logger, publicUrl: url, ...(options.channelTimeoutMs ? { timeoutMs: options.channelTimeoutMs } : {}) };
+    const channelDeps = { env, mode: 'local' as const, db: core.db, tableName: config.tableName, logger, metrics, publicUrl: url, ...(options.channelTimeoutMs ? { timeoutMs: options.channelTimeoutMs } : {}) };
     for (const wired of wireChannels(CHANNEL_ADAPTERS, channelDeps, 'both')) {
       routes[wired.adapter.route] = { ingress: wired.adapter.ingress(wired.config), ...(wired.installations ? { installations: wired.installations } : {}) };
       senders[wired.adapter.channel] = wired.sender;

@@ -19,7 +19,7 @@ export function workerDeps(
   metrics?: BridgeMetrics,
 ): { core: Core; deps: TurnDeps; erase: WorkspaceEraseDeps } {
   const core = createCore(loadCoreConfig(env), { logger, ...(metrics ? { metrics } : {}) });
-  const channels = wireChannels(CHANNEL_ADAPTERS, { env, mode: 'deployed', db: core.db, tableName: core.config.tableName, logger }, 'worker');
+  const channels = wireChannels(CHANNEL_ADAPTERS, { env, mode: 'deployed', db: core.db, tableName: core.config.tableName, logger, ...(metrics ? { metrics } : {}) }, 'worker');
   const erase = { db: core.db, tableName: core.config.tableName, logger, installations: installationsOf(channels), ...(metrics ? { metrics } : {}) };
   return { core, deps: core.turnDeps(sendersOf(channels)), erase };
 }

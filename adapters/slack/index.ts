@@ -21,7 +21,14 @@ export const slackAdapter: ChannelAdapter<SlackConfig> = {
     if (config.oauth && !box) throw new ConfigError(['INSTALLATION_KMS_KEY_ID (or INSTALLATION_KEY) is required with SLACK_CLIENT_ID, to open installations']);
     // Served by this process (the local stack): the redirect comes back to it.
     const redirectUri = deps.publicUrl ? `${deps.publicUrl}/slack/oauth_redirect` : undefined;
-    const workspaces = slackWorkspaces(config, { db: deps.db, tableName: deps.tableName, logger: deps.logger, ...(box ? { box } : {}), ...(redirectUri ? { redirectUri } : {}) });
+    const workspaces = slackWorkspaces(config, {
+      db: deps.db,
+      tableName: deps.tableName,
+      logger: deps.logger,
+      ...(box ? { box } : {}),
+      ...(redirectUri ? { redirectUri } : {}),
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    });
     return {
       ...(workspaces.tokenFor ? { tokenFor: workspaces.tokenFor } : {}),
       ...(workspaces.oauth ? { route: (request) => workspaces.oauth!.route(request) } : {}),

@@ -5,6 +5,10 @@
 // handlers speak its own HttpRequest/HttpResponse (the same for Lambda and the local stack), so a
 // small adapter stands in for IncomingMessage/ServerResponse here.
 //
+// The state is single-use (adapters/slack/oauth-state.ts: stored at /slack/install, deleted with a
+// condition at the redirect), and its cookie is the SDK's value under our attributes: HttpOnly,
+// SameSite=Lax, and over https Secure with a __Host- name; cleared on every outcome of the redirect.
+//
 // Rotating bot tokens are refreshed here, not by InstallProvider.authorize(): authorize() refreshes
 // without coordination (two turns refreshing at once burn the one-use refresh token), writes back
 // unconditionally (bringing back an installation uninstalled meanwhile), and swallows Slack's
@@ -12,12 +16,14 @@
 // token, under a lease on its installation record; the others wait for the new version.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { InstallProvider } from '@slack/oauth';
+import { InstallProvider, type CodedError, type InstallationStore, type StateStore } from '@slack/oauth';
 import { LogLevel, type Logger as SlackLogger } from '@slack/logger';
 import { ErrorCode, WebClient, type OauthV2AccessResponse } from '@slack/web-api';
 import { type HttpRequest, type HttpResponse } from '../../core/http.ts';
 import type { DynamoInstallationStore, StoredInstallation } from './installations.ts';
 import type { Logger } from '../../core/log.ts';
+import { METRIC, type BridgeMetrics } from '../../core/metrics.ts';
+import { INSTALL_STORAGE_ERROR, InstallStorageError, OAUTH_STATE_TTL_S } from './oauth-state.ts';
 
 /** The bot scopes the bridge uses (manifests/slack-app.yaml lists the same; a test compares). */
 export const BOT_SCOPES = ['app_mentions:read', 'channels:history', 'groups:history', 'im:history', 'chat:write', 'reactions:write', 'users:read'];
@@ -164,19 +170,33 @@ class ResponseShim {
   }
 }
 
+/** Where the install flow and token refreshes get their single-use state store and metrics. */
+export interface SlackOAuthServices {
+  /** Single-use install state (DynamoOAuthStateStore); required where the install routes are served. */
+  states?: StateStore;
+  metrics?: BridgeMetrics;
+}
+
 export class SlackOAuth {
   private readonly provider: InstallProvider;
   /** Token refreshes only (oauth.v2.access, grant_type refresh_token). */
   private readonly web: WebClient;
   private readonly timing: RefreshTiming;
+  private readonly cookie: StateCookie;
+  private readonly metrics: BridgeMetrics | undefined;
 
   constructor(
     private readonly config: SlackOAuthConfig,
     readonly store: DynamoInstallationStore,
     private readonly logger: Logger,
     timing: Partial<RefreshTiming> = {},
+    services: SlackOAuthServices = {},
   ) {
     this.timing = { ...DEFAULT_TIMING, ...timing };
+    this.metrics = services.metrics;
+    this.cookie = new StateCookie(config.redirectUri?.startsWith('https://') === true);
+    const servesInstall = Boolean(config.redirectUri && services.states);
+    if (config.redirectUri && !services.states) throw new Error('the Slack install routes need a single-use state store');
     const secrets = [config.clientSecret, config.stateSecret];
     this.web = new WebClient(undefined, {
       slackApiUrl: config.apiUrl,
@@ -190,10 +210,10 @@ export class SlackOAuth {
     this.provider = new InstallProvider({
       clientId: config.clientId,
       clientSecret: config.clientSecret,
-      // The worker only authorizes (no install flow, no state secret): state checks are off there.
-      ...(config.stateSecret ? { stateSecret: config.stateSecret } : { stateVerification: false }),
-      installationStore: store,
-      ...(config.redirectUri ? { installUrlOptions: { scopes: BOT_SCOPES, redirectUri: config.redirectUri } } : {}),
+      // The worker only looks tokens up (no install flow, no state store): state checks are off there.
+      ...(servesInstall ? { stateStore: services.states!, stateCookieName: this.cookie.name, stateCookieExpirationSeconds: OAUTH_STATE_TTL_S } : { stateVerification: false }),
+      installationStore: storageTagged(store),
+      ...(servesInstall ? { installUrlOptions: { scopes: BOT_SCOPES, redirectUri: config.redirectUri! } } : {}),
       // Straight to Slack's authorize page: the bridge has no landing page of its own.
       directInstall: true,
       ...(config.authorizationUrl ? { authorizationUrl: config.authorizationUrl } : {}),
@@ -210,7 +230,18 @@ export class SlackOAuth {
     const shim = new ResponseShim();
     const res = shim as unknown as ServerResponse;
     if (request.path === '/slack/install') {
-      await this.provider.handleInstallPath(req, res);
+      try {
+        await this.provider.handleInstallPath(req, res);
+      } catch (error) {
+        // Storing the state is the one thing here that can fail.
+        this.installFailed('storage', error);
+        return failurePage(500, 'Brek could not start the installation. Please try again in a moment.', this.cookie.clear());
+      }
+      // The SDK's cookie carries the state; its attributes are ours (the SDK fixes them, without SameSite).
+      const issued = this.cookie.valueIn(shim.getHeader('set-cookie'));
+      if (issued === undefined) throw new Error('InstallProvider set no state cookie');
+      shim.setHeader('set-cookie', this.cookie.issue(issued));
+      shim.setHeader('cache-control', 'no-store');
       return shim.toResponse();
     }
     await this.provider.handleCallback(req, res, {
@@ -221,17 +252,24 @@ export class SlackOAuth {
         shim.end(page('Brek is installed', `<h1>Brek is installed in ${escapeHtml(name)}</h1><p>Open Slack and send Brek a direct message — for example “Seattle next Friday for two nights” — to find and book a hotel.</p>`));
       },
       failure: (error) => {
-        this.logger.warn('slack install failed', { code: (error as { code?: string }).code, error: error.message });
-        shim.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
-        shim.end(
-          page(
-            'Brek was not installed',
-            `<h1>Brek was not installed</h1><p>${escapeHtml(failureReason(error))}</p><p><a href="/slack/install">Start the installation again</a>.</p>`,
-          ),
-        );
+        const reason = installFailureReason(error);
+        this.installFailed(reason, error);
+        const answer = failurePage(reason === 'storage' ? 500 : reason === 'oauth_access' ? 502 : 400, INSTALL_FAILURE_TEXT[reason]);
+        shim.writeHead(answer.status, answer.headers);
+        shim.end(answer.body);
       },
     });
+    // Every outcome: the state is spent (or was never good), so the browser drops it. The SDK
+    // clears it only after a state check it reached — not on access_denied or a missing code.
+    shim.setHeader('set-cookie', this.cookie.clear());
+    shim.setHeader('cache-control', 'no-store');
     return shim.toResponse();
+  }
+
+  private installFailed(reason: InstallFailureReason, error: unknown): void {
+    const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+    this.logger.warn('slack install failed', { reason, ...(typeof code === 'string' ? { code } : {}), error: typeof message === 'string' ? message : String(error) });
+    this.metrics?.add(METRIC.slackInstallFailed, 1, { reason });
   }
 
   /**
@@ -288,6 +326,7 @@ export class SlackOAuth {
       // Recording the refusal is conditioned on the version read: if it moved (another process
       // refreshed first, a reinstall), the refusal was of a stale refresh token and the next read
       // has the newer installation.
+      this.metrics?.add(METRIC.slackTokenRefreshFailed, 1, { reason: refused ?? 'error' });
       const released = await this.store.releaseRefreshLease(read, holder, refused).catch((releaseError: unknown) => {
         // The lease runs out by itself; Slack's refusal stands all the same.
         this.logger.warn('slack token refresh lease not released', { ...ids, error: releaseError });
@@ -299,6 +338,7 @@ export class SlackOAuth {
       throw new RefreshRefused(refused);
     }
     if (!answer.access_token || !answer.refresh_token || typeof answer.expires_in !== 'number') {
+      this.metrics?.add(METRIC.slackTokenRefreshFailed, 1, { reason: 'error' });
       await this.store.releaseRefreshLease(read, holder).catch(() => false);
       throw new Error('oauth.v2.access answered a refresh without a rotated token');
     }
@@ -314,9 +354,81 @@ export class SlackOAuth {
   }
 }
 
-function failureReason(error: Error): string {
-  const code = (error as { code?: string }).code;
-  if (code === 'slack_oauth_invalid_state' || code === 'slack_oauth_missing_state') return 'The installation link expired or was opened in another browser.';
-  if (code === 'slack_oauth_installer_authorization_error') return 'The installation was cancelled in Slack.';
-  return 'Slack did not complete the installation.';
+/** Why an install failed, as the SlackInstallFailed metric counts it (a handful of values, for alarms). */
+export type InstallFailureReason = 'state' | 'access_denied' | 'missing_code' | 'oauth_access' | 'storage' | 'unknown';
+
+const INSTALL_FAILURE_TEXT: Record<InstallFailureReason, string> = {
+  state: 'The installation link expired, was already used, or was opened in another browser.',
+  access_denied: 'The installation was cancelled in Slack.',
+  missing_code: 'Slack did not complete the installation.',
+  oauth_access: 'Slack did not complete the installation.',
+  storage: 'Brek could not save the installation. Please try again in a moment.',
+  unknown: 'Slack did not complete the installation.',
+};
+
+function installFailureReason(error: CodedError): InstallFailureReason {
+  switch (error.code) {
+    case 'slack_oauth_missing_state':
+    case 'slack_oauth_invalid_state':
+      return 'state';
+    // handleCallback raises its AuthorizationError for `error=access_denied` only.
+    case 'slack_oauth_installer_authorization_error':
+      return 'access_denied';
+    case 'slack_oauth_missing_code':
+      return 'missing_code';
+    case INSTALL_STORAGE_ERROR:
+      return 'storage';
+    default:
+      // oauth.v2.access or auth.test refused or unreachable (WebClient's slack_webapi_* codes).
+      return error.code.startsWith('slack_webapi_') ? 'oauth_access' : 'unknown';
+  }
+}
+
+function failurePage(status: number, reason: string, clearCookie?: string): HttpResponse {
+  return {
+    status,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...(clearCookie ? { 'set-cookie': clearCookie } : {}) },
+    body: page('Brek was not installed', `<h1>Brek was not installed</h1><p>${escapeHtml(reason)}</p><p><a href="/slack/install">Start the installation again</a>.</p>`),
+  };
+}
+
+/** Storage failures while the SDK stores an installation, coded so the failure hook can name them. */
+function storageTagged(store: DynamoInstallationStore): InstallationStore {
+  return {
+    storeInstallation: (installation) =>
+      store.storeInstallation(installation).catch((error: unknown) => {
+        throw new InstallStorageError('the installation could not be stored', error);
+      }),
+    fetchInstallation: (query) => store.fetchInstallation(query),
+    deleteInstallation: (query) => store.deleteInstallation(query),
+  };
+}
+
+/**
+ * The state cookie's attributes. InstallProvider writes `Secure; HttpOnly; Path=/` whatever the
+ * scheme and no SameSite; only its name and lifetime are options, so the value it sets is kept and
+ * re-issued here. SameSite=Lax: Slack's redirect back is a top-level GET from another site, which
+ * Lax lets the cookie ride on (Strict would not) while no cross-site subresource or POST carries
+ * it. Over https the cookie is Secure with a __Host- name (host-only, Path=/, so no sibling
+ * subdomain can plant or shadow it); over http (the local stack) neither, or no browser keeps it.
+ */
+class StateCookie {
+  readonly name: string;
+  private readonly attributes: string;
+  constructor(secure: boolean) {
+    this.name = secure ? '__Host-slack-app-oauth-state' : 'slack-app-oauth-state';
+    this.attributes = ['Path=/', 'HttpOnly', 'SameSite=Lax', ...(secure ? ['Secure'] : [])].join('; ');
+  }
+  /** The state in a Set-Cookie header the SDK wrote. */
+  valueIn(header: string | string[] | undefined): string | undefined {
+    const cookies = Array.isArray(header) ? header : header ? [header] : [];
+    const mine = cookies.map((cookie) => cookie.split(';')[0]!.trim()).find((pair) => pair.startsWith(`${this.name}=`));
+    return mine?.slice(this.name.length + 1);
+  }
+  issue(state: string): string {
+    return `${this.name}=${state}; ${this.attributes}; Max-Age=${OAUTH_STATE_TTL_S}`;
+  }
+  clear(): string {
+    return `${this.name}=; ${this.attributes}; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT`;
+  }
 }

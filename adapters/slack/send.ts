@@ -24,6 +24,13 @@ export const REPLY_EVENT_TYPE = 'brek_bridge_reply';
 const AMBIGUOUS_ERRORS = new Set(['internal_error', 'fatal_error', 'request_timeout', 'service_unavailable']);
 /** Refusals of what the message is, not of who sends it: the plain text may still pass. */
 const CONTENT_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'invalid_attachments', 'too_many_attachments', 'invalid_metadata_format']);
+/**
+ * Slack's answers meaning "this workspace's token no longer works": the app uninstalled, the token
+ * revoked or rotated away, the workspace gone. Permanent, counted as `not_installed` (no retry or
+ * other token changes them until the workspace installs again).
+ */
+const NOT_INSTALLED_ERRORS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'team_not_found', 'app_uninstalled', 'team_disabled']);
+export const NOT_INSTALLED = 'not_installed';
 /** How far back a lookup reaches before the delivery began: clocks differ a little. */
 const LOOKUP_SKEW_SECONDS = 60;
 const LOOKUP_PAGES = 5;
@@ -59,8 +66,9 @@ export function classifySlackError(error: unknown): FailureClass {
     case 'slack_webapi_platform_error': {
       const code = typeof failure.data?.error === 'string' ? failure.data.error : 'platform_error';
       if (code === 'ratelimited') return { kind: 'not_delivered', code };
-      // Everything else Slack names (invalid_auth, token_revoked, channel_not_found, invalid_blocks…) is refused for good.
+      // Everything else Slack names (channel_not_found, invalid_blocks…) is refused for good.
       if (AMBIGUOUS_ERRORS.has(code)) return { kind: 'ambiguous', code };
+      if (NOT_INSTALLED_ERRORS.has(code)) return { kind: 'permanent', code: NOT_INSTALLED };
       return { kind: 'permanent', code, ...(CONTENT_ERRORS.has(code) ? { content: true } : {}) };
     }
     case 'slack_webapi_http_error': {
@@ -79,7 +87,11 @@ export function classifySlackError(error: unknown): FailureClass {
 }
 
 /** A workspace's bot token for a turn (multi-workspace installs); undefined = the client's own. */
-export type SlackTokenFor = (record: InboxRecord) => Promise<string | undefined>;
+export interface SlackTokenFor {
+  (record: InboxRecord): Promise<string | undefined>;
+  /** Slack refused this token as not installed: a cached copy is dropped, not used again. */
+  refused?(record: InboxRecord, token: string): void;
+}
 
 /** One Slack message of a reply: posted to the conversation, or shown only to one user. */
 export interface SlackPart {
@@ -103,6 +115,17 @@ export class SlackSender implements ChannelSender<SlackPart> {
   private async auth(record: InboxRecord): Promise<{ token?: string }> {
     const token = await this.tokenFor?.(record);
     return token ? { token } : {};
+  }
+
+  /** Web API calls with this turn's token; one Slack refuses as not installed is not used again. */
+  private async withToken<T>(record: InboxRecord, calls: (auth: { token?: string }) => Promise<T>): Promise<T> {
+    const auth = await this.auth(record);
+    try {
+      return await calls(auth);
+    } catch (error) {
+      if (auth.token && classifySlackError(error).code === NOT_INSTALLED) this.tokenFor?.refused?.(record, auth.token);
+      throw error;
+    }
   }
 
   classify(error: unknown): FailureClass {
@@ -129,26 +152,27 @@ export class SlackSender implements ChannelSender<SlackPart> {
   async post(part: SlackPart, context: PartContext): Promise<string> {
     const { channel, threadTs } = slackReference(context.record);
     if (!channel) throw new PermanentSendError('slack reference without a channel', 'no_channel');
-    const auth = await this.auth(context.record);
     const thread = threadTs ? { thread_ts: threadTs } : {};
     const { text } = part.message;
     // A plain-text fallback has no blocks: the text is the message.
     const blocks = part.message.blocks.length ? { blocks: part.message.blocks } : {};
-    if (part.ephemeralFor) {
-      const result = await this.web.chat.postEphemeral({ ...auth, channel, user: part.ephemeralFor, text, ...blocks, ...thread });
-      return String(result.message_ts ?? 'ephemeral');
-    }
-    const result = await this.web.chat.postMessage({
-      ...auth,
-      channel,
-      text,
-      ...blocks,
-      unfurl_links: false,
-      unfurl_media: false,
-      ...thread,
-      metadata: { event_type: REPLY_EVENT_TYPE, event_payload: { part: context.tag } },
+    return this.withToken(context.record, async (auth) => {
+      if (part.ephemeralFor) {
+        const result = await this.web.chat.postEphemeral({ ...auth, channel, user: part.ephemeralFor, text, ...blocks, ...thread });
+        return String(result.message_ts ?? 'ephemeral');
+      }
+      const result = await this.web.chat.postMessage({
+        ...auth,
+        channel,
+        text,
+        ...blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+        ...thread,
+        metadata: { event_type: REPLY_EVENT_TYPE, event_payload: { part: context.tag } },
+      });
+      return String(result.ts);
     });
-    return String(result.ts);
   }
 
   /** The message of this turn and part in the conversation, by its metadata; null when absent. */
@@ -156,34 +180,37 @@ export class SlackSender implements ChannelSender<SlackPart> {
     if (part.ephemeralFor) return undefined; // no API shows another user's ephemeral messages
     const { channel, threadTs } = slackReference(context.record);
     if (!channel) return null;
-    const auth = await this.auth(context.record);
     const oldest = String(Math.floor(context.since / 1000) - LOOKUP_SKEW_SECONDS);
-    let cursor: string | undefined;
-    for (let page = 0; page < LOOKUP_PAGES; page++) {
-      const args = { ...auth, channel, oldest, inclusive: true, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}) };
-      const result: WebAPICallResult & { messages?: HistoryMessage[] } = threadTs
-        ? await this.web.conversations.replies({ ...args, ts: threadTs })
-        : await this.web.conversations.history(args);
-      const mine = result.messages?.find((m) => m.metadata?.event_type === REPLY_EVENT_TYPE && m.metadata.event_payload?.part === context.tag);
-      if (mine?.ts) return mine.ts;
-      cursor = result.response_metadata?.next_cursor || undefined;
-      if (!cursor) return null;
-    }
-    // More than LOOKUP_PAGES pages since the delivery began: too busy a channel to be sure.
-    throw new Error('too many messages since the delivery began to look through');
+    return this.withToken(context.record, async (auth) => {
+      let cursor: string | undefined;
+      for (let page = 0; page < LOOKUP_PAGES; page++) {
+        const args = { ...auth, channel, oldest, inclusive: true, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}) };
+        const result: WebAPICallResult & { messages?: HistoryMessage[] } = threadTs
+          ? await this.web.conversations.replies({ ...args, ts: threadTs })
+          : await this.web.conversations.history(args);
+        const mine = result.messages?.find((m) => m.metadata?.event_type === REPLY_EVENT_TYPE && m.metadata.event_payload?.part === context.tag);
+        if (mine?.ts) return mine.ts;
+        cursor = result.response_metadata?.next_cursor || undefined;
+        if (!cursor) return null;
+      }
+      // More than LOOKUP_PAGES pages since the delivery began: too busy a channel to be sure.
+      throw new Error('too many messages since the delivery began to look through');
+    });
   }
 
   async progress(record: InboxRecord): Promise<void> {
     const ref = slackReference(record);
     if (!ref.channel) return;
-    const auth = await this.auth(record);
-    if (record.input.type === 'action' && ref.clickedMessageTs) {
-      // An update: safe to repeat, so an ambiguous failure here needs no check.
-      const message = renderClicked(ref.clickedLabel, ref.clickedAction ?? record.input.action);
-      await this.web.chat.update({ ...auth, channel: ref.channel, ts: ref.clickedMessageTs, text: message.text, blocks: message.blocks });
-      return;
-    }
-    if (ref.messageTs) await this.web.reactions.add({ ...auth, channel: ref.channel, timestamp: ref.messageTs, name: PROGRESS_REACTION });
+    const channel = ref.channel;
+    await this.withToken(record, async (auth) => {
+      if (record.input.type === 'action' && ref.clickedMessageTs) {
+        // An update: safe to repeat, so an ambiguous failure here needs no check.
+        const message = renderClicked(ref.clickedLabel, ref.clickedAction ?? record.input.action);
+        await this.web.chat.update({ ...auth, channel, ts: ref.clickedMessageTs, text: message.text, blocks: message.blocks });
+        return;
+      }
+      if (ref.messageTs) await this.web.reactions.add({ ...auth, channel, timestamp: ref.messageTs, name: PROGRESS_REACTION });
+    });
   }
 
   async clearProgress(record: InboxRecord, _outcome?: { delivered: boolean }): Promise<void> {
@@ -197,8 +224,7 @@ export class SlackSender implements ChannelSender<SlackPart> {
   async timezoneOffsetMinutes(record: InboxRecord): Promise<number | undefined> {
     const user = slackReference(record).userId;
     if (!user) return undefined;
-    const auth = await this.auth(record);
-    const info = await this.web.users.info({ ...auth, user });
+    const info = await this.withToken(record, (auth) => this.web.users.info({ ...auth, user }));
     const seconds = info.user?.tz_offset;
     return typeof seconds === 'number' ? Math.round(seconds / 60) : undefined;
   }

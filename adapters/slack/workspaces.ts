@@ -4,12 +4,14 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SecretBox } from '../../core/crypto.ts';
 import type { Logger } from '../../core/log.ts';
+import type { BridgeMetrics } from '../../core/metrics.ts';
 import type { InboxRecord } from '../../core/store/inbox.ts';
 import { PermanentSendError } from '../../core/delivery.ts';
 import type { SlackConfig } from './config.ts';
 import { slackReference } from './normalize.ts';
 import { DynamoInstallationStore, eraseSlackWorkspace, NoInstallation, type LeavingWorkspace } from './installations.ts';
 import { RefreshRefused, SlackOAuth, type BotToken, type RefreshTiming, type WorkspaceQuery } from './oauth.ts';
+import { DynamoOAuthStateStore } from './oauth-state.ts';
 import type { SlackTokenFor } from './send.ts';
 
 export interface SlackWorkspaces {
@@ -30,8 +32,17 @@ export interface SlackWorkspaceDeps {
   redirectUri?: string;
   /** Token refresh lease and wait (tests shorten them). */
   refreshTiming?: Partial<RefreshTiming>;
+  /** SlackInstallFailed (install routes) and SlackTokenRefreshFailed (token lookups). */
+  metrics?: BridgeMetrics;
 }
 
+/**
+ * Why a cached token may be used for at most a minute: an uninstall erases the installation in
+ * one worker process, but other processes (other Lambda instances) keep their own caches and are
+ * not told. Bounded, a token of a workspace that left is used for at most this long elsewhere; and
+ * the first call Slack refuses as not installed (invalid_auth, token_revoked…) drops it at once
+ * (SlackTokenFor.refused), so it is not tried twice.
+ */
 const TOKEN_CACHE_MS = 60_000;
 /** A rotating token is not cached into its last seconds. */
 const CACHE_EXPIRY_MARGIN_MS = 30_000;
@@ -44,11 +55,14 @@ export function slackWorkspaces(config: SlackConfig, deps: SlackWorkspaceDeps): 
   if (settings) {
     // Without a redirect URI (the worker) the install flow is not served; only tokens are looked up.
     const redirectUri = settings.redirectUri ?? deps.redirectUri;
+    // Only where the install flow is served: the state is stored there and spent at the redirect.
+    const states = redirectUri && settings.stateSecret ? new DynamoOAuthStateStore(deps.db, deps.tableName, settings.stateSecret) : undefined;
     oauth = new SlackOAuth(
-      { ...settings, ...(redirectUri ? { redirectUri } : {}), apiUrl: config.apiUrl },
+      { ...settings, ...(redirectUri && states ? { redirectUri } : {}), apiUrl: config.apiUrl },
       store,
       deps.logger,
       deps.refreshTiming,
+      { ...(states ? { states } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}) },
     );
   }
 
@@ -70,7 +84,8 @@ export function slackWorkspaces(config: SlackConfig, deps: SlackWorkspaceDeps): 
         // A workspace with no installation: the single-workspace token if there is one, else no reply.
         if (!(error instanceof NoInstallation)) throw error;
         if (config.botToken) return config.botToken;
-        throw new PermanentSendError('this workspace has not installed the app (no installation stored)', 'not_installed');
+        // The code leads the message: the turn's recorded error (lastError, `npm run ops`) names it.
+        throw new PermanentSendError('not_installed: this workspace has no installation of the app (never installed, or uninstalled)', 'not_installed');
       }
       if (started === erasures) {
         if (found) cache.set(key, { token: found.token, until: Math.min(Date.now() + TOKEN_CACHE_MS, found.expiresAt === undefined ? Infinity : found.expiresAt * 1000 - CACHE_EXPIRY_MARGIN_MS) });
@@ -82,25 +97,40 @@ export function slackWorkspaces(config: SlackConfig, deps: SlackWorkspaceDeps): 
     }
   };
 
+  const keyOf = (record: InboxRecord): { query: WorkspaceQuery; key: string } => {
+    const reference = slackReference(record);
+    const query: WorkspaceQuery = {
+      ...(record.workspaceId ? { teamId: record.workspaceId } : {}),
+      ...(reference.enterpriseId ? { enterpriseId: reference.enterpriseId } : {}),
+      ...(reference.isEnterpriseInstall ? { isEnterpriseInstall: true } : {}),
+    };
+    return { query, key: `${query.enterpriseId ?? ''}/${query.teamId ?? ''}/${query.isEnterpriseInstall === true}` };
+  };
+
   const tokenFor: SlackTokenFor | undefined = oauth
-    ? async (record: InboxRecord) => {
-        const reference = slackReference(record);
-        const query: WorkspaceQuery = {
-          ...(record.workspaceId ? { teamId: record.workspaceId } : {}),
-          ...(reference.enterpriseId ? { enterpriseId: reference.enterpriseId } : {}),
-          ...(reference.isEnterpriseInstall ? { isEnterpriseInstall: true } : {}),
-        };
-        const key = `${query.enterpriseId ?? ''}/${query.teamId ?? ''}/${query.isEnterpriseInstall === true}`;
-        const cached = cache.get(key);
-        if (cached && cached.until > Date.now()) return cached.token;
-        const shared = pending.get(key);
-        if (shared) return shared;
-        const mine = lookup(oauth, query, key).finally(() => {
-          if (pending.get(key) === mine) pending.delete(key);
-        });
-        pending.set(key, mine);
-        return mine;
-      }
+    ? Object.assign(
+        async (record: InboxRecord) => {
+          const { query, key } = keyOf(record);
+          const cached = cache.get(key);
+          if (cached && cached.until > Date.now()) return cached.token;
+          const shared = pending.get(key);
+          if (shared) return shared;
+          const mine = lookup(oauth, query, key).finally(() => {
+            if (pending.get(key) === mine) pending.delete(key);
+          });
+          pending.set(key, mine);
+          return mine;
+        },
+        {
+          refused(record: InboxRecord, token: string) {
+            // Only that token: one refreshed or re-read meanwhile is kept.
+            const { key } = keyOf(record);
+            if (cache.get(key)?.token !== token) return;
+            cache.delete(key);
+            deps.logger.info('slack token dropped from the cache: Slack refused it as not installed', { workspaceId: record.workspaceId });
+          },
+        },
+      )
     : undefined;
 
   return {

@@ -332,10 +332,12 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
       return reply(res, 200, { calls: calls.slice(since), next: calls.length });
     }
     // The user's side of the OAuth flow: Slack's authorize page, approving at once for the next
-    // workspace added with oauth.addWorkspace (in order), redirecting back with a code.
+    // workspace added with oauth.addWorkspace (in order), redirecting back with a code. A `team`
+    // naming an added workspace (Slack's own parameter to preselect one) approves that one instead.
     if (req.method === 'GET' && req.url?.startsWith('/oauth/v2/authorize')) {
       const query = new URL(req.url, 'http://fake').searchParams;
-      const workspace = [...workspaces.values()][nextWorkspace++ % Math.max(workspaces.size, 1)];
+      const chosen = workspaces.get(query.get('team') ?? '');
+      const workspace = chosen ?? [...workspaces.values()][nextWorkspace++ % Math.max(workspaces.size, 1)];
       const redirectUri = query.get('redirect_uri');
       if (!workspace || query.get('client_id') !== oauthClient.clientId || !redirectUri) return reply(res, 400, { ok: false, error: 'invalid_request' });
       const code = `code-${randomBytes(8).toString('hex')}`;
