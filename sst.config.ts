@@ -334,8 +334,8 @@ export default $config({
       returnData: false,
       metric: { namespace: METRICS_NAMESPACE, metricName, dimensions: { service: METRICS_SERVICE, ...dimensions }, period: FIVE_MINUTES, stat: 'Sum' },
     });
-    /** One alarm on the sum of several series (a missing series counts as 0). */
-    const sumAlarm = (name: string, description: string, limit: number, series: ReturnType<typeof bridgeMetric>[]) =>
+    /** One alarm on a query of bridge metrics, per 5 minutes, to the topic; quiet periods are not incidents. */
+    const queryAlarm = (name: string, description: string, limit: number, metricQueries: aws.types.input.cloudwatch.MetricAlarmMetricQuery[]) =>
       new aws.cloudwatch.MetricAlarm(name, {
         alarmDescription: description,
         comparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -344,8 +344,11 @@ export default $config({
         treatMissingData: 'notBreaching',
         alarmActions: [alarmTopic.arn],
         okActions: [alarmTopic.arn],
-        metricQueries: [...series, { id: 'total', expression: series.map((m) => `FILL(${m.id}, 0)`).join(' + '), label: description, returnData: true }],
+        metricQueries,
       });
+    /** One alarm on the sum of several series (a missing series counts as 0). */
+    const sumAlarm = (name: string, description: string, limit: number, series: ReturnType<typeof bridgeMetric>[]) =>
+      queryAlarm(name, description, limit, [...series, { id: 'total', expression: series.map((m) => `FILL(${m.id}, 0)`).join(' + '), label: description, returnData: true }]);
     sumAlarm('BrekAuthAlarm', 'Brek refused the partner key (401/403): check BrekPartnerApiKey', 1, [bridgeMetric('auth', METRIC.brekCalls, { statusClass: '401_403' })]);
     sumAlarm('BrekThrottledAlarm', 'Brek is rate limiting the bridge (429)', threshold('ALARM_BREK_429_THRESHOLD', 10), [bridgeMetric('throttled', METRIC.brekCalls, { statusClass: '429' })]);
     sumAlarm('BrekErrorsAlarm', 'Brek is failing (5xx or no answer in time)', threshold('ALARM_BREK_5XX_THRESHOLD', 10), [
@@ -362,18 +365,9 @@ export default $config({
      * is counted rather than missed.
      */
     const everyDimensionAlarm = (name: string, description: string, limit: number, metricName: string) =>
-      new aws.cloudwatch.MetricAlarm(name, {
-        alarmDescription: description,
-        comparisonOperator: 'GreaterThanOrEqualToThreshold',
-        threshold: limit,
-        evaluationPeriods: 1,
-        treatMissingData: 'notBreaching',
-        alarmActions: [alarmTopic.arn],
-        okActions: [alarmTopic.arn],
-        metricQueries: [
-          { id: 'total', expression: `SELECT SUM("${metricName}") FROM "${METRICS_NAMESPACE}" WHERE service = '${METRICS_SERVICE}'`, period: FIVE_MINUTES, label: description, returnData: true },
-        ],
-      });
+      queryAlarm(name, description, limit, [
+        { id: 'total', expression: `SELECT SUM("${metricName}") FROM "${METRICS_NAMESPACE}" WHERE service = '${METRICS_SERVICE}'`, period: FIVE_MINUTES, label: description, returnData: true },
+      ]);
     if (distribution) {
       // Per `reason` (state, access_denied, oauth_access, storage…): installs that did not complete.
       everyDimensionAlarm('SlackInstallFailuresAlarm', 'Slack installs failing (see the slackInstallLogGroup output)', threshold('ALARM_SLACK_INSTALL_FAILURES_THRESHOLD', 5), METRIC.slackInstallFailed);

@@ -27,6 +27,7 @@ import { listTurns } from '../core/store/turn-views.ts';
 import { startFakeKms } from '../dev/fakes/kms.ts';
 import { startFakeSlack, type FakeSlack } from '../dev/fakes/slack.ts';
 import { messageEvent, postSlack, slackRequest } from '../dev/simulate/slack.ts';
+import { loadInstallFunction } from './support/slack-install.ts';
 import { SIGNING_SECRET, useStack } from './support/stack.ts';
 
 const STATE_SECRET = 'state-secret-for-hardening-0123456789';
@@ -393,31 +394,15 @@ describe('metrics for the alarms', () => {
       lines.push(String(chunk));
       return true;
     });
-    const stubs = {
-      TABLE_NAME: h.stack.config.tableName,
-      AWS_ENDPOINT_URL_DYNAMODB: h.stack.config.dynamoEndpoint!,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      SLACK_CLIENT_ID: slack.oauth.clientId,
-      SLACK_CLIENT_SECRET: slack.oauth.clientSecret,
-      SLACK_STATE_SECRET: STATE_SECRET,
-      SLACK_API_URL: slack.apiUrl.replace(/\/$/, ''),
-      SLACK_OAUTH_AUTHORIZE_URL: slack.oauth.authorizeUrl,
-      SLACK_REDIRECT_URI: HTTPS_REDIRECT,
-      INSTALLATION_KMS_KEY_ID: kms.keyId,
-      AWS_ENDPOINT_URL_KMS: kms.endpoint,
-    };
-    for (const [name, value] of Object.entries(stubs)) vi.stubEnv(name, value);
     try {
-      vi.resetModules();
-      const { handler } = await import('../functions/slack-oauth.ts');
-      const event = (path: string, query = '', cookies?: string[]) => ({
-        rawPath: path,
-        rawQueryString: query,
-        headers: { host: 'install.example' },
-        ...(cookies ? { cookies } : {}),
-        requestContext: { http: { method: 'GET', path } },
+      const { handler, event } = await loadInstallFunction({
+        tableName: h.stack.config.tableName,
+        dynamoEndpoint: h.stack.config.dynamoEndpoint!,
+        slack,
+        stateSecret: STATE_SECRET,
+        redirectUri: HTTPS_REDIRECT,
+        kms,
+        host: 'install.example',
       });
       const start = await handler(event('/slack/install'));
       expect(start.statusCode).toBe(302);

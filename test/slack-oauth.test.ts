@@ -21,6 +21,7 @@ import { messageEvent, postSlack, slackRequest } from '../dev/simulate/slack.ts'
 import { startStack, type Stack } from '../dev/stack.ts';
 import { SIGNING_SECRET } from './support/stack.ts';
 import { expectNoSlackSecrets } from './support/privacy.ts';
+import { loadInstallFunction } from './support/slack-install.ts';
 
 const STATE_SECRET = 'state-secret-for-tests-0123456789';
 const INSTALLATION_KEY = 'a'.repeat(8) + '0123456789abcdef'.repeat(3) + 'b'.repeat(8);
@@ -224,31 +225,15 @@ describe('the deployed install function (functions/slack-oauth.ts), as Lambda ca
   it('runs the flow with function-URL events: cookies in and out of the payload’s own fields', async () => {
     slack.oauth.addWorkspace({ teamId: 'TDELTA', teamName: 'Delta Lambda', botUserId: 'UBOTD' });
     const kms = await startFakeKms();
-    const env = {
-      TABLE_NAME: stack.config.tableName,
-      AWS_ENDPOINT_URL_DYNAMODB: stack.config.dynamoEndpoint!,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      SLACK_CLIENT_ID: slack.oauth.clientId,
-      SLACK_CLIENT_SECRET: slack.oauth.clientSecret,
-      SLACK_STATE_SECRET: STATE_SECRET,
-      SLACK_API_URL: slack.apiUrl.replace(/\/$/, ''),
-      SLACK_OAUTH_AUTHORIZE_URL: slack.oauth.authorizeUrl,
-      SLACK_REDIRECT_URI: 'http://127.0.0.1:9/slack/oauth_redirect',
-      INSTALLATION_KMS_KEY_ID: kms.keyId,
-      AWS_ENDPOINT_URL_KMS: kms.endpoint,
-    };
-    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
     try {
-      vi.resetModules();
-      const { handler } = await import('../functions/slack-oauth.ts');
-      const event = (path: string, query = '', cookies?: string[]) => ({
-        rawPath: path,
-        rawQueryString: query,
-        headers: { host: 'install.lambda-url.test' },
-        ...(cookies ? { cookies } : {}),
-        requestContext: { http: { method: 'GET', path } },
+      const { handler, event } = await loadInstallFunction({
+        tableName: stack.config.tableName,
+        dynamoEndpoint: stack.config.dynamoEndpoint!,
+        slack,
+        stateSecret: STATE_SECRET,
+        redirectUri: 'http://127.0.0.1:9/slack/oauth_redirect',
+        kms,
+        host: 'install.lambda-url.test',
       });
       const start = await handler(event('/slack/install'));
       expect(start.statusCode).toBe(302);
