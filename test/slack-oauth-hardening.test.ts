@@ -27,7 +27,7 @@ import { listTurns } from '../core/store/turn-views.ts';
 import { startFakeKms } from '../dev/fakes/kms.ts';
 import { startFakeSlack, type FakeSlack } from '../dev/fakes/slack.ts';
 import { messageEvent, postSlack, slackRequest } from '../dev/simulate/slack.ts';
-import { loadInstallFunction } from './support/slack-install.ts';
+import { fakeSlackDistribution, loadInstallFunction } from './support/slack-install.ts';
 import { SIGNING_SECRET, useStack } from './support/stack.ts';
 
 const STATE_SECRET = 'state-secret-for-hardening-0123456789';
@@ -45,11 +45,7 @@ beforeAll(async () => {
   slack.oauth.addWorkspace({ teamId: 'TROTATE', teamName: 'Rotate Rooms', botUserId: 'UBOTROT', expiresIn: 60 });
   slack.oauth.addWorkspace({ teamId: 'TREFUSED', teamName: 'Refused Rooms', botUserId: 'UBOTREF', expiresIn: 60 });
   Object.assign(env, {
-    SLACK_CLIENT_ID: slack.oauth.clientId,
-    SLACK_CLIENT_SECRET: slack.oauth.clientSecret,
-    SLACK_STATE_SECRET: STATE_SECRET,
-    SLACK_API_URL: slack.apiUrl.replace(/\/$/, ''),
-    SLACK_OAUTH_AUTHORIZE_URL: slack.oauth.authorizeUrl,
+    ...fakeSlackDistribution(slack, STATE_SECRET),
     INSTALLATION_KEY,
   });
 });

@@ -21,7 +21,7 @@ import { messageEvent, postSlack, slackRequest } from '../dev/simulate/slack.ts'
 import { startStack, type Stack } from '../dev/stack.ts';
 import { SIGNING_SECRET } from './support/stack.ts';
 import { expectNoSlackSecrets } from './support/privacy.ts';
-import { loadInstallFunction } from './support/slack-install.ts';
+import { fakeSlackDistribution, loadInstallFunction } from './support/slack-install.ts';
 
 const STATE_SECRET = 'state-secret-for-tests-0123456789';
 const INSTALLATION_KEY = 'a'.repeat(8) + '0123456789abcdef'.repeat(3) + 'b'.repeat(8);
@@ -45,11 +45,7 @@ beforeAll(async () => {
       BREK_SANDBOX_ADMIN_KEY: ADMIN_KEY,
       PORT: '0',
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_CLIENT_ID: slack.oauth.clientId,
-      SLACK_CLIENT_SECRET: slack.oauth.clientSecret,
-      SLACK_STATE_SECRET: STATE_SECRET,
-      SLACK_API_URL: slack.apiUrl.replace(/\/$/, ''),
-      SLACK_OAUTH_AUTHORIZE_URL: slack.oauth.authorizeUrl,
+      ...fakeSlackDistribution(slack, STATE_SECRET),
       INSTALLATION_KEY,
       ACTOR_ID_SECRET: 'test-actor-secret-0123456789',
     },

@@ -15,6 +15,17 @@ export interface InstallFunctionSetup {
   host: string;
 }
 
+/** Distribution's variables for an app registered with the fake Slack. */
+export function fakeSlackDistribution(slack: FakeSlack, stateSecret: string): Record<string, string> {
+  return {
+    SLACK_CLIENT_ID: slack.oauth.clientId,
+    SLACK_CLIENT_SECRET: slack.oauth.clientSecret,
+    SLACK_STATE_SECRET: stateSecret,
+    SLACK_API_URL: slack.apiUrl.replace(/\/$/, ''),
+    SLACK_OAUTH_AUTHORIZE_URL: slack.oauth.authorizeUrl,
+  };
+}
+
 export async function loadInstallFunction(setup: InstallFunctionSetup) {
   const env = {
     TABLE_NAME: setup.tableName,
@@ -22,11 +33,7 @@ export async function loadInstallFunction(setup: InstallFunctionSetup) {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
-    SLACK_CLIENT_ID: setup.slack.oauth.clientId,
-    SLACK_CLIENT_SECRET: setup.slack.oauth.clientSecret,
-    SLACK_STATE_SECRET: setup.stateSecret,
-    SLACK_API_URL: setup.slack.apiUrl.replace(/\/$/, ''),
-    SLACK_OAUTH_AUTHORIZE_URL: setup.slack.oauth.authorizeUrl,
+    ...fakeSlackDistribution(setup.slack, setup.stateSecret),
     SLACK_REDIRECT_URI: setup.redirectUri,
     INSTALLATION_KMS_KEY_ID: setup.kms.keyId,
     AWS_ENDPOINT_URL_KMS: setup.kms.endpoint,
