@@ -30,8 +30,11 @@ export interface Installations {
   tokenFor?(record: InboxRecord): Promise<string | undefined>;
   /** The install flow's routes, where they are served; undefined for any other request. */
   route?(request: HttpRequest): Promise<HttpResponse | undefined>;
-  /** The workspace left: its installation and its travellers' data are erased. */
-  erase(workspace: LeavingWorkspace, reason: string): Promise<void>;
+  /**
+   * The workspace left: its credential is removed and any cached copy forgotten. Its travellers'
+   * items are core's to erase (core/workspace-erase.ts).
+   */
+  uninstall(workspace: LeavingWorkspace, reason: string): Promise<void>;
 }
 
 /** What a channel's sender and installations are built with. */

@@ -99,8 +99,9 @@ export interface WorkspaceEraseDeps {
 export async function runWorkspaceErase(request: WorkspaceEraseRecord, deps: WorkspaceEraseDeps): Promise<{ deleted: number; done: boolean }> {
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ channel: request.channel, workspaceId: request.workspace.workspaceId, reason: request.reason, part: request.part });
-  // First, so no turn of this workspace is answered (or sent to Brek) while its items go.
-  await deps.installations?.[request.channel]?.erase(request.workspace, request.reason);
+  // First, so no turn of this workspace is answered (or sent to Brek) while its items go; once, by
+  // the request's first part (a retry of that part does it again, which is harmless).
+  if (request.part === 0) await deps.installations?.[request.channel]?.uninstall(request.workspace, request.reason);
   const deadline = deps.deadline?.();
   const { deleted, done } = await eraseWorkspaceItems(deps.db, deps.tableName, workspaceActorPrefix(request.channel, request.workspace), {
     ...(deadline === undefined ? {} : { deadline }),

@@ -1,6 +1,6 @@
 // The channels a process serves, built from the adapter list (adapters/index.ts) in one place for
 // the deployed worker and the local stack alike: each channel's configuration, its per-workspace
-// installations (shared by its sender, its install routes and its erase), and its sender.
+// installations (shared by its sender, its install routes and its uninstall), and its sender.
 import type { ChannelAdapter, ChannelDeps, ChannelRole, Installations } from '../core/channel.ts';
 import type { ChannelSender } from '../core/delivery.ts';
 import type { Channel } from '../core/identity.ts';

@@ -328,7 +328,7 @@ describe('race 1: a refresh answered after the workspace uninstalled', () => {
     const hold = proxy.holdNextRefresh();
     const lookup = worker.tokenFor(recordOf('TGONE'));
     await hold.reached;
-    await worker.erase({ workspaceId: 'TGONE' }, 'app_uninstalled');
+    await worker.uninstall({ workspaceId: 'TGONE' }, 'app_uninstalled');
     hold.release();
     const error = await rejection(lookup);
     expect(error).toBeInstanceOf(PermanentSendError);
@@ -364,7 +364,7 @@ describe('race 1: a refresh answered after the workspace uninstalled', () => {
     const worker = otherWorker({ db: holdingDb });
     const lookup = worker.tokenFor(recordOf('TPLAIN'));
     await reached;
-    await worker.erase({ workspaceId: 'TPLAIN' }, 'app_uninstalled');
+    await worker.uninstall({ workspaceId: 'TPLAIN' }, 'app_uninstalled');
     release();
     expect(sendFailureCode(await rejection(lookup))).toBe('not_installed');
     expect(sendFailureCode(await rejection(worker.tokenFor(recordOf('TPLAIN'))))).toBe('not_installed');

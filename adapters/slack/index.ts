@@ -32,7 +32,7 @@ export const slackAdapter: ChannelAdapter<SlackConfig> = {
     return {
       ...(workspaces.tokenFor ? { tokenFor: workspaces.tokenFor } : {}),
       ...(workspaces.oauth ? { route: (request) => workspaces.oauth!.route(request) } : {}),
-      erase: (workspace, reason) => workspaces.erase(workspace, reason),
+      uninstall: (workspace, reason) => workspaces.uninstall(workspace, reason),
     };
   },
   sender: (config, deps) =>

@@ -216,7 +216,7 @@ export type { LeavingWorkspace } from '../../core/channel.ts';
  * items are erased by core (core/workspace-erase.ts, in the worker, from the owner index). Needs
  * no key (nothing is opened); nothing to delete in single-workspace mode.
  */
-export async function eraseSlackWorkspace(db: DynamoDBDocumentClient, tableName: string, workspace: LeavingWorkspace, reason: string, logger: Logger): Promise<void> {
+export async function removeSlackInstallation(db: DynamoDBDocumentClient, tableName: string, workspace: LeavingWorkspace, reason: string, logger: Logger): Promise<void> {
   await new DynamoInstallationStore(db, tableName).deleteInstallation({
     teamId: workspace.workspaceId,
     enterpriseId: workspace.enterpriseId,

@@ -9,7 +9,7 @@ import type { InboxRecord } from '../../core/store/inbox.ts';
 import { PermanentSendError } from '../../core/delivery.ts';
 import type { SlackConfig } from './config.ts';
 import { slackReference } from './normalize.ts';
-import { DynamoInstallationStore, eraseSlackWorkspace, NoInstallation, type LeavingWorkspace } from './installations.ts';
+import { DynamoInstallationStore, NoInstallation, removeSlackInstallation, type LeavingWorkspace } from './installations.ts';
 import { RefreshRefused, SlackOAuth, type BotToken, type RefreshTiming, type WorkspaceQuery } from './oauth.ts';
 import { DynamoOAuthStateStore } from './oauth-state.ts';
 import type { SlackTokenFor } from './send.ts';
@@ -19,7 +19,7 @@ export interface SlackWorkspaces {
   oauth?: SlackOAuth;
   tokenFor?: SlackTokenFor;
   /** The app uninstalled (or its bot token revoked): installation and travellers' data deleted. */
-  erase(workspace: LeavingWorkspace, reason: string): Promise<void>;
+  uninstall(workspace: LeavingWorkspace, reason: string): Promise<void>;
 }
 
 export interface SlackWorkspaceDeps {
@@ -135,7 +135,7 @@ export function slackWorkspaces(config: SlackConfig, deps: SlackWorkspaceDeps): 
 
   return {
     ...(oauth ? { oauth, tokenFor } : {}),
-    async erase(workspace, reason) {
+    async uninstall(workspace, reason) {
       // Before and after: a lookup that read the installation before the delete landed must not
       // cache it once the erase is done, nor may a later caller join a lookup started before it.
       const forget = () => {
@@ -145,7 +145,7 @@ export function slackWorkspaces(config: SlackConfig, deps: SlackWorkspaceDeps): 
       };
       forget();
       try {
-        await eraseSlackWorkspace(deps.db, deps.tableName, workspace, reason, deps.logger);
+        await removeSlackInstallation(deps.db, deps.tableName, workspace, reason, deps.logger);
       } finally {
         forget();
       }
