@@ -92,8 +92,9 @@ export class TeamsSender implements ChannelSender<TeamsPart> {
   ) {}
 
   /**
-   * `patient`: the placeholder's POST, which runs beside the Brek call, may wait longer for its
-   * answer — a slow answer still tells its id, so the reply can replace it.
+   * `patient`: for the POSTs, which are never repeated — the placeholder (beside the Brek call; a
+   * slow answer still tells its id, so the reply can replace it) and a reply posted new. An update
+   * (PUT) is safe to repeat, so it gives up sooner and is tried again.
    */
   private async client(record: InboxRecord, patient = false): Promise<{ client: Client; conversationId: string }> {
     const { serviceUrl, conversationId } = teamsReference(record);
@@ -135,9 +136,9 @@ export class TeamsSender implements ChannelSender<TeamsPart> {
   }
 
   async post(part: TeamsPart, context: PartContext): Promise<string> {
-    const { client, conversationId } = await this.client(context.record);
     try {
       if (part.replaces) {
+        const { client, conversationId } = await this.client(context.record);
         try {
           await client.conversations.updateActivity(conversationId, part.replaces, part.activity);
           return part.replaces;
@@ -148,6 +149,9 @@ export class TeamsSender implements ChannelSender<TeamsPart> {
           delete part.replaces;
         }
       }
+      // A new message is posted at most once (the connector cannot be asked whether it arrived),
+      // so it waits long for its answer: giving up early turns a reply that was fine into `unknown`.
+      const { client, conversationId } = await this.client(context.record, true);
       const result = await client.conversations.createActivity(conversationId, part.activity);
       return String(result.id ?? 'posted');
     } catch (error) {

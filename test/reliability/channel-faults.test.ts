@@ -164,6 +164,17 @@ describe('what a channel says, taken at its word', () => {
     expect(lastTurn('teams').state).toBe('unknown');
   });
 
+  it('Teams: a reply posted new waits longer than an update for its answer — a slow connector is a reply, not an unknown', async () => {
+    const t = traveller(h, 'teams', 'teams-slow-post');
+    h.stack.fakeTeams!.faults.push({ kind: 'refuse', status: 412 }, 'POST');
+    // Past the client's timeout for an update, well within the patience of a POST made only once.
+    h.stack.fakeTeams!.faults.push({ kind: 'slow_after', delayMs: TIMEOUT_MS * 2 }, 'POST');
+    expect((await t.message('a hotel in oslo tomorrow', 'teams-slow-post-1').deliver(0)).status).toBe(200);
+    await h.stack.idle();
+    expect(t.replies()).toHaveLength(1);
+    expect(lastTurn('teams').state).toBe('replied');
+  });
+
   it.each([
     ['slack', () => h.stack.fakeSlack!.fail({ method: 'chat.postMessage', kind: 'refuse', error: 'token_revoked' })],
     ['teams', () => h.stack.fakeTeams!.faults.push({ kind: 'refuse', status: 403 }, 'POST')],
