@@ -33,6 +33,7 @@ export default $config({
   async run() {
     const { TABLE_KEYS, TTL_ATTRIBUTE, WORK_SK_PREFIXES, OWNER_INDEX } = await import('./core/store/table.ts');
     const { METRIC, METRICS_NAMESPACE, METRICS_SERVICE } = await import('./core/metrics.ts');
+    const { WORKER_STREAM } = await import('./core/worker-stream.ts');
     const production = PRODUCTION_STAGES.includes($app.stage);
 
     // The one table, keyed from the core's single definition (core/store/table.ts). NEW_IMAGE is
@@ -207,17 +208,33 @@ export default $config({
       transform: { queue: { messageRetentionSeconds: 14 * 24 * 3600 } },
     });
 
+    // A turn may wait this long for Brek's quota (core/config.ts has the same default), and needs
+    // about two and a half minutes after it; Lambda allows 15 minutes at most.
+    const queueMaxWaitSeconds = Number(process.env.BREK_QUEUE_MAX_WAIT_SECONDS?.trim() || 240);
+    if (!Number.isFinite(queueMaxWaitSeconds) || queueMaxWaitSeconds < 1 || queueMaxWaitSeconds > 600) {
+      throw new Error(`BREK_QUEUE_MAX_WAIT_SECONDS must be a number of seconds from 1 to 600, got "${process.env.BREK_QUEUE_MAX_WAIT_SECONDS}"`);
+    }
+    const workerTimeoutSeconds = Math.min(900, Math.ceil(queueMaxWaitSeconds) + 150);
+
     // The worker needs Brek, the actor id secret and each channel's sending credentials.
     const worker = table.subscribe(
       'Worker',
       {
         handler: 'functions/worker.handler',
         runtime: 'nodejs22.x',
-        // One turn at worst: Brek's 4 tries of 10 s with backoff (~52 s) plus Slack sends that
-        // wait out Retry-After up to 10 s; 60 s would cut that short and a timed-out turn is
-        // re-delivered while its lease still holds it.
-        timeout: '2 minutes',
-        environment: { ...environment, ...teamsEnvironment, ...whatsappEnvironment, ...distributionEnvironment },
+        // One turn at worst: its wait for a place in Brek's quota (BREK_QUEUE_MAX_WAIT_SECONDS),
+        // then Brek's 4 tries of 10 s with backoff (~52 s) and sends that wait out Retry-After up
+        // to 10 s. A later turn of the same thread in the batch that would outlast the invocation
+        // stops short of it and is retried by the stream (functions/worker.ts passes the deadline).
+        timeout: `${workerTimeoutSeconds} seconds`,
+        environment: {
+          ...environment,
+          ...teamsEnvironment,
+          ...whatsappEnvironment,
+          ...distributionEnvironment,
+          ...optionalEnv('BREK_RATE_LIMIT_PER_MINUTE'),
+          ...optionalEnv('BREK_QUEUE_MAX_WAIT_SECONDS'),
+        },
         link: [
           table,
           secret.BrekPartnerApiKey,
@@ -245,9 +262,12 @@ export default $config({
             // A turn an hour old is no longer a conversation; past that it goes to the queue.
             maximumRecordAgeInSeconds: 3600,
             destinationConfig: { onFailure: { destinationArn: workerFailures.arn } },
-            // One batch per shard at a time, so one partition key's (thread's) records stay in order.
-            parallelizationFactor: 1,
-            batchSize: 10,
+            // Chosen with the pipeline model (core/worker-stream.ts, README "Pipeline model"): ten
+            // lanes per shard, each key in one lane so a thread's records stay in order, and a
+            // lane's whole backlog in one batch.
+            parallelizationFactor: WORKER_STREAM.parallelizationFactor,
+            batchSize: WORKER_STREAM.batchSize,
+            maximumBatchingWindowInSeconds: WORKER_STREAM.maximumBatchingWindowInSeconds,
             // Replayed records are harmless (answered ones are skipped by their state), lost ones
             // are not: a recreated mapping reads the stream from its start (LATEST would skip
             // what arrived meanwhile), and the record-age limit above keeps that to the last hour.
@@ -350,7 +370,10 @@ export default $config({
     const sumAlarm = (name: string, description: string, limit: number, series: ReturnType<typeof bridgeMetric>[]) =>
       queryAlarm(name, description, limit, [...series, { id: 'total', expression: series.map((m) => `FILL(${m.id}, 0)`).join(' + '), label: description, returnData: true }]);
     sumAlarm('BrekAuthAlarm', 'Brek refused the partner key (401/403): check BrekPartnerApiKey', 1, [bridgeMetric('auth', METRIC.brekCalls, { statusClass: '401_403' })]);
+    // Paced, the bridge meets few 429s (core/brek/quota.ts): many mean the key is shared or its limit is lower than Brek said.
     sumAlarm('BrekThrottledAlarm', 'Brek is rate limiting the bridge (429)', threshold('ALARM_BREK_429_THRESHOLD', 10), [bridgeMetric('throttled', METRIC.brekCalls, { statusClass: '429' })]);
+    // A traffic peak beyond what the partner key's quota serves within BREK_QUEUE_MAX_WAIT_SECONDS.
+    sumAlarm('BrekQueueFullAlarm', "Turns apologised for because Brek's quota could not serve them in time: ask Brek for a larger quota", threshold('ALARM_BREK_QUEUE_FULL_THRESHOLD', 1), CHANNELS.map((channel) => bridgeMetric(channel, METRIC.brekQueueGaveUp, { channel })));
     sumAlarm('BrekErrorsAlarm', 'Brek is failing (5xx or no answer in time)', threshold('ALARM_BREK_5XX_THRESHOLD', 10), [
       bridgeMetric('server', METRIC.brekCalls, { statusClass: '5xx' }),
       bridgeMetric('timeout', METRIC.brekCalls, { statusClass: 'timeout' }),

@@ -23,6 +23,11 @@ export interface BenchOptions {
   turnsPerActor: number;
   /** Requests in flight at once while sending the throughput turns. */
   throughputConcurrency: number;
+  /** The pipeline model's arrivals last this long at each rate (simulated time, not wall-clock). */
+  pipelineArrivalSeconds: number;
+  /** The calibration's arrivals through the local stack, per stream setting (wall-clock). */
+  calibrationSeconds: number;
+  calibrationTurnsPerSecond: number;
   resultsFile: string;
   cores: number;
 }
@@ -33,7 +38,7 @@ export function benchOptions(argv: readonly string[] = process.argv.slice(2), en
   const quick = argv.includes('--quick') || env.BENCH_QUICK === '1';
   const common = { quick, resultsFile: env.BENCH_RESULTS_FILE ?? join(ROOT, 'bench', 'results.json'), cores: availableParallelism() };
   if (quick) {
-    return { ...common, runs: 1, ackRequests: 10, slowBrekMs: 200, dynamoActors: 1, initProcesses: 1, awsSdkExternal: [false], throughputTurns: 40, turnsPerActor: 4, throughputConcurrency: 20 };
+    return { ...common, runs: 1, ackRequests: 10, slowBrekMs: 200, dynamoActors: 1, initProcesses: 1, awsSdkExternal: [false], throughputTurns: 40, turnsPerActor: 4, throughputConcurrency: 20, pipelineArrivalSeconds: 20, calibrationSeconds: 2.5, calibrationTurnsPerSecond: 4 };
   }
-  return { ...common, runs: 3, ackRequests: 100, slowBrekMs: 5_000, dynamoActors: 5, initProcesses: 5, awsSdkExternal: [false, true], throughputTurns: 1_000, turnsPerActor: 5, throughputConcurrency: 50 };
+  return { ...common, runs: 3, ackRequests: 100, slowBrekMs: 5_000, dynamoActors: 5, initProcesses: 5, awsSdkExternal: [false, true], throughputTurns: 1_000, turnsPerActor: 5, throughputConcurrency: 50, pipelineArrivalSeconds: 60, calibrationSeconds: 12, calibrationTurnsPerSecond: 4 };
 }

@@ -1,5 +1,6 @@
 // `npm run bench`: the bridge's performance figures (ack latency next to a plain Bolt app, DynamoDB
-// requests per turn, bundle size and cold init, end-to-end throughput), printed as tables and
+// requests per turn, bundle size and cold init, end-to-end throughput, the deployed pipeline's
+// model and its calibration against the local stack), printed as tables and
 // written to bench/results.json (BENCH_RESULTS_FILE elsewhere). `-- --quick` or BENCH_QUICK=1 runs
 // tiny sizes (the test suite's smoke check); its figures are not for publishing.
 import { execFileSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { measureBundles } from './bundles.ts';
 import { measureDynamoPerTurn } from './dynamo.ts';
 import { measureHandlers } from './handlers.ts';
 import { benchOptions } from './options.ts';
+import { calibratePipeline, measurePipelineModel, pipelineTables } from './pipeline-bench.ts';
 import { startBenchStack, type BenchStack } from './stack.ts';
 import { kib, table } from './table.ts';
 import { evaluateTargets } from './targets.ts';
@@ -72,12 +74,18 @@ async function main(): Promise<void> {
     const ackHandlers = await measureHandlers(bench, options);
     log(`throughput (${options.throughputTurns} turns)`);
     const throughput = await measureThroughput(bench, options);
-    meta.loadAverage.end = load();
     const targets = evaluateTargets({ ack: ack.figures, handlers: ackHandlers, slowBrekMs: options.slowBrekMs, dynamo, bundles, throughput });
     results = { meta, ack, ackHandlers, dynamo, bundles, throughput, targets };
   } finally {
     await bench.close();
   }
+  // Its own stacks (the worker modelling the stream), after the others so it disturbs none of them.
+  log(`pipeline calibration (local stack, stream model, ${options.calibrationTurnsPerSecond} turns/s for ${options.calibrationSeconds} s per setting)`);
+  const pipelineCalibration = await calibratePipeline(options);
+  meta.loadAverage.end = load();
+  log(`pipeline model (${options.pipelineArrivalSeconds} s of simulated arrivals per rate)`);
+  const pipelineModel = measurePipelineModel(options);
+  const allResults = { ...results, pipelineModel, pipelineCalibration };
 
   const runsNote = `median of ${options.runs} run${options.runs === 1 ? '' : 's'}, ${options.cores} cores, commit ${meta.commit}${meta.uncommittedChanges ? '+changes' : ''}`;
   const out = [
@@ -115,12 +123,13 @@ async function main(): Promise<void> {
       ['turns', 'travellers', 'in flight', 'turns/s', 'bridge CPU ms/turn', 'services CPU ms/turn', 'DynamoDB req/turn'],
       [[results.throughput.turns, results.throughput.travellers, results.throughput.concurrency, results.throughput.turnsPerSecond, results.throughput.cpuMsPerTurn, results.throughput.servicesCpuMsPerTurn, results.throughput.dynamoPerTurn]],
     ),
+    ...pipelineTables(pipelineModel, pipelineCalibration),
     table('Targets', ['', 'target', 'measured', 'met'], results.targets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : 'NO'])),
   ].join('\n');
   process.stdout.write(`${out}\n`);
 
   await mkdir(dirname(options.resultsFile), { recursive: true });
-  await writeFile(options.resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(options.resultsFile, `${JSON.stringify(allResults, null, 2)}\n`);
   log(`results written to ${options.resultsFile}`);
 }
 

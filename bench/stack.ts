@@ -9,6 +9,8 @@ import { createInterface } from 'node:readline';
 import { DEV_PARTNER_KEY } from '../sandbox/config.ts';
 import { createLogger } from '../core/log.ts';
 import { startStack, type Stack } from '../dev/stack.ts';
+import type { StreamModelSettings } from '../dev/stream-model.ts';
+import type { EndpointFaults } from '../sandbox/faults.ts';
 import { countRequests, type DynamoCounter } from './dynamo-counter.ts';
 
 export const SIGNING_SECRET = 'bench-signing-secret-0123456789';
@@ -19,6 +21,8 @@ export interface BenchStack {
   dynamo: { ingress: DynamoCounter; worker: DynamoCounter };
   /** Brek's (the sandbox's) added latency on createSession and sendEvent; 0 clears it. */
   setBrekLatency(ms: number): Promise<void>;
+  /** The sandbox's latency (and jitter) per endpoint, for the pipeline calibration. */
+  setBrekDelays(endpoints: { createSession: EndpointFaults; sendEvent: EndpointFaults }): Promise<void>;
   /** CPU milliseconds the services' process (DynamoDB, Brek) has used so far. */
   servicesCpuMs(): number;
   close(): Promise<void>;
@@ -44,10 +48,12 @@ function cpuMsOf(pid: number | undefined): number {
   }
 }
 
-export async function startBenchStack(): Promise<BenchStack> {
+/** `stream`: the worker as the deployed stream would run it (dev/stream-model.ts); unset, every thread at once. */
+export async function startBenchStack(options: { stream?: StreamModelSettings } = {}): Promise<BenchStack> {
   const services = await startServices();
   const stack = await startStack({
     dataDir: 'memory',
+    ...(options.stream ? { stream: options.stream } : {}),
     // Lines are still built (that CPU is part of a turn), only not written out.
     logger: createLogger({ sink: () => undefined }),
     env: {
@@ -57,21 +63,25 @@ export async function startBenchStack(): Promise<BenchStack> {
       AWS_ENDPOINT_URL_DYNAMODB: services.dynamoEndpoint,
       BREK_BASE_URL: services.brekUrl,
       BREK_PARTNER_API_KEY: DEV_PARTNER_KEY,
+      // The sandbox's own quota (above): the bridge paces by it.
+      BREK_RATE_LIMIT_PER_MINUTE: '1000000',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
   });
   const sandboxUrl = services.brekUrl;
+  const putFaults = async (method: 'PUT' | 'DELETE', settings?: unknown) => {
+    const res = await fetch(`${sandboxUrl}/__sandbox/faults`, {
+      method,
+      headers: { 'x-sandbox-admin-key': ADMIN_KEY, 'content-type': 'application/json' },
+      ...(settings === undefined ? {} : { body: JSON.stringify(settings) }),
+    });
+    if (!res.ok) throw new Error(`sandbox faults: HTTP ${res.status} ${await res.text()}`);
+  };
   return {
     stack,
     dynamo: { ingress: countRequests(stack.db.ingress, 'ingress'), worker: countRequests(stack.db.worker, 'worker') },
-    async setBrekLatency(ms) {
-      const res = await fetch(`${sandboxUrl}/__sandbox/faults`, {
-        method: ms === 0 ? 'DELETE' : 'PUT',
-        headers: { 'x-sandbox-admin-key': ADMIN_KEY, 'content-type': 'application/json' },
-        ...(ms === 0 ? {} : { body: JSON.stringify({ endpoints: { createSession: { latencyMs: ms }, sendEvent: { latencyMs: ms } } }) }),
-      });
-      if (!res.ok) throw new Error(`sandbox faults: HTTP ${res.status} ${await res.text()}`);
-    },
+    setBrekLatency: (ms) => (ms === 0 ? putFaults('DELETE') : putFaults('PUT', { endpoints: { createSession: { latencyMs: ms }, sendEvent: { latencyMs: ms } } })),
+    setBrekDelays: (endpoints) => putFaults('PUT', { endpoints }),
     servicesCpuMs: () => cpuMsOf(services.child.pid),
     async close() {
       await stack.close();

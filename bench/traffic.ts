@@ -22,6 +22,10 @@ export interface Traveller {
   message(text: string): PreparedRequest;
   /** Replies the fake channel API has recorded for this traveller so far. */
   replies(): number;
+  /** When each reply was posted (epoch ms, oldest first); Slack's fake records it, the others do not. */
+  replyTimes?(): number[];
+  /** Slack: the DM's channel id, the end of the thread's partition key (`T#<actor>#<channel>`). */
+  conversation?: string;
 }
 
 // Distinct across bench runs in one process and across processes.
@@ -38,8 +42,10 @@ export function traveller(stack: Stack, channel: Channel): Traveller {
       if (!fake) throw new Error('the bench needs the fake Slack Web API');
       return {
         channel,
+        conversation,
         message: (text) => ({ path: '/slack/events', ...slackRequest(messageEvent(user, { text, channel: conversation }), SIGNING_SECRET) }),
         replies: () => fake.calls.filter((c) => c.method === 'chat.postMessage' && c.delivered && c.args.channel === conversation).length,
+        replyTimes: () => fake.calls.filter((c) => c.method === 'chat.postMessage' && c.delivered && c.args.channel === conversation).map((c) => c.at),
       };
     }
     case 'teams': {

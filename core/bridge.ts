@@ -1,6 +1,7 @@
 // Wires the core from configuration: one place that turns CoreConfig into clients and stores, so
 // the Lambda functions and the local stack build the very same pipeline.
 import { BrekClient, type BrekClientOptions } from './brek/client.ts';
+import { BrekQuota } from './brek/quota.ts';
 import type { CoreConfig } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { InboxStore } from './store/inbox.ts';
@@ -54,6 +55,8 @@ export function createCore(
       onAttempt?.(info);
     },
   });
+  // One schedule per process, one item in the table for every worker (core/brek/quota.ts).
+  const quota = new BrekQuota(db, config.tableName, { limitPerMinute: config.brek.rateLimitPerMinute }, now);
   return {
     config,
     db,
@@ -62,6 +65,15 @@ export function createCore(
     brek,
     logger,
     metrics,
-    turnDeps: (senders) => ({ inbox, threads, brek, senders, idempotencyPrefix: config.idempotencyPrefix, logger, observe: allObservers(turnMetrics(metrics, now)) }),
+    turnDeps: (senders) => ({
+      inbox,
+      threads,
+      brek,
+      senders,
+      idempotencyPrefix: config.idempotencyPrefix,
+      logger,
+      observe: allObservers(turnMetrics(metrics, now)),
+      quota: { schedule: quota, maxWaitMs: config.brek.queueMaxWaitSeconds * 1000 },
+    }),
   };
 }

@@ -14,6 +14,13 @@ export interface CoreConfig {
     baseUrl?: string;
     apiKey?: string;
     authStyle: AuthStyle;
+    /**
+     * The partner key's quota, until Brek's answers say (x-ratelimit-limit): the bridge paces its
+     * calls to a share of it across every worker (core/brek/quota.ts).
+     */
+    rateLimitPerMinute: number;
+    /** The longest a turn waits for its place in that quota before it is apologised for. */
+    queueMaxWaitSeconds: number;
   };
   tableName: string;
   /** Unset locally = an embedded DynamoDB-compatible server; unset deployed = AWS itself. */
@@ -188,7 +195,13 @@ export function loadCoreConfig(env: Env = process.env, mode: Mode = 'deployed', 
   }
   const config: CoreConfig = {
     mode,
-    brek: { authStyle: read.oneOf('BREK_AUTH_STYLE', AUTH_STYLES, 'x-partner-api-key') },
+    brek: {
+      authStyle: read.oneOf('BREK_AUTH_STYLE', AUTH_STYLES, 'x-partner-api-key'),
+      // Brek's documented example quota; a partner with another sets it (Brek's answers correct it too).
+      rateLimitPerMinute: read.number('BREK_RATE_LIMIT_PER_MINUTE', 120, { min: 1, max: 1_000_000 }),
+      // A few minutes; the worker's time limit (sst.config.ts) leaves room for it.
+      queueMaxWaitSeconds: read.number('BREK_QUEUE_MAX_WAIT_SECONDS', 240, { min: 1, max: 600 }),
+    },
     tableName,
     idempotencyPrefix,
     sessionIdleHours: read.number('SESSION_IDLE_HOURS', 24, { min: 0.01, max: 24 * 365 }),

@@ -138,6 +138,10 @@ export interface TurnAttempt {
   session?: { sessionId: string; timezoneOffsetMinutes?: number };
   /** Progress shown by this attempt (so its retries do not show it again): the placeholder's id, if one was posted. */
   progress?: Promise<string | undefined>;
+  /** When the invocation processing this record ends (epoch ms), if it does (a Lambda's time limit). */
+  deadline?: number;
+  /** Since when the traveller has waited for this turn (epoch ms): the bound on a wait for Brek's quota counts from it. */
+  waitingSince?: number;
 }
 
 export function newAttempt(): TurnAttempt {

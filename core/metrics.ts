@@ -32,6 +32,10 @@ export const METRIC = {
   brekRetries: 'BrekRetries',
   /** Per try, answered or not (ms). */
   brekLatency: 'BrekLatency',
+  /** Per `channel`: how long a turn waited for its place in Brek's quota (ms; its count is the turns that waited). */
+  brekQueueWait: 'BrekQueueWait',
+  /** Per `channel`: turns apologised for because the queue for Brek's quota was longer than they may wait. */
+  brekQueueGaveUp: 'BrekQueueGaveUp',
   /** Per `channel` and `code`: each post of a reply that failed (refused, or its answer lost). */
   sendFailures: 'ChannelSendFailures',
   /** An install (or its redirect) that failed: a refused or replayed state, Slack refusing the code, a storage error. */
@@ -44,7 +48,7 @@ export const METRIC = {
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
-const MILLISECONDS = new Set<MetricName>([METRIC.replyLatency, METRIC.brekLatency]);
+const MILLISECONDS = new Set<MetricName>([METRIC.replyLatency, METRIC.brekLatency, METRIC.brekQueueWait]);
 
 /** The status classes of BrekCalls, as alarms and dashboards group them. */
 export type BrekStatusClass = '2xx' | '400' | '401_403' | '404' | '409' | '429' | '5xx' | 'other_4xx' | 'timeout' | 'network';
@@ -112,6 +116,10 @@ export function turnMetrics(metrics: BridgeMetrics, now: () => number = Date.now
   return (event) => {
     const channel = event.record.channel;
     if (event.kind === 'send_failed') metrics.add(METRIC.sendFailures, 1, { channel, code: event.code });
+    if (event.kind === 'queued') {
+      if (event.waitedMs > 0) metrics.add(METRIC.brekQueueWait, event.waitedMs, { channel });
+      if (event.gaveUp) metrics.add(METRIC.brekQueueGaveUp, 1, { channel });
+    }
     if (event.kind !== 'finished' || event.state === 'ignored') return;
     const metric = event.state === 'replied' ? METRIC.turnReplied : event.state === 'unknown' ? METRIC.turnDeliveryUnknown : METRIC.turnFailed;
     metrics.add(metric, 1, { channel });

@@ -2,9 +2,12 @@
 // Brek session, send the turn to POST /events under its idempotency key, turn the result into a
 // Reply, hand that to the channel's sender, and record the outcome on the thread. Every failure
 // ends in a reply (an apology at worst) and a visible `failed` record — never a silent drop.
-// A steady-state turn costs two DynamoDB requests here (claim, finish): see store/threads.ts.
-import type { AttemptInfo, BrekClient, SendEventInput } from './brek/client.ts';
+// Brek is called at the pace of its quota, shared by every worker (brek/quota.ts): a turn waits its
+// place, bounded, and is told once when that takes a while. A steady-state turn costs four
+// DynamoDB requests here (claim, its place in the quota, sending step, finish): see store/threads.ts.
+import type { AttemptInfo, BrekClient, RequestGate, SendEventInput } from './brek/client.ts';
 import { BrekError, isBrekError } from './brek/errors.ts';
+import { QuotaQueueFull, TurnQueue, type BrekQuota } from './brek/quota.ts';
 import { idempotencyKey, type Channel } from './identity.ts';
 import type { Logger } from './log.ts';
 import { numberChoice, replyFromResult, textReply, type Reply } from './reply.ts';
@@ -20,6 +23,8 @@ export const MESSAGES = {
   unsupported: (what: string) => `Sorry, I can only read text messages, not ${what}. Please type your request.`,
   notYourButton: 'That button belongs to someone else’s conversation, so I did not act on it. Send me a message to start your own search.',
   busy: 'Sorry — the booking service is busy right now, so I could not handle that message. Please try again in a minute.',
+  stillWorking: 'Lots of travellers are asking right now — I have your message and will answer here as soon as I can.',
+  queueFull: 'Sorry — so many travellers are asking right now that I could not get to your message in time. Please send it again in a few minutes.',
   unavailable: 'Sorry — something went wrong on our side and I could not handle that message. Please try again later.',
   optedOut: 'You are unsubscribed and will not get messages from us. Reply START to resume.',
   optedIn: 'Welcome back! Tell me where and when you would like to stay.',
@@ -45,13 +50,31 @@ export interface TurnDeps {
   delivery?: Partial<DeliveryPolicy>;
   /** Sees each step of every turn (metrics, the local stack's console); must not throw. */
   observe?: (event: TurnEvent) => void;
+  /** Brek's quota, paced across every worker (core/brek/quota.ts); without it calls go unpaced. */
+  quota?: QuotaPacing;
 }
+
+export interface QuotaPacing {
+  schedule: BrekQuota;
+  /** The longest a turn waits for its place before it is apologised for (ms). */
+  maxWaitMs?: number;
+  /** A wait beyond this is told to the traveller, once (ms). */
+  noticeAfterMs?: number;
+}
+
+/** A few minutes: past that a traveller has likely given up, and the queue would only grow. */
+export const DEFAULT_MAX_QUOTA_WAIT_MS = 240_000;
+export const DEFAULT_QUOTA_NOTICE_AFTER_MS = 10_000;
+/** What a turn needs after its last Brek slot (the call with its retries, and the reply). */
+const AFTER_SLOT_MS = 90_000;
 
 /** A step of one turn, for observers: taken up, answered by Brek, a send refused, finished. */
 export type TurnEvent =
   | { kind: 'processing'; record: InboxRecord }
   | { kind: 'send_failed'; record: InboxRecord; code: string; failure: FailureKind }
   | { kind: 'brek'; record: InboxRecord; answer: StoredBrekResult }
+  /** The turn waited for Brek's quota (`waitedMs` in all), or gave up waiting (`gaveUp`). */
+  | { kind: 'queued'; record: InboxRecord; waitedMs: number; gaveUp: boolean }
   | {
       kind: 'finished';
       record: InboxRecord;
@@ -109,7 +132,8 @@ interface TurnWork {
 export async function processTurn(
   record: InboxRecord,
   deps: TurnDeps,
-  options: { replayFailed?: boolean; attempt?: TurnAttempt } = {},
+  /** `deadline`: when the invocation running the turn ends (epoch ms), if it does. */
+  options: { replayFailed?: boolean; attempt?: TurnAttempt; deadline?: number } = {},
 ): Promise<TurnOutcome> {
   const attempt = options.attempt ?? newAttempt();
   const thread: Thread = { channel: record.channel, actorId: record.actorId, conversationId: record.conversationId };
@@ -133,6 +157,11 @@ export async function processTurn(
   }
   deps.observe?.({ kind: 'processing', record });
   try {
+    if (options.deadline !== undefined) attempt.deadline = options.deadline;
+    // The traveller's wait counts from their message (a turn held in the stream has waited too);
+    // an operator's replay of an old turn starts afresh.
+    const arrived = Date.parse(record.receivedAt);
+    attempt.waitingSince ??= options.replayFailed || !Number.isFinite(arrived) ? Date.now() : arrived;
     return await runClaimedTurn(record, claim.thread, attempt, deps, log);
   } catch (error) {
     // Unexpected (the table unreachable mid-turn): free the thread so the retry need not wait.
@@ -188,6 +217,8 @@ async function runClaimedTurn(record: InboxRecord, claimed: ThreadRecord, attemp
     try {
       reply = record.brek ? replyFromResult(record.brek.result, record.actorId) : await produceReply(record, claimed, work, attempt, deps, log);
     } catch (error) {
+      // The invocation ends before the turn's place in Brek's queue: the stream retries it, lease freed.
+      if (error instanceof QuotaQueueFull && error.invocationEnding) throw error;
       if (error instanceof TurnFailure) {
         reply = error.reply;
         failure = error.message;
@@ -341,25 +372,32 @@ async function produceReply(record: InboxRecord, claimed: ThreadRecord, work: Tu
   }
 
 
+  // Its place in the queue for Brek's quota: a new session and its event are reserved together.
+  const queue = quotaQueue(record, claimed, attempt, deps, log, live || attempt.session ? 1 : 2);
+  const gate = queue?.gate;
   let session: TurnSession;
-  try {
-    session = live ?? (await newSession(record, work, attempt, deps, log, false));
-  } catch (error) {
-    throw failureFor(error, record, log);
-  }
   let answer: StoredBrekResult;
   try {
-    answer = await sendToBrek(record, session, deps, log);
-  } catch (error) {
-    // Brek lost the session (or it is not this actor's): a new one, and the turn replayed once.
-    if (!isBrekError(error, 'session_not_found') && !isBrekError(error, 'actor_mismatch')) throw failureFor(error, record, log);
-    log.warn('brek session lost; creating a new one', { brekRequestId: error.requestId, kind: error.kind });
     try {
-      session = await newSession(record, work, attempt, deps, log, true);
-      answer = await sendToBrek(record, session, deps, log);
-    } catch (again) {
-      throw failureFor(again, record, log);
+      session = live ?? (await newSession(record, work, attempt, deps, log, false, gate));
+    } catch (error) {
+      throw failureFor(error, record, log);
     }
+    try {
+      answer = await sendToBrek(record, session, deps, log, gate);
+    } catch (error) {
+      // Brek lost the session (or it is not this actor's): a new one, and the turn replayed once.
+      if (!isBrekError(error, 'session_not_found') && !isBrekError(error, 'actor_mismatch')) throw failureFor(error, record, log);
+      log.warn('brek session lost; creating a new one', { brekRequestId: error.requestId, kind: error.kind });
+      try {
+        session = await newSession(record, work, attempt, deps, log, true, gate);
+        answer = await sendToBrek(record, session, deps, log, gate);
+      } catch (again) {
+        throw failureFor(again, record, log);
+      }
+    }
+  } finally {
+    queue?.report();
   }
   work.answer = answer;
   deps.observe?.({ kind: 'brek', record, answer });
@@ -374,11 +412,63 @@ async function produceReply(record: InboxRecord, claimed: ThreadRecord, work: Tu
   return replyFromResult(result, owner);
 }
 
+/**
+ * The turn's place in the queue for Brek's quota, when the deployment paces it. A long wait keeps
+ * the thread's lease for as long, and the traveller is told once that the answer is coming.
+ */
+function quotaQueue(record: InboxRecord, claimed: ThreadRecord, attempt: TurnAttempt, deps: TurnDeps, log: Logger, expectedCalls: number): { gate: RequestGate; report: () => void } | undefined {
+  const pacing = deps.quota;
+  if (!pacing) return undefined;
+  const queue = new TurnQueue(
+    pacing.schedule,
+    {
+      giveUpAt: (attempt.waitingSince ?? Date.now()) + (pacing.maxWaitMs ?? DEFAULT_MAX_QUOTA_WAIT_MS),
+      ...(attempt.deadline === undefined ? {} : { invocationEndsAt: attempt.deadline - AFTER_SLOT_MS }),
+      noticeAfterMs: pacing.noticeAfterMs ?? DEFAULT_QUOTA_NOTICE_AFTER_MS,
+      onScheduleError: (error) => log.warn('brek quota schedule unreachable; calling unpaced', { error: error instanceof Error ? error.message : String(error) }),
+      onLongWait: async (slotAt, first) => {
+        if (!(await deps.threads.extendLease(claimed, attempt.token, slotAt + (deps.leaseMs ?? DEFAULT_LEASE_MS)))) {
+          log.warn('turn lost its thread while waiting for brek quota');
+        }
+        if (!first) return;
+        log.info('turn waits for brek quota; traveller told', { waitMs: Math.round(slotAt - Date.now()) });
+        await tellStillWorking(record, attempt, deps, log);
+      },
+    },
+    expectedCalls,
+  );
+  return {
+    gate: queue,
+    report: () => {
+      if (queue.waitedMs > 0 || queue.gaveUp) deps.observe?.({ kind: 'queued', record, waitedMs: Math.round(queue.waitedMs), gaveUp: queue.gaveUp });
+    },
+  };
+}
+
+/**
+ * "Still working on it", once, while the turn waits. Best effort, under tags of its own; on Teams
+ * it takes the placeholder's place, which the reply then replaces in turn.
+ */
+async function tellStillWorking(record: InboxRecord, attempt: TurnAttempt, deps: TurnDeps, log: Logger): Promise<void> {
+  const sender = deps.senders[record.channel];
+  if (!sender) return;
+  const placeholder = await attempt.progress;
+  const notice = { ...record, dedupeKey: `${record.dedupeKey}#notice` };
+  const result = await deliverParts(sender, textReply(record.actorId, 'bridge_still_working', MESSAGES.stillWorking), notice, {
+    attempt: newAttempt(),
+    journal: { turn: notice.dedupeKey, since: Date.now(), token: attempt.token, ...(placeholder ? { placeholder } : {}) },
+    resumed: false,
+    logger: log,
+    ...(deps.delivery ? { policy: deps.delivery } : {}),
+  }).catch((error: unknown) => ({ state: 'failed', error: String(error) }));
+  if (result.state !== 'delivered') log.warn('still-working notice not delivered', { state: result.state });
+}
+
 /** The Brek session a turn talks to; only its id and what its last answer offered matter here. */
 type TurnSession = Pick<ThreadRecord, 'shortlist' | 'lastStatus' | 'paymentMethodId'> & { sessionId: string };
 
 /** A new Brek session for the thread; safe without a lock, because the turn holds the thread. */
-async function newSession(record: InboxRecord, work: TurnWork, attempt: TurnAttempt, deps: TurnDeps, log: Logger, replacing: boolean): Promise<TurnSession> {
+async function newSession(record: InboxRecord, work: TurnWork, attempt: TurnAttempt, deps: TurnDeps, log: Logger, replacing: boolean, gate?: RequestGate): Promise<TurnSession> {
   // A retry of this attempt (the table failed after Brek made the session) keeps that session,
   // so the turn's idempotency key — and so Brek's event — stays the same.
   if (attempt.session && !replacing) {
@@ -398,7 +488,7 @@ async function newSession(record: InboxRecord, work: TurnWork, attempt: TurnAtte
       // The channel's name only: conversation ids can be personal (a WhatsApp number pair).
       conversation: { channelId: record.channel },
     },
-    { onAttempt: logFailedTries(log) },
+    { onAttempt: logFailedTries(log), ...(gate ? { gate } : {}) },
   );
   const sessionId = created.data.sessionId;
   work.update.session = { sessionId, ...(timezoneOffsetMinutes === undefined ? {} : { timezoneOffsetMinutes }) };
@@ -447,10 +537,10 @@ export function brekCallFor(record: InboxRecord, session: Pick<ThreadRecord, 'sh
   return { action: 'text', event: { actor, text } };
 }
 
-async function sendToBrek(record: InboxRecord, session: TurnSession, deps: TurnDeps, log: Logger): Promise<StoredBrekResult> {
+async function sendToBrek(record: InboxRecord, session: TurnSession, deps: TurnDeps, log: Logger, gate?: RequestGate): Promise<StoredBrekResult> {
   const call = brekCallFor(record, session);
   const key = idempotencyKey(deps.idempotencyPrefix, session.sessionId, call.action, record.channelMessageId);
-  const response = await deps.brek.sendEvent({ ...call.event, sessionId: session.sessionId, idempotencyKey: key }, { onAttempt: logFailedTries(log) });
+  const response = await deps.brek.sendEvent({ ...call.event, sessionId: session.sessionId, idempotencyKey: key }, { onAttempt: logFailedTries(log), ...(gate ? { gate } : {}) });
   log.info('brek event', {
     brekRequestId: response.meta.requestId,
     traceId: response.data.result.traceId,
@@ -480,7 +570,12 @@ function logFailedTries(log: Logger): (info: AttemptInfo) => void {
 }
 
 /** What the traveller hears when Brek cannot answer, and what the record says. */
-function failureFor(error: unknown, record: InboxRecord, log: Logger): TurnFailure {
+function failureFor(error: unknown, record: InboxRecord, log: Logger): TurnFailure | QuotaQueueFull {
+  if (error instanceof QuotaQueueFull) {
+    if (error.invocationEnding) return error;
+    log.warn('brek quota queue too long; turn apologised for', { error: error.message });
+    return new TurnFailure(textReply(record.actorId, 'bridge_apology', MESSAGES.queueFull), error.message);
+  }
   if (!(error instanceof BrekError)) {
     log.error('brek call failed', { error });
     return new TurnFailure(textReply(record.actorId, 'bridge_unavailable', MESSAGES.unavailable), String(error));

@@ -3,6 +3,7 @@
 // workspace's erase) run strictly in order; partitions run side by side.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { QuotaQueueFull } from './brek/quota.ts';
 import { newAttempt, type TurnAttempt } from './delivery.ts';
 import type { InboxRecord } from './store/inbox.ts';
 import { ERASE_SK_PREFIX, INBOX_SK_PREFIX } from './store/table.ts';
@@ -108,7 +109,8 @@ export async function processWithRetries(
       const result = await process(turnAttempt);
       if (result.outcome !== 'busy' || attempt >= attempts) return result;
     } catch (error) {
-      if (attempt >= attempts) throw error;
+      // The invocation's time is what ran out: only a later invocation can do better.
+      if (attempt >= attempts || (error instanceof QuotaQueueFull && error.invocationEnding)) throw error;
     }
     await new Promise((resolve) => setTimeout(resolve, (options.backoffMs ?? 200) * 2 ** (attempt - 1)));
   }

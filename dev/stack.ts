@@ -14,6 +14,7 @@ import { json, lowerCaseHeaders, MAX_BODY_BYTES, type HttpRequest, type HttpResp
 import { handleIngress, type ChannelIngress } from '../core/ingress.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import { KeyedSerialQueue } from '../core/queue.ts';
+import { StreamModel, type StreamModelSettings } from './stream-model.ts';
 import { documentClient, ensureTable } from '../core/store/table.ts';
 import { InboxStore, type InboxRecord } from '../core/store/inbox.ts';
 import { processWithRetries } from '../core/worker.ts';
@@ -57,6 +58,11 @@ export interface StackOptions {
   /** Channel API timeout, and the delivery layer's backoffs (the reliability suite shortens them). */
   channelTimeoutMs?: number;
   delivery?: Partial<DeliveryPolicy>;
+  /**
+   * Run the in-process worker as the deployed stream would (shards, batches, lanes: head-of-line
+   * blocking included) instead of every thread at once; unset keeps KeyedSerialQueue.
+   */
+  stream?: StreamModelSettings;
 }
 
 export interface Part {
@@ -181,10 +187,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // Brek: the configured one, or the embedded sandbox.
     let sandbox: RunningSandbox | undefined;
     if (!env.BREK_BASE_URL) {
-      sandbox = await startSandbox(
-        { ...sandboxConfigFromEnv({ ...env, BREK_SANDBOX_PORT: env.BREK_SANDBOX_PORT ?? '0' }) },
-        options.onBrekExchange ? { onExchange: options.onBrekExchange } : {},
-      );
+      const sandboxConfig = sandboxConfigFromEnv({ ...env, BREK_SANDBOX_PORT: env.BREK_SANDBOX_PORT ?? '0' });
+      sandbox = await startSandbox({ ...sandboxConfig }, options.onBrekExchange ? { onExchange: options.onBrekExchange } : {});
+      // The bridge paces itself by the quota it is given: the embedded sandbox's own.
+      env.BREK_RATE_LIMIT_PER_MINUTE ??= String(sandboxConfig.rateLimitPerMinute);
       closers.push(() => sandbox!.close());
       env.BREK_BASE_URL = sandbox.url;
       env.BREK_PARTNER_API_KEY ??= DEV_PARTNER_KEY;
@@ -248,7 +254,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       retry: { maxAttempts: 1, timeoutMs: 2_000 },
     });
 
-    const worker = new KeyedSerialQueue((error) => logger.error('worker crashed on a turn', { error }));
+    const onWorkerError = (error: unknown) => logger.error('worker crashed on a turn', { error });
+    const worker = options.stream ? new StreamModel(options.stream, onWorkerError) : new KeyedSerialQueue(onWorkerError);
     const installations: Partial<Record<Channel, Installations>> = {};
     /** A workspace's erase, on the worker's queue as the stream would hand it over (continuations too). */
     const eraseWorkspace = (request: WorkspaceEraseRecord) =>

@@ -27,7 +27,8 @@ export async function handler(event: { Records?: StreamRecord[] }, context?: { g
     return await handleStreamBatch(event.Records ?? [], {
       // A busy thread (an earlier invocation still holds it) is waited for here, about 30 s, before
       // the record is handed back to Lambda, whose few quick retries alone could outlast no lease.
-      turn: (record) => processWithRetries((attempt) => processTurn(record, deps, { attempt }), { attempts: 7, backoffMs: 500 }),
+      // A turn waiting for Brek's quota stops short of the invocation's end: the stream retries it.
+      turn: (record) => processWithRetries((attempt) => processTurn(record, deps, { attempt, ...(remaining === undefined ? {} : { deadline: started + remaining }) }), { attempts: 7, backoffMs: 500 }),
       // A large workspace is erased over several invocations, each stopping short of its time limit.
       erase: (request) => runWorkspaceErase(request, { ...erase, deadline: () => (remaining === undefined ? undefined : started + remaining - ERASE_MARGIN_MS) }),
     });

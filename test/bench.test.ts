@@ -9,6 +9,7 @@ import type { AckFigure, AckRatio } from '../bench/ack.ts';
 import type { BundleFigure } from '../bench/bundles.ts';
 import type { DynamoFigure } from '../bench/dynamo.ts';
 import type { HandlerAckFigure } from '../bench/handlers.ts';
+import type { CalibrationFigure, PipelineModelFigure } from '../bench/pipeline-bench.ts';
 import type { TargetResult } from '../bench/targets.ts';
 import type { ThroughputFigure } from '../bench/throughput.ts';
 import { run } from './support/spawn.ts';
@@ -21,6 +22,8 @@ interface Results {
   bundles: BundleFigure[];
   throughput: ThroughputFigure;
   targets: TargetResult[];
+  pipelineModel: PipelineModelFigure;
+  pipelineCalibration: CalibrationFigure;
 }
 
 const positive = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0;
@@ -31,7 +34,22 @@ describe('npm run bench -- --quick', () => {
     const bench = run('npm', ['run', '--silent', 'bench', '--', '--quick'], { BENCH_RESULTS_FILE: resultsFile });
     expect(await bench.exited, bench.output()).toBe(0);
     const out = bench.output();
-    for (const title of ['Ack latency', 'Ingress handlers alone', 'Bridge Slack ack / Bolt ack', 'DynamoDB requests per turn', 'Bundles', 'Throughput', 'Targets']) expect(out).toContain(title);
+    for (const title of [
+      'Ack latency',
+      'Ingress handlers alone',
+      'Bridge Slack ack / Bolt ack',
+      'DynamoDB requests per turn',
+      'Bundles',
+      'Throughput',
+      'Pipeline model:',
+      'Pipeline model: candidate stream settings',
+      "where the deployed bridge starts to queue at Brek's quota",
+      'Why the chosen settings',
+      'Pipeline calibration',
+      'Targets',
+    ]) {
+      expect(out).toContain(title);
+    }
 
     const results = JSON.parse(await readFile(resultsFile, 'utf8')) as Results;
     expect(results.meta.quick).toBe(true);
@@ -75,5 +93,45 @@ describe('npm run bench -- --quick', () => {
     expect(positive(results.throughput.turnsPerSecond) && positive(results.throughput.cpuMsPerTurn) && positive(results.throughput.dynamoPerTurn)).toBe(true);
     expect(results.targets.length).toBeGreaterThan(0);
     expect(results.targets.every((t) => typeof t.met === 'boolean')).toBe(true);
-  }, 60_000);
+
+    // The pipeline model: every rate, today's and the chosen settings, at the quota and without it.
+    const model = results.pipelineModel;
+    for (const quota of [120, 1_000_000]) {
+      for (const rate of [1, 10, 100, 1000]) {
+        for (const settings of ['today', 'chosen']) {
+          const r = model.rows.find((row) => row.quotaPerMinute === quota && row.turnsPerSecond === rate && row.settings === settings);
+          expect(r, `${settings} at ${rate}/s, quota ${quota}`).toBeDefined();
+          expect(r!.turns).toBeGreaterThan(0);
+          expect(positive(r!.answeredPerSecond) && positive(r!.p50Seconds) && r!.p99Seconds! >= r!.p50Seconds!).toBe(true);
+          expect(r!.answeredPerSecond).toBeLessThanOrEqual(rate * 1.5);
+          expect(r!.apologyShare).toBeGreaterThanOrEqual(0);
+          expect(r!.apologyShare).toBeLessThanOrEqual(1);
+          expect(r!.brek429s).toBeLessThanOrEqual(r!.brekRequests);
+          expect(r!.largestBatch).toBeLessThanOrEqual(r!.stream.batchSize);
+        }
+      }
+    }
+    // The quota caps the answers: nothing beyond the pacer's pace for new conversations (2 requests a turn) and follow-ups (1).
+    const sat = model.saturation;
+    expect(sat.turnsPerSecond.newConversations).toBeCloseTo(0.9, 5);
+    expect(sat.turnsPerSecond.followUpsOnly).toBeCloseTo(1.8, 5);
+    expect(sat.turnsPerSecond.mix).toBeGreaterThan(0.9);
+    expect(sat.turnsPerSecond.mix).toBeLessThan(1.8);
+    for (const r of model.rows.filter((row) => row.quotaPerMinute === 120)) expect(r.answeredPerSecond).toBeLessThanOrEqual(sat.turnsPerSecond.followUpsOnly * 1.1);
+    expect(model.candidates.length).toBeGreaterThan(2);
+    expect(model.why.length).toBeGreaterThan(2);
+    expect(model.chosen.parallelizationFactor).toBeLessThanOrEqual(10);
+
+    // The calibration: the local stack's measured reply latency next to the model's, both settings.
+    expect(results.pipelineCalibration.rows.map((r) => r.settings)).toEqual(['today', 'chosen']);
+    for (const r of results.pipelineCalibration.rows) {
+      expect(r.turns).toBeGreaterThan(0);
+      expect(r.stream.shards).toBe(1);
+      for (const side of [r.measured, r.model]) {
+        expect(positive(side.p50Ms) && side.p99Ms >= side.p50Ms && side.batches > 0).toBe(true);
+      }
+      // Every reply waits at least for Brek's shortest answer.
+      expect(r.measured.p50Ms).toBeGreaterThanOrEqual(results.pipelineCalibration.brek.sendEvent.latencyMs);
+    }
+  }, 120_000);
 });

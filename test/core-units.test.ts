@@ -126,7 +126,7 @@ describe('configuration', () => {
   it('has the documented local defaults', () => {
     expect(loadCoreConfig({}, 'local')).toEqual({
       mode: 'local',
-      brek: { authStyle: 'x-partner-api-key' },
+      brek: { authStyle: 'x-partner-api-key', rateLimitPerMinute: 120, queueMaxWaitSeconds: 240 },
       tableName: 'brek-bridge',
       idempotencyPrefix: 'bridge',
       sessionIdleHours: 24,
@@ -159,6 +159,8 @@ describe('configuration', () => {
       IDEMPOTENCY_PREFIX: 'has:colon',
       AWS_ENDPOINT_URL_DYNAMODB: 'ftp://x',
       BREK_AUTH_STYLE: 'cookie',
+      BREK_RATE_LIMIT_PER_MINUTE: '0',
+      BREK_QUEUE_MAX_WAIT_SECONDS: '9000',
     };
     expect(() => loadCoreConfig(bad, 'deployed')).toThrow(ConfigError);
     try {
@@ -173,7 +175,9 @@ describe('configuration', () => {
   it('locally, a real Brek needs its key', () => {
     expect(() => loadCoreConfig({ BREK_BASE_URL: 'https://brek.example' }, 'local')).toThrow(/BREK_PARTNER_API_KEY is required when BREK_BASE_URL is set/);
     const config = loadCoreConfig({ BREK_BASE_URL: 'https://brek.example/', BREK_PARTNER_API_KEY: 'k', SESSION_IDLE_HOURS: '2' }, 'local');
-    expect(config.brek).toEqual({ baseUrl: 'https://brek.example', apiKey: 'k', authStyle: 'x-partner-api-key' });
+    expect(config.brek).toEqual({ baseUrl: 'https://brek.example', apiKey: 'k', authStyle: 'x-partner-api-key', rateLimitPerMinute: 120, queueMaxWaitSeconds: 240 });
+    const paced = loadCoreConfig({ BREK_RATE_LIMIT_PER_MINUTE: '600', BREK_QUEUE_MAX_WAIT_SECONDS: '90' }, 'local');
+    expect(paced.brek).toMatchObject({ rateLimitPerMinute: 600, queueMaxWaitSeconds: 90 });
     expect(config.sessionIdleHours).toBe(2);
   });
 });

@@ -12,6 +12,7 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import type { Installation } from '@slack/oauth';
 import { DynamoInstallationStore, installationPk } from '../adapters/slack/installations.ts';
 import { kmsSecretBox } from '../core/crypto-kms.ts';
+import { WORKER_STREAM } from '../core/worker-stream.ts';
 import { ERASE_SK_PREFIX, INBOX_SK_PREFIX, OWNER_INDEX, TABLE_KEYS, TTL_ATTRIBUTE, WORK_SK_PREFIXES, tableDefinition } from '../core/store/table.ts';
 import { eraseRequestOf, inboxRecordOf, type StreamRecord } from '../core/worker.ts';
 import { logGroupHints } from '../dev/ops-logs.ts';
@@ -59,6 +60,9 @@ function deployEnv(env: Record<string, string | undefined> = {}): void {
     ALARM_ITERATOR_AGE_SECONDS: undefined,
     ALARM_SLACK_INSTALL_FAILURES_THRESHOLD: undefined,
     ALARM_SLACK_TOKEN_REFRESH_THRESHOLD: undefined,
+    ALARM_BREK_QUEUE_FULL_THRESHOLD: undefined,
+    BREK_RATE_LIMIT_PER_MINUTE: undefined,
+    BREK_QUEUE_MAX_WAIT_SECONDS: undefined,
     SESSION_IDLE_HOURS: undefined,
     SLACK_APP_ID: undefined,
     TEAMS_APP_ID: 'teams-app-id-0001',
@@ -272,12 +276,26 @@ describe('worker', () => {
     expect(worker.fn.args.nodejs?.install).toBeUndefined();
   });
 
-  it('has time for Brek retries', () => {
-    const match = /^(\d+) (second|seconds|minute|minutes)$/.exec(worker.fn.args.timeout ?? '');
+  const timeoutSeconds = (fn: SubscriptionSeen['fn']) => {
+    const match = /^(\d+) (second|seconds|minute|minutes)$/.exec(fn.args.timeout ?? '');
     expect(match).not.toBeNull();
-    const seconds = Number(match?.[1]) * (match?.[2]?.startsWith('minute') ? 60 : 1);
-    expect(seconds).toBeGreaterThanOrEqual(60);
-    expect(seconds).toBeLessThanOrEqual(900);
+    return Number(match?.[1]) * (match?.[2]?.startsWith('minute') ? 60 : 1);
+  };
+
+  it("has time for a turn's wait in Brek's quota queue, then Brek's retries and the reply", () => {
+    // The default wait (core/config.ts: 240 s) plus ~52 s of Brek tries and the sends.
+    expect(timeoutSeconds(worker.fn)).toBeGreaterThanOrEqual(240 + 120);
+    expect(timeoutSeconds(worker.fn)).toBeLessThanOrEqual(900);
+  });
+
+  it("passes the quota settings to the worker and sizes its time limit by the wait; refuses a wait it cannot fit", async () => {
+    const { worker: paced } = await deploy('dev', { BREK_RATE_LIMIT_PER_MINUTE: '600', BREK_QUEUE_MAX_WAIT_SECONDS: '60' });
+    expect(paced.fn.args.environment).toMatchObject({ BREK_RATE_LIMIT_PER_MINUTE: '600', BREK_QUEUE_MAX_WAIT_SECONDS: '60' });
+    expect(timeoutSeconds(paced.fn)).toBeGreaterThanOrEqual(60 + 120);
+    expect(timeoutSeconds(paced.fn)).toBeLessThan(timeoutSeconds(worker.fn));
+    expect(worker.fn.args.environment).not.toHaveProperty('BREK_RATE_LIMIT_PER_MINUTE');
+    await expect(deploy('dev', { BREK_QUEUE_MAX_WAIT_SECONDS: '3600' })).rejects.toThrow(/BREK_QUEUE_MAX_WAIT_SECONDS/);
+    vi.unstubAllEnvs();
   });
 
   it('is woken by new inbox records and workspace erase requests only, exactly as the worker code reads the stream', () => {
@@ -308,15 +326,21 @@ describe('worker', () => {
     expect(esm).toBeDefined();
     expect(esm?.functionResponseTypes).toEqual(['ReportBatchItemFailures']);
     expect(esm?.bisectBatchOnFunctionError).toBe(true);
-    expect(esm?.parallelizationFactor).toBe(1);
+    // The model's choice (core/worker-stream.ts): per-key order holds for any factor up to 10.
+    expect(esm?.parallelizationFactor).toBe(WORKER_STREAM.parallelizationFactor);
+    expect(esm?.parallelizationFactor).toBeGreaterThanOrEqual(1);
+    expect(esm?.parallelizationFactor).toBeLessThanOrEqual(10);
+    expect(esm?.maximumBatchingWindowInSeconds).toBe(WORKER_STREAM.maximumBatchingWindowInSeconds);
     expect(esm?.maximumRetryAttempts).toBeGreaterThanOrEqual(1);
     expect(esm?.maximumRetryAttempts).toBeLessThanOrEqual(10);
     // -1 would mean "until the record expires from the stream" (24 h).
     expect(esm?.maximumRecordAgeInSeconds).toBeGreaterThanOrEqual(60);
     expect(esm?.maximumRecordAgeInSeconds).toBeLessThanOrEqual(6 * 3600);
     expect(esm?.destinationConfig?.onFailure?.destinationArn).toBe(queueArn);
+    // DynamoDB streams allow up to 10,000; the worker runs a batch's threads side by side.
+    expect(esm?.batchSize).toBe(WORKER_STREAM.batchSize);
     expect(esm?.batchSize).toBeGreaterThanOrEqual(1);
-    expect(esm?.batchSize).toBeLessThanOrEqual(10);
+    expect(esm?.batchSize).toBeLessThanOrEqual(10_000);
     expect(['LATEST', 'TRIM_HORIZON']).toContain(esm?.startingPosition);
   });
 
@@ -568,7 +592,7 @@ describe('alarms', () => {
     const topic = world.topics[0]!.arn;
     expect(world.topicSubscriptions).toEqual([{ name: 'AlarmEmail', args: { topic, protocol: 'email', endpoint: 'oncall@partner.example' } }]);
     expect(world.alarms.map((a) => a.name).sort()).toEqual(
-      ['BrekAuthAlarm', 'BrekErrorsAlarm', 'BrekThrottledAlarm', 'FailedTurnsAlarm', 'SignatureRejectsAlarm', 'UnknownDeliveriesAlarm', 'WorkerFailuresAlarm', 'WorkerIteratorAgeAlarm'].sort(),
+      ['BrekAuthAlarm', 'BrekErrorsAlarm', 'BrekQueueFullAlarm', 'BrekThrottledAlarm', 'FailedTurnsAlarm', 'SignatureRejectsAlarm', 'UnknownDeliveriesAlarm', 'WorkerFailuresAlarm', 'WorkerIteratorAgeAlarm'].sort(),
     );
     for (const alarm of world.alarms) {
       expect(alarm.args.alarmActions, alarm.name).toEqual([topic]);
@@ -581,7 +605,7 @@ describe('alarms', () => {
   it('without ALARM_EMAIL: the topic and alarms, no subscription', async () => {
     const { world } = await deploy();
     expect(world.topicSubscriptions).toEqual([]);
-    expect(world.alarms).toHaveLength(8);
+    expect(world.alarms).toHaveLength(9);
   });
 
   it('alarms on any Brek 401/403 in 5 minutes, and on 429s and 5xx/timeouts over their thresholds', async () => {
@@ -610,6 +634,7 @@ describe('alarms', () => {
       ['FailedTurnsAlarm', 'TurnFailed', 5],
       ['UnknownDeliveriesAlarm', 'TurnDeliveryUnknown', 3],
       ['SignatureRejectsAlarm', 'SignatureRejected', 25],
+      ['BrekQueueFullAlarm', 'BrekQueueGaveUp', 1],
     ] as const) {
       const alarm = byName(world, name);
       expect(alarm.args.threshold, name).toBe(limit);
@@ -676,7 +701,9 @@ describe('alarms', () => {
       ALARM_FAILED_TURNS_THRESHOLD: '3',
       ALARM_SIGNATURE_REJECTS_THRESHOLD: '100',
       ALARM_ITERATOR_AGE_SECONDS: '600',
+      ALARM_BREK_QUEUE_FULL_THRESHOLD: '4',
     });
+    expect(byName(world, 'BrekQueueFullAlarm').args.threshold).toBe(4);
     expect(byName(world, 'BrekThrottledAlarm').args.threshold).toBe(50);
     expect(byName(world, 'BrekErrorsAlarm').args.threshold).toBe(20);
     expect(byName(world, 'FailedTurnsAlarm').args.threshold).toBe(3);

@@ -39,13 +39,30 @@ export interface AttemptInfo {
   /** The wait before the next try, when there will be one. */
   retryInMs?: number;
   requestId?: string;
+  /** Brek's quota as it reported it on this answer (x-ratelimit-*). */
+  rateLimit?: RateLimit;
   durationMs: number;
+}
+
+/**
+ * Asked around every try of a call: the turn's place in the queue for Brek's quota
+ * (core/brek/quota.ts). `beforeTry` waits for the try's slot, or throws when there is none in time
+ * (that error reaches the caller as it is); `afterTry` learns Brek's limit and Retry-After.
+ */
+export interface RequestGate {
+  beforeTry(): Promise<void>;
+  afterTry(info: AttemptInfo): Promise<void>;
 }
 
 /** Per call: a hook that sees this call's tries only (the turn logs them with its own context). */
 export interface CallOptions {
   onAttempt?: (info: AttemptInfo) => void;
+  /** Paces the tries by Brek's quota; a 429 is then waited out by the gate, not counted as a failed try. */
+  gate?: RequestGate;
 }
+
+/** A gated call's 429s are waited out by the gate; this many in a row still end the call. */
+const MAX_GATED_THROTTLES = 20;
 
 export interface BrekClientOptions {
   baseUrl: string;
@@ -141,9 +158,12 @@ export class BrekClient {
     payload: unknown,
     callOptions: CallOptions,
   ): Promise<{ body: unknown; meta: ResponseMeta }> {
-    const report = (info: AttemptInfo) => {
+    const gate = callOptions.gate;
+    const report = async (info: AttemptInfo) => {
       this.options.onAttempt?.(info);
       callOptions.onAttempt?.(info);
+      // What the gate learns is advice: its own failure (the table briefly away) never fails the call.
+      await gate?.afterTry(info).catch(() => undefined);
     };
     // Serialised once: every retry sends the very same bytes, idempotencyKey included.
     const body = payload === undefined ? undefined : JSON.stringify(payload);
@@ -151,23 +171,29 @@ export class BrekClient {
     const headers: Record<string, string> = { accept: 'application/json', [authName]: authValue };
     if (body !== undefined) headers['content-type'] = 'application/json';
 
-    for (let attempt = 1; ; attempt++) {
+    // `failures`: tries that count against maxAttempts (a gated call's 429s do not: the gate waits them out).
+    for (let attempt = 1, failures = 0, throttles = 0; ; attempt++) {
+      // Outside the try: a turn that cannot get a slot in time hears so as it is, not as a network error.
+      await gate?.beforeTry();
       const started = performance.now();
       try {
         const result = await this.tryOnce(method, path, headers, body, attempt);
-        report({
+        await report({
           operation,
           attempt,
           status: result.meta.status,
           ...(result.meta.requestId ? { requestId: result.meta.requestId } : {}),
+          ...(result.meta.rateLimit ? { rateLimit: result.meta.rateLimit } : {}),
           durationMs: performance.now() - started,
         });
         return result;
       } catch (caught) {
         const error = caught instanceof BrekError ? caught : new BrekError({ kind: 'network', message: String(caught), cause: caught });
         error.attempts = attempt;
-        const delay = this.retryDelay(error, attempt);
-        report({
+        const throttledAndGated = gate !== undefined && error.kind === 'rate_limited' && ++throttles <= MAX_GATED_THROTTLES;
+        if (!throttledAndGated) failures++;
+        const delay = throttledAndGated ? 0 : this.retryDelay(error, failures);
+        await report({
           operation,
           attempt,
           ...(error.status === undefined ? {} : { status: error.status }),

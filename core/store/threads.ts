@@ -205,6 +205,30 @@ export class ThreadStore {
    * (core/delivery.ts). Only while this attempt holds the lease; false when it no longer does
    * (outlived, or the thread was erased meanwhile: an uninstall, "forget me") — then nothing is sent.
    */
+  /**
+   * Holds the thread longer (a turn waiting for Brek's quota): only while this attempt holds it,
+   * and never shorter than it already is. False when the lease is no longer this attempt's.
+   */
+  async extendLease(claimed: Pick<ThreadRecord, 'actorId' | 'conversationId'>, token: string, until: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: threadKey(claimed),
+          UpdateExpression: 'SET leaseUntil = :until',
+          ConditionExpression: 'leaseToken = :token AND leaseUntil < :until',
+          ExpressionAttributeValues: { ':until': until, ':token': token },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // Already held that long (a retried write whose answer was lost), or taken by another attempt.
+      const current = await this.get(claimed);
+      return current?.leaseToken === token;
+    }
+  }
+
   async beginDelivery(claimed: ThreadRecord, token: string, journal: SendingStep): Promise<boolean> {
     try {
       await this.db.send(

@@ -52,6 +52,7 @@ export interface EventSourceMappingSeen {
   destinationConfig?: { onFailure?: { destinationArn: In<string> } };
   parallelizationFactor?: number;
   batchSize?: number;
+  maximumBatchingWindowInSeconds?: number;
   startingPosition?: string;
 }
 
