@@ -34,6 +34,8 @@ export default $config({
     const { TABLE_KEYS, TTL_ATTRIBUTE, WORK_SK_PREFIXES, OWNER_INDEX } = await import('./core/store/table.ts');
     const { METRIC, METRICS_NAMESPACE, METRICS_SERVICE } = await import('./core/metrics.ts');
     const { WORKER_STREAM } = await import('./core/worker-stream.ts');
+    const { CHANNEL_PROFILES } = await import('./adapters/profiles.ts');
+    const { SLACK_METRIC } = await import('./adapters/slack/profile.ts');
     const production = PRODUCTION_STAGES.includes($app.stage);
 
     // The one table, keyed from the core's single definition (core/store/table.ts). NEW_IMAGE is
@@ -347,7 +349,7 @@ export default $config({
       return n;
     };
     const FIVE_MINUTES = 300;
-    const CHANNELS = ['slack', 'teams', 'whatsapp'];
+    const CHANNELS = CHANNEL_PROFILES.map((profile) => profile.channel);
     /** The bridge's own metric (core/metrics.ts): EMF adds the `service` dimension to each. */
     const bridgeMetric = (id: string, metricName: string, dimensions: Record<string, string>) => ({
       id,
@@ -393,9 +395,9 @@ export default $config({
       ]);
     if (distribution) {
       // Per `reason` (state, access_denied, oauth_access, storage…): installs that did not complete.
-      everyDimensionAlarm('SlackInstallFailuresAlarm', 'Slack installs failing (see the slackInstallLogGroup output)', threshold('ALARM_SLACK_INSTALL_FAILURES_THRESHOLD', 5), METRIC.slackInstallFailed);
+      everyDimensionAlarm('SlackInstallFailuresAlarm', 'Slack installs failing (see the slackInstallLogGroup output)', threshold('ALARM_SLACK_INSTALL_FAILURES_THRESHOLD', 5), SLACK_METRIC.installFailed);
       // A rotating token not refreshed stops that workspace's replies when it expires (12 h).
-      everyDimensionAlarm('SlackTokenRefreshFailuresAlarm', 'Slack bot tokens failing to refresh: those workspaces stop getting replies', threshold('ALARM_SLACK_TOKEN_REFRESH_THRESHOLD', 1), METRIC.slackTokenRefreshFailed);
+      everyDimensionAlarm('SlackTokenRefreshFailuresAlarm', 'Slack bot tokens failing to refresh: those workspaces stop getting replies', threshold('ALARM_SLACK_TOKEN_REFRESH_THRESHOLD', 1), SLACK_METRIC.tokenRefreshFailed);
     }
     /** An alarm on one AWS metric's per-minute maximum. */
     const maximumAlarm = (name: string, description: string, metric: { namespace: string; metricName: string; dimensions: Record<string, $util.Input<string>> }, limit: number, minutes: number) =>

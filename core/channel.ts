@@ -6,6 +6,7 @@
 // classify, progress: send.ts) is core/delivery.ts's ChannelSender.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Mode } from './config.ts';
+import type { DevDefault } from './dev-defaults.ts';
 import type { ChannelSender } from './delivery.ts';
 import type { HttpRequest, HttpResponse } from './http.ts';
 import type { Channel } from './identity.ts';
@@ -52,10 +53,48 @@ export interface ChannelDeps {
   metrics?: BridgeMetrics;
 }
 
-export interface ChannelAdapter<Config = unknown> {
+/**
+ * What the rest of the bridge knows of a channel without loading its SDK (adapters/<channel>/profile.ts):
+ * the Lambda wiring, the deployed-configuration guards, the operator views and the tools read it.
+ * A profile registers itself when its module loads, so any process that reads a channel's
+ * configuration also knows that channel's secrets and shipped credentials.
+ */
+export interface ChannelProfile {
   channel: Channel;
+  /** How people name it ("Microsoft Teams"). */
+  title: string;
   /** The POST route its platform calls (DESIGN.md's runtime contract). */
   route: string;
+  /** sst.config.ts's name for its ingress Function (`npm run ops -- logs` finds its log group by it). */
+  ingressFunction: string;
+  /** Its secrets: the SST secret's name → the environment variable it provides. */
+  secrets: Readonly<Record<string, string>>;
+  /** Credentials this repository ships for its fakes: refused when deployed (core/dev-defaults.ts). */
+  devCredentials: readonly DevDefault[];
+  /** Whether a conversation id of this channel is personal data (a phone number): ops shows only its hash. */
+  conversationIsPersonal?(conversationId: string): boolean;
+}
+
+const profiles = new Map<Channel, ChannelProfile>();
+
+/** Called once by each adapters/<channel>/profile.ts; returns the profile for its export. */
+export function registerChannel<P extends ChannelProfile>(profile: P): P {
+  profiles.set(profile.channel, profile);
+  return profile;
+}
+
+/** The channels this process has loaded (adapters/profiles.ts loads every one). */
+export function knownChannels(): readonly ChannelProfile[] {
+  return [...profiles.values()];
+}
+
+export function channelProfile(channel: Channel): ChannelProfile | undefined {
+  return profiles.get(channel);
+}
+
+export interface ChannelAdapter<Config = unknown> {
+  /** Its name, route and secrets (its profile.ts). */
+  profile: ChannelProfile;
   /** Whether the environment names this channel, so a deployment without it still runs. */
   configured(env: Record<string, string | undefined>): boolean;
   /** The channel's part of the environment, read for one role; throws a ConfigError naming what is wrong. */

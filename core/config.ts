@@ -2,6 +2,7 @@
 // Every problem is reported at once, each naming its variable, so a misconfigured deploy fails
 // with one readable message instead of a stack trace on the first turn.
 import type { AuthStyle } from './brek/client.ts';
+import { knownChannels } from './channel.ts';
 import { devDefault, isLoopbackUrl, isPlaceholder } from './dev-defaults.ts';
 import type { Logger } from './log.ts';
 
@@ -25,7 +26,7 @@ export interface CoreConfig {
   tableName: string;
   /** Unset locally = an embedded DynamoDB-compatible server; unset deployed = AWS itself. */
   dynamoEndpoint?: string;
-  /** Keys the WhatsApp actor hash; unset locally = generated once by the local stack. */
+  /** Keys hashed actor ids (WhatsApp's phone numbers); unset locally = generated once by the local stack. */
   actorIdSecret?: string;
   idempotencyPrefix: string;
   sessionIdleHours: number;
@@ -40,15 +41,13 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-/** The secrets DESIGN.md names (each an SST secret when deployed: functions/runtime.ts). */
-export const SECRET_VARIABLES = [
-  'BREK_PARTNER_API_KEY',
-  'ACTOR_ID_SECRET',
-  'SLACK_SIGNING_SECRET',
-  'SLACK_BOT_TOKEN',
-  'TEAMS_APP_PASSWORD',
-  'TWILIO_AUTH_TOKEN',
-] as const;
+/** The secrets DESIGN.md names for core (each an SST secret when deployed: functions/runtime.ts). */
+export const CORE_SECRETS = { BrekPartnerApiKey: 'BREK_PARTNER_API_KEY', ActorIdSecret: 'ACTOR_ID_SECRET' } as const;
+
+/** Every secret variable: core's and each loaded channel's (its profile names them). */
+export function secretVariables(): string[] {
+  return [...Object.values(CORE_SECRETS), ...knownChannels().flatMap((profile) => Object.values(profile.secrets))];
+}
 
 /** Deployed, a secret shorter than this is refused (ACTOR_ID_SECRET needs 16 in every mode). */
 export const MIN_SECRET_LENGTH = 8;
@@ -216,7 +215,7 @@ export function loadCoreConfig(env: Env = process.env, mode: Mode = 'deployed', 
 
 /** The secrets that are set, by name (never a value). */
 export function secretsSet(env: Env): string[] {
-  return SECRET_VARIABLES.filter((name) => Boolean(env[name]?.trim()));
+  return secretVariables().filter((name) => Boolean(env[name]?.trim()));
 }
 
 /**
@@ -234,6 +233,6 @@ export function configureAtStart<T>(logger: Logger, env: Env, mode: Mode, load: 
   }
   const set = secretsSet(env);
   // Field names are chosen so the logger's secret-field rule does not blank the names themselves.
-  logger.info('configuration', { mode, set, unset: SECRET_VARIABLES.filter((name) => !set.includes(name)) });
+  logger.info('configuration', { mode, set, unset: secretVariables().filter((name) => !set.includes(name)) });
   return loaded;
 }

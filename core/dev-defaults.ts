@@ -1,17 +1,12 @@
-// Every credential this repository ships for development and tests, in one place: the local
-// stack, the fakes and the sandbox take their defaults from here, and a deployed configuration
-// (core/config.ts, 'deployed' mode) refuses each of them, so the two lists cannot drift. Also the
-// stand-ins a person might paste from the README ('<partner API key>', 'xoxb-…', 'changeme').
+// The credentials this repository ships for development and tests: Brek's here, each channel's in
+// its profile (adapters/<channel>/profile.ts). The local stack, the fakes and the sandbox take
+// their defaults from there, and a deployed configuration (core/config.ts, 'deployed' mode)
+// refuses each of them, so the lists cannot drift. Also the stand-ins a person might paste from
+// the README ('<partner API key>', 'xoxb-…', 'changeme').
+import { knownChannels } from './channel.ts';
 
 /** The Brek sandbox's documented partner key: public, accepted only by the sandbox. */
 export const DEV_PARTNER_KEY = 'brek_sandbox_dev_key';
-/** The local stack's Slack bot token, accepted only by the fake Slack Web API. */
-export const LOCAL_SLACK_BOT_TOKEN = 'xoxb-local-dev';
-/** The fake Bot Framework's bot (dev/fakes/teams.ts). Its id is no secret: not refused. */
-export const FAKE_TEAMS_APP_ID = '00000000-0000-4000-8000-0000000b0701';
-export const FAKE_TEAMS_APP_PASSWORD = 'local-bot-password';
-/** The fake Twilio's account (dev/fakes/twilio.ts; its auth token is random per start). */
-export const FAKE_TWILIO_ACCOUNT_SID = `AC${'0'.repeat(24)}fa4e7111`;
 
 export interface DevDefault {
   /** The variable the dev code sets it in. */
@@ -28,13 +23,15 @@ export interface DevDefault {
  */
 export const DEV_DEFAULTS: readonly DevDefault[] = [
   { variable: 'BREK_PARTNER_API_KEY', value: DEV_PARTNER_KEY, what: 'the Brek sandbox’s dev key' },
-  { variable: 'SLACK_BOT_TOKEN', value: LOCAL_SLACK_BOT_TOKEN, what: 'the local stack’s Slack bot token' },
-  { variable: 'TEAMS_APP_PASSWORD', value: FAKE_TEAMS_APP_PASSWORD, what: 'the fake Bot Framework’s app password' },
-  { variable: 'TWILIO_ACCOUNT_SID', value: FAKE_TWILIO_ACCOUNT_SID, what: 'the fake Twilio’s account SID' },
 ];
 
+/** Brek's and every loaded channel's (each channel's profile lists its own). */
+export function shippedCredentials(): DevDefault[] {
+  return [...DEV_DEFAULTS, ...knownChannels().flatMap((profile) => profile.devCredentials)];
+}
+
 export function devDefault(value: string): DevDefault | undefined {
-  return DEV_DEFAULTS.find((d) => d.value === value);
+  return shippedCredentials().find((d) => d.value === value);
 }
 
 /** Stock words people leave in a secret's place (compared whole, ignoring case). */

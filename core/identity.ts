@@ -1,22 +1,8 @@
-// Identities and keys of DESIGN.md ("Identities and keys", contract).
-import { createHmac } from 'node:crypto';
+// Identities and keys of DESIGN.md ("Identities and keys", contract). Each channel builds its
+// own actor ids (adapters/<channel>/profile.ts); core only reads their `{channel}:` prefix.
 
-export type Channel = 'slack' | 'teams' | 'whatsapp';
-
-/** Same raw user id in two workspaces = two actors. */
-export function slackActorId(teamId: string, userId: string): string {
-  return `slack:${teamId}:${userId}`;
-}
-
-export function teamsActorId(tenantId: string, aadObjectIdOrFromId: string): string {
-  return `teams:${tenantId}:${aadObjectIdOrFromId}`;
-}
-
-/** A phone number is personal data: Brek and the logs only ever see this keyed hash of it. */
-export function whatsappActorId(e164: string, secret: string): string {
-  const number = e164.replace(/^whatsapp:/, '');
-  return `whatsapp:${createHmac('sha256', secret).update(number).digest('hex').slice(0, 32)}`;
-}
+/** A channel's name, as its adapter's profile declares it ('slack'); actor ids start with it. */
+export type Channel = string;
 
 /**
  * `{IDEMPOTENCY_PREFIX}:{sessionId}:{action}:{channelMessageId}`: a retried delivery of the same

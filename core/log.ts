@@ -17,8 +17,8 @@ const SECRET_VALUE: RegExp[] = [
   /\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, // JWTs
   /\bAC[0-9a-f]{32}\b/g, // Twilio account SIDs
 ];
-/** E.164 phone numbers, with or without the whatsapp: prefix. */
-const PHONE = /(?:whatsapp:)?\+\d[\d ]{6,17}\d/g;
+/** E.164 phone numbers, and any `scheme:` prefix a channel puts before one (Twilio's `whatsapp:`). */
+const PHONE = /(?:\b[a-z]+:)?\+\d[\d ]{6,17}\d/g;
 
 export function scrubText(text: string): string {
   let out = redactCardNumbers(text).text;

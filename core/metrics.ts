@@ -38,17 +38,14 @@ export const METRIC = {
   brekQueueGaveUp: 'BrekQueueGaveUp',
   /** Per `channel` and `code`: each post of a reply that failed (refused, or its answer lost). */
   sendFailures: 'ChannelSendFailures',
-  /** An install (or its redirect) that failed: a refused or replayed state, Slack refusing the code, a storage error. */
-  slackInstallFailed: 'SlackInstallFailed',
-  /** A rotating Slack token whose refresh failed (refused, or Slack unreachable). */
-  slackTokenRefreshFailed: 'SlackTokenRefreshFailed',
   /** Per `channel`: items deleted when a workspace left (the app uninstalled, tokens revoked). */
   workspaceItemsErased: 'WorkspaceItemsErased',
 } as const;
 
-export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+/** The bridge's metrics, and those a channel counts of its own (e.g. adapters/slack/profile.ts's). */
+export type MetricName = (typeof METRIC)[keyof typeof METRIC] | (string & {});
 
-const MILLISECONDS = new Set<MetricName>([METRIC.replyLatency, METRIC.brekLatency, METRIC.brekQueueWait]);
+const MILLISECONDS = new Set<string>([METRIC.replyLatency, METRIC.brekLatency, METRIC.brekQueueWait]);
 
 /** The status classes of BrekCalls, as alarms and dashboards group them. */
 export type BrekStatusClass = '2xx' | '400' | '401_403' | '404' | '409' | '429' | '5xx' | 'other_4xx' | 'timeout' | 'network';

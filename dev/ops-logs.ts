@@ -6,6 +6,8 @@
 // Lambda writes each function's lines to its own log group, which SST names
 // `/aws/lambda/<app>-<stage>-<resource>-<8 random characters>` (its `physicalName`, with the app
 // name shortened for long stage names): the prefix is knowable, the random end is not.
+import '../adapters/profiles.ts';
+import { channelProfile } from '../core/channel.ts';
 import type { Channel } from '../core/identity.ts';
 
 /** sst.config.ts's app name and component names (test/ops.test.ts checks them against it). */
@@ -13,8 +15,6 @@ export const SST_NAMES = {
   app: 'brek-bridge',
   /** `new sst.aws.Dynamo('Bridge', …)` */
   table: 'Bridge',
-  /** `new sst.aws.Function('SlackIngress', …)` and the others */
-  ingress: { slack: 'SlackIngress', teams: 'TeamsIngress', whatsapp: 'WhatsAppIngress' } satisfies Record<Channel, string>,
   /** `table.subscribe('Worker', …)` */
   worker: 'Worker',
   /** `new sst.aws.Function('SlackInstall', …)`: the Slack install routes, deployed with SLACK_CLIENT_ID only */
@@ -30,7 +30,8 @@ function logGroupResource(component: string): string {
 }
 
 const RESOURCES = {
-  ingress: (channel: Channel) => logGroupResource(SST_NAMES.ingress[channel]),
+  // `new sst.aws.Function('SlackIngress', …)` and the others: each channel's profile names its own.
+  ingress: (channel: Channel) => logGroupResource(channelProfile(channel)?.ingressFunction ?? `${channel}Ingress`),
   worker: () => logGroupResource(`${SST_NAMES.table}Subscriber${SST_NAMES.worker}Function`),
   slackInstall: () => logGroupResource(SST_NAMES.slackInstall),
 };

@@ -29,7 +29,8 @@ import { CHANNEL_ADAPTERS } from '../adapters/index.ts';
 import type { Installations } from '../core/channel.ts';
 import type { ChannelSender } from '../core/delivery.ts';
 import type { Channel } from '../core/identity.ts';
-import { DEV_PARTNER_KEY, LOCAL_SLACK_BOT_TOKEN } from '../core/dev-defaults.ts';
+import { DEV_PARTNER_KEY } from '../core/dev-defaults.ts';
+import { LOCAL_SLACK_BOT_TOKEN } from '../adapters/slack/profile.ts';
 import { sandboxConfigFromEnv } from '../sandbox/config.ts';
 import { startSandbox, type Exchange, type RunningSandbox } from '../sandbox/server.ts';
 import { StartupError } from './cli.ts';
@@ -340,9 +341,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (env.SLACK_CLIENT_ID) env.INSTALLATION_KEY ??= secrets.installationKey;
     const channelDeps = { env, mode: 'local' as const, db: core.db, tableName: config.tableName, logger, metrics, publicUrl: url, ...(options.channelTimeoutMs ? { timeoutMs: options.channelTimeoutMs } : {}) };
     for (const wired of wireChannels(CHANNEL_ADAPTERS, channelDeps, 'both')) {
-      routes[wired.adapter.route] = { ingress: wired.adapter.ingress(wired.config), ...(wired.installations ? { installations: wired.installations } : {}) };
-      senders[wired.adapter.channel] = wired.sender;
-      if (wired.installations) installations[wired.adapter.channel] = wired.installations;
+      routes[wired.adapter.profile.route] = { ingress: wired.adapter.ingress(wired.config), ...(wired.installations ? { installations: wired.installations } : {}) };
+      senders[wired.adapter.profile.channel] = wired.sender;
+      if (wired.installations) installations[wired.adapter.profile.channel] = wired.installations;
     }
     const slack = loadSlackConfig(env, 'local');
     const teams = loadTeamsConfig(env, 'local');

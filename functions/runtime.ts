@@ -3,18 +3,13 @@
 // read with SST's own reader (`sst/resource`). The bridge's configuration reads DESIGN.md's plain
 // variables, so each linked secret is copied to its name once, at cold start.
 import { Resource } from 'sst/resource';
+import { CHANNEL_PROFILES } from '../adapters/profiles.ts';
+import { CORE_SECRETS } from '../core/config.ts';
 
-/** SST secret name → the environment variable of DESIGN.md it provides. */
-export const LINKED_SECRETS = {
-  BrekPartnerApiKey: 'BREK_PARTNER_API_KEY',
-  ActorIdSecret: 'ACTOR_ID_SECRET',
-  SlackSigningSecret: 'SLACK_SIGNING_SECRET',
-  SlackBotToken: 'SLACK_BOT_TOKEN',
-  TeamsAppPassword: 'TEAMS_APP_PASSWORD',
-  TwilioAuthToken: 'TWILIO_AUTH_TOKEN',
-} as const;
+/** SST secret name → the environment variable of DESIGN.md it provides: core's, then each channel's. */
+export const LINKED_SECRETS: Readonly<Record<string, string>> = Object.assign({}, CORE_SECRETS, ...CHANNEL_PROFILES.map((profile) => profile.secrets));
 
-export type LinkedSecretName = keyof typeof LINKED_SECRETS;
+export type LinkedSecretName = string;
 
 /** Declared only when the Slack app is distributed through OAuth (SLACK_CLIENT_ID at deploy). */
 export const DISTRIBUTION_SECRETS = {

@@ -24,9 +24,9 @@ export function wireChannels(adapters: readonly ChannelAdapter[], deps: ChannelD
 }
 
 export function sendersOf(channels: readonly WiredChannel[]): Partial<Record<Channel, ChannelSender>> {
-  return Object.fromEntries(channels.map((wired) => [wired.adapter.channel, wired.sender]));
+  return Object.fromEntries(channels.map((wired) => [wired.adapter.profile.channel, wired.sender]));
 }
 
 export function installationsOf(channels: readonly WiredChannel[]): Partial<Record<Channel, Installations>> {
-  return Object.fromEntries(channels.flatMap((wired) => (wired.installations ? [[wired.adapter.channel, wired.installations]] : [])));
+  return Object.fromEntries(channels.flatMap((wired) => (wired.installations ? [[wired.adapter.profile.channel, wired.installations]] : [])));
 }

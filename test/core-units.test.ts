@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseEventData, type EventResult } from '../core/brek/results.ts';
 import { ConfigError, loadCoreConfig } from '../core/config.ts';
-import { idempotencyKey, slackActorId, teamsActorId, whatsappActorId } from '../core/identity.ts';
+import { idempotencyKey } from '../core/identity.ts';
+import { slackActorId } from '../adapters/slack/profile.ts';
+import { teamsActorId } from '../adapters/teams/profile.ts';
+import { whatsappActorId } from '../adapters/whatsapp/profile.ts';
 import { createLogger, memorySink, scrubText } from '../core/log.ts';
 import { numberChoice, replyFromResult } from '../core/reply.ts';
 

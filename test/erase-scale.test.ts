@@ -8,7 +8,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slackIngress } from '../adapters/slack/ingress.ts';
 import type { LeavingWorkspace } from '../core/channel.ts';
-import { slackActorId } from '../core/identity.ts';
+import { slackActorId } from '../adapters/slack/profile.ts';
 import { handleIngress } from '../core/ingress.ts';
 import { createLogger, memorySink } from '../core/log.ts';
 import { InboxStore } from '../core/store/inbox.ts';

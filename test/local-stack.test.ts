@@ -9,7 +9,7 @@ import { SlackChat } from '../dev/chat/slack.ts';
 import type { DevSecrets, StackInfo } from '../dev/stack.ts';
 import { documentClient } from '../core/store/table.ts';
 import { ThreadStore } from '../core/store/threads.ts';
-import { slackActorId } from '../core/identity.ts';
+import { slackActorId } from '../adapters/slack/profile.ts';
 import { attachTestCard } from '../dev/simulate/payment.ts';
 import { run, type Running } from './support/spawn.ts';
 

@@ -9,7 +9,7 @@ import { normalizeSlack, slackReference } from '../adapters/slack/normalize.ts';
 import { buttonValue } from '../adapters/slack/render.ts';
 import { verifySlack } from '../adapters/slack/verify.ts';
 import type { HttpRequest } from '../core/http.ts';
-import { slackActorId } from '../core/identity.ts';
+import { slackActorId } from '../adapters/slack/profile.ts';
 import type { InboundTurn } from '../core/inbound.ts';
 import type { Normalized } from '../core/ingress.ts';
 import { blockAction, messageEvent, type SlackUser } from '../dev/simulate/slack.ts';

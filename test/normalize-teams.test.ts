@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { normalizeTeams } from '../adapters/teams/normalize.ts';
 import { TeamsVerifier } from '../adapters/teams/verify.ts';
-import { teamsActorId } from '../core/identity.ts';
+import { teamsActorId } from '../adapters/teams/profile.ts';
 import type { InboundTurn } from '../core/inbound.ts';
 import type { Normalized } from '../core/ingress.ts';
 import { packButton } from '../core/reply.ts';

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import type { Channel } from '../core/identity.ts';
+import { CHANNEL_PROFILES } from '../adapters/profiles.ts';
+import type { Channel } from './reliability/channels.ts';
 import {
   listTurns,
   printableConversation,
@@ -658,7 +659,7 @@ describe('the Logs Insights query and log groups', () => {
     expect(config).toMatch(new RegExp(`table\\.subscribe\\(\\s*'${SST_NAMES.worker}'`));
     // Every function: the ingress of each channel, and the Slack install routes.
     const functions = [...config.matchAll(/new sst\.aws\.Function\('(\w+)'/g)].map((m) => m[1]);
-    expect(functions.sort()).toEqual([...Object.values(SST_NAMES.ingress), SST_NAMES.slackInstall].sort());
+    expect(functions.sort()).toEqual([...CHANNEL_PROFILES.map((profile) => profile.ingressFunction), SST_NAMES.slackInstall].sort());
   });
 
   it('aws logs start-query: the groups looked up by prefix when the stage is known, the window from the turn’s times', () => {

@@ -11,8 +11,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadSlackConfig } from '../adapters/slack/config.ts';
 import { loadTeamsConfig } from '../adapters/teams/config.ts';
 import { loadWhatsAppConfig } from '../adapters/whatsapp/config.ts';
-import { ConfigError, configureAtStart, loadCoreConfig, SECRET_VARIABLES } from '../core/config.ts';
-import { DEV_DEFAULTS, DEV_PARTNER_KEY, FAKE_TEAMS_APP_PASSWORD, FAKE_TWILIO_ACCOUNT_SID, isPlaceholder, LOCAL_SLACK_BOT_TOKEN } from '../core/dev-defaults.ts';
+import { ConfigError, configureAtStart, loadCoreConfig, secretVariables } from '../core/config.ts';
+import { DEV_PARTNER_KEY, isPlaceholder, shippedCredentials } from '../core/dev-defaults.ts';
+import '../adapters/profiles.ts';
+import { LOCAL_SLACK_BOT_TOKEN } from '../adapters/slack/profile.ts';
+import { FAKE_TEAMS_APP_PASSWORD } from '../adapters/teams/profile.ts';
+import { FAKE_TWILIO_ACCOUNT_SID } from '../adapters/whatsapp/profile.ts';
 import { createLogger, memorySink } from '../core/log.ts';
 import { startStack } from '../dev/stack.ts';
 import { startFakeTeams } from '../dev/fakes/teams.ts';
@@ -39,6 +43,9 @@ const GOOD: Record<string, string> = {
   WHATSAPP_WEBHOOK_URL: 'https://bridge.example/whatsapp/webhook',
   TABLE_NAME: 'brek-bridge',
 };
+// Core's and every channel's (their profiles, loaded above through adapters/profiles.ts).
+const SECRET_VARIABLES = secretVariables();
+const DEV_DEFAULTS = shippedCredentials();
 const GOOD_SECRETS = SECRET_VARIABLES.map((name) => GOOD[name]!);
 
 const quiet = createLogger({ sink: () => undefined });
@@ -185,7 +192,7 @@ describe('guard 3: development credentials, stand-ins and short secrets', () => 
   });
 
   /** Which function reads each secret first. */
-  const READER: Record<(typeof SECRET_VARIABLES)[number], Fn> = {
+  const READER: Record<string, Fn> = {
     BREK_PARTNER_API_KEY: 'worker',
     ACTOR_ID_SECRET: 'whatsapp',
     SLACK_SIGNING_SECRET: 'slack',
@@ -198,7 +205,7 @@ describe('guard 3: development credentials, stand-ins and short secrets', () => 
   for (const name of SECRET_VARIABLES) {
     it(`${name}: stand-ins are refused`, () => {
       for (const value of STAND_INS) {
-        const problems = problemsOf(READER[name], { ...GOOD, [name]: value });
+        const problems = problemsOf(READER[name]!, { ...GOOD, [name]: value });
         expect(problems, value).toContain(`${name} is a stand-in, not a real value: set the real one`);
         // A stand-in Slack token may also fail the xoxb- check: that line names its variable too.
         for (const problem of problems) {
@@ -222,7 +229,7 @@ describe('guard 3: development credentials, stand-ins and short secrets', () => 
     }
     expect(shown.length).toBeGreaterThanOrEqual(9);
     for (const [name, value] of shown) {
-      const problems = problemsOf(READER[name as (typeof SECRET_VARIABLES)[number]], { ...GOOD, [name]: value });
+      const problems = problemsOf(READER[name]!, { ...GOOD, [name]: value });
       expect(problems.some((p) => p.startsWith(`${name} is `)), `${name}=${value}`).toBe(true);
       for (const problem of problems) expect(problem).not.toContain(value);
     }

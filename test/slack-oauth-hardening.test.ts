@@ -21,7 +21,8 @@ import { localSecretBox } from '../core/crypto.ts';
 import { PermanentSendError, sendFailureCode } from '../core/delivery.ts';
 import type { HttpRequest, HttpResponse } from '../core/http.ts';
 import { createLogger } from '../core/log.ts';
-import { METRIC, type BridgeMetrics, type MetricName } from '../core/metrics.ts';
+import type { BridgeMetrics, MetricName } from '../core/metrics.ts';
+import { SLACK_METRIC } from '../adapters/slack/profile.ts';
 import type { InboxRecord } from '../core/store/inbox.ts';
 import { listTurns } from '../core/store/turn-views.ts';
 import { startFakeKms } from '../dev/fakes/kms.ts';
@@ -324,7 +325,7 @@ describe('metrics for the alarms', () => {
     const metrics = capturedMetrics();
     const workspaces = installFunction({ metrics });
     const route = (request: HttpRequest) => workspaces.oauth!.route(request);
-    const reasons = () => metrics.added.filter((m) => m.name === METRIC.slackInstallFailed).map((m) => m.dimensions?.reason);
+    const reasons = () => metrics.added.filter((m) => m.name === SLACK_METRIC.installFailed).map((m) => m.dimensions?.reason);
 
     const { done } = await installInProcess(workspaces, 'TMETRIC');
     expect(done.status).toBe(200);
@@ -366,7 +367,7 @@ describe('metrics for the alarms', () => {
     const metrics = capturedMetrics();
     const workspaces = installFunction({ metrics });
     for (const teamId of ['TROTATE', 'TREFUSED']) expect((await installInProcess(workspaces, teamId)).done.status).toBe(200);
-    const failures = () => metrics.added.filter((m) => m.name === METRIC.slackTokenRefreshFailed).map((m) => m.dimensions?.reason);
+    const failures = () => metrics.added.filter((m) => m.name === SLACK_METRIC.tokenRefreshFailed).map((m) => m.dimensions?.reason);
     const record = (teamId: string) => ({ workspaceId: teamId, reference: {} }) as Pick<InboxRecord, 'workspaceId' | 'reference'> as InboxRecord;
 
     // Issued for 60 s: every lookup refreshes it until one succeeds.

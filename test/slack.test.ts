@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { blockAction, messageEvent, postSlack, signSlack, slackRequest, slackTs, type SlackUser } from '../dev/simulate/slack.ts';
 import type { SlackCall } from '../dev/fakes/slack.ts';
 import { inboxKey } from '../core/store/inbox.ts';
-import { slackActorId } from '../core/identity.ts';
+import { slackActorId } from '../adapters/slack/profile.ts';
 import { attachTestCard } from '../dev/simulate/payment.ts';
 import { SIGNING_SECRET, useStack } from './support/stack.ts';
 

@@ -2,6 +2,7 @@
 // graph (table, ingress, worker and its stream mapping, failure queue, secrets, outputs) checked
 // without AWS, the network or .sst/. The functions are then cold-started with exactly the
 // environment and links the config gives them.
+import { SLACK_METRIC } from '../adapters/slack/profile.ts';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -716,7 +717,7 @@ describe('alarms', () => {
   it('names only metrics the bridge emits', async () => {
     const { METRIC } = await import('../core/metrics.ts');
     const { world } = await deploy('dev', { SLACK_CLIENT_ID: '1234.5678' });
-    const emitted = new Set<string>(Object.values(METRIC));
+    const emitted = new Set<string>([...Object.values(METRIC), ...Object.values(SLACK_METRIC)]);
     for (const alarm of world.alarms) {
       for (const m of summed(alarm).metrics) expect(emitted.has(m.name), `${alarm.name}: ${m.name}`).toBe(true);
       const sql = alarm.args.metricQueries?.find((q) => q.expression?.startsWith('SELECT'));
@@ -795,7 +796,7 @@ describe('cold start with what the config gives each function', () => {
     const data: Record<string, Record<string, string>> = {};
     for (const link of fn.args.link ?? []) {
       if (link instanceof SecretStandIn && link.name !== without) {
-        data[link.name] = { value: SECRET_VALUES[link.name as LinkedSecretName], type: 'sst.sst.Secret' };
+        data[link.name] = { value: SECRET_VALUES[link.name as LinkedSecretName]!, type: 'sst.sst.Secret' };
       } else if (link instanceof DynamoStandIn) {
         data[link.logicalName] = { name: link.name, type: 'sst.aws.Dynamo' };
       }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { inboundMessage, postTwilio, type WhatsAppUser } from '../dev/simulate/whatsapp.ts';
 import { attachTestCard } from '../dev/simulate/payment.ts';
 import { inboxKey } from '../core/store/inbox.ts';
-import { whatsappActorId } from '../core/identity.ts';
+import { whatsappActorId } from '../adapters/whatsapp/profile.ts';
 import { MESSAGES } from '../core/turn.ts';
 import { traceTurns } from '../core/store/turn-views.ts';
 import { useStack } from './support/stack.ts';

@@ -1,4 +1,6 @@
 // Slack's part of the environment contract (DESIGN.md).
+// Loading the profile registers the channel's secrets and shipped credentials with the guards.
+import './profile.ts';
 import { EnvReader, type Mode } from '../../core/config.ts';
 
 /** Multi-workspace distribution (OAuth v2): set when SLACK_CLIENT_ID is. */

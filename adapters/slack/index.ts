@@ -3,14 +3,14 @@
 import type { ChannelAdapter } from '../../core/channel.ts';
 import { ConfigError } from '../../core/config.ts';
 import { secretBoxFromEnv } from '../../core/crypto-kms.ts';
+import { slackProfile } from './profile.ts';
 import { loadSlackConfig, type SlackConfig } from './config.ts';
 import { slackIngress } from './ingress.ts';
 import { SlackSender, slackWebClient } from './send.ts';
 import { slackWorkspaces } from './workspaces.ts';
 
 export const slackAdapter: ChannelAdapter<SlackConfig> = {
-  channel: 'slack',
-  route: '/slack/events',
+  profile: slackProfile,
   // Every deployment serves Slack (a single token, or installations through OAuth).
   configured: () => true,
   config: (env, mode, role) => loadSlackConfig(env, mode, role),

@@ -2,7 +2,7 @@
 // interactivity payloads (button clicks) arrive on the same route; everything else is answered
 // 200 and dropped, as Slack expects of events an app does not handle.
 import { json, mediaType, text, type HttpRequest } from '../../core/http.ts';
-import { slackActorId } from '../../core/identity.ts';
+import { slackActorId } from './profile.ts';
 import { encodeReference, keywordOf, OWN_MENTION, readReference, withoutOwnMention, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
 import { actionInputOf } from '../../core/reply.ts';
 import type { Normalized } from '../../core/ingress.ts';

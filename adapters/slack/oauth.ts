@@ -22,7 +22,8 @@ import { ErrorCode, WebClient, type OauthV2AccessResponse } from '@slack/web-api
 import { type HttpRequest, type HttpResponse } from '../../core/http.ts';
 import type { DynamoInstallationStore, StoredInstallation } from './installations.ts';
 import type { Logger } from '../../core/log.ts';
-import { METRIC, type BridgeMetrics } from '../../core/metrics.ts';
+import type { BridgeMetrics } from '../../core/metrics.ts';
+import { SLACK_METRIC } from './profile.ts';
 import { INSTALL_STORAGE_ERROR, InstallStorageError, OAUTH_STATE_TTL_S } from './oauth-state.ts';
 
 /** The bot scopes the bridge uses (manifests/slack-app.yaml lists the same; a test compares). */
@@ -269,7 +270,7 @@ export class SlackOAuth {
   private installFailed(reason: InstallFailureReason, error: unknown): void {
     const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
     this.logger.warn('slack install failed', { reason, ...(typeof code === 'string' ? { code } : {}), error: typeof message === 'string' ? message : String(error) });
-    this.metrics?.add(METRIC.slackInstallFailed, 1, { reason });
+    this.metrics?.add(SLACK_METRIC.installFailed, 1, { reason });
   }
 
   /**
@@ -326,7 +327,7 @@ export class SlackOAuth {
       // Recording the refusal is conditioned on the version read: if it moved (another process
       // refreshed first, a reinstall), the refusal was of a stale refresh token and the next read
       // has the newer installation.
-      this.metrics?.add(METRIC.slackTokenRefreshFailed, 1, { reason: refused ?? 'error' });
+      this.metrics?.add(SLACK_METRIC.tokenRefreshFailed, 1, { reason: refused ?? 'error' });
       const released = await this.store.releaseRefreshLease(read, holder, refused).catch((releaseError: unknown) => {
         // The lease runs out by itself; Slack's refusal stands all the same.
         this.logger.warn('slack token refresh lease not released', { ...ids, error: releaseError });
@@ -338,7 +339,7 @@ export class SlackOAuth {
       throw new RefreshRefused(refused);
     }
     if (!answer.access_token || !answer.refresh_token || typeof answer.expires_in !== 'number') {
-      this.metrics?.add(METRIC.slackTokenRefreshFailed, 1, { reason: 'error' });
+      this.metrics?.add(SLACK_METRIC.tokenRefreshFailed, 1, { reason: 'error' });
       await this.store.releaseRefreshLease(read, holder).catch(() => false);
       throw new Error('oauth.v2.access answered a refresh without a rotated token');
     }

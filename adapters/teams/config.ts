@@ -1,4 +1,6 @@
 // Teams' part of the environment contract (DESIGN.md).
+// Loading the profile registers the channel's secrets and shipped credentials with the guards.
+import './profile.ts';
 import { EnvReader, type Mode } from '../../core/config.ts';
 
 export interface TeamsConfig {

@@ -4,7 +4,7 @@
 // updates, other cards' submits) is acknowledged and dropped. Text reaches Brek as the traveller
 // read it: mentions as names (the bot's own removed), Teams' HTML reduced to plain text.
 import { json } from '../../core/http.ts';
-import { teamsActorId } from '../../core/identity.ts';
+import { teamsActorId } from './profile.ts';
 import { encodeReference, keywordOf, OWN_MENTION, readReference, withoutOwnMention, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
 import type { Normalized } from '../../core/ingress.ts';
 import { actionInputOf, unpackButton } from '../../core/reply.ts';

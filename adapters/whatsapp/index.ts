@@ -1,13 +1,13 @@
 // WhatsApp (through Twilio) as one ChannelAdapter: Twilio's signature check and the normaliser on
 // POST /whatsapp/webhook, and the Messages API sender.
 import type { ChannelAdapter } from '../../core/channel.ts';
+import { whatsappProfile } from './profile.ts';
 import { loadWhatsAppConfig, type WhatsAppConfig } from './config.ts';
 import { whatsappIngress } from './ingress.ts';
 import { twilioClient, WhatsAppSender } from './send.ts';
 
 export const whatsappAdapter: ChannelAdapter<WhatsAppConfig> = {
-  channel: 'whatsapp',
-  route: '/whatsapp/webhook',
+  profile: whatsappProfile,
   configured: (env) => Boolean(env.TWILIO_ACCOUNT_SID),
   config: (env, mode, role) => loadWhatsAppConfig(env, mode, role),
   ingress: (config) => whatsappIngress(config),

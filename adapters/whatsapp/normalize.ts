@@ -4,7 +4,7 @@
 // Messaging Service's status callback set to it): they are answered with empty TwiML, never turns.
 import { createHmac } from 'node:crypto';
 import { mediaType, type HttpRequest } from '../../core/http.ts';
-import { whatsappActorId } from '../../core/identity.ts';
+import { whatsappActorId } from './profile.ts';
 import { keywordOf, readReference, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
 import type { Normalized } from '../../core/ingress.ts';
 import { formParams } from './verify.ts';

@@ -9,7 +9,7 @@ import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
-import { FAKE_TEAMS_APP_ID, FAKE_TEAMS_APP_PASSWORD } from '../../core/dev-defaults.ts';
+import { FAKE_TEAMS_APP_ID, FAKE_TEAMS_APP_PASSWORD } from '../../adapters/teams/profile.ts';
 import { applyFault, faultLabel, FaultPlan, isFault, type Answer, type Chaos, type Fault, type FaultAnswers, type FaultKind } from './faults.ts';
 
 export interface ConnectorCall {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FAKE_TWILIO_ACCOUNT_SID } from '../../core/dev-defaults.ts';
+import { FAKE_TWILIO_ACCOUNT_SID } from '../../adapters/whatsapp/profile.ts';
 import { applyFault, faultLabel, FaultPlan, isFault, writeAnswer, type Answer, type Chaos, type Fault, type FaultAnswers, type FaultKind } from './faults.ts';
 
 export interface TwilioMessage {

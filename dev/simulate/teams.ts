@@ -2,7 +2,7 @@
 // channel mentions, card clicks as Action.Execute invokes, the bot joining a chat), with the
 // bearer token the caller supplies — for tests, `npm run chat` and the console.
 import { randomUUID } from 'node:crypto';
-import { FAKE_TEAMS_APP_ID } from '../../core/dev-defaults.ts';
+import { FAKE_TEAMS_APP_ID } from '../../adapters/teams/profile.ts';
 
 export interface TeamsUser {
   tenantId: string;

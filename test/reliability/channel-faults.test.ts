@@ -7,7 +7,7 @@
 // applied, and a 3-second outage; a message the stack answers 5xx is re-delivered, as the platforms do.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDynamo, type LocalDynamo } from '../../dev/local-dynamo.ts';
-import type { Channel } from '../../core/identity.ts';
+import type { Channel } from './channels.ts';
 import { useStack, type StackHarness } from '../support/stack.ts';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from '../support/dynamo-faults.ts';
 import { brekEvents, CHANNELS, traveller, type Traveller } from './channels.ts';

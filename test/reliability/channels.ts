@@ -5,7 +5,11 @@ import { createHash } from 'node:crypto';
 import { messageEvent, slackRequest, postSlack, slackTs } from '../../dev/simulate/slack.ts';
 import { messageActivity, postActivity } from '../../dev/simulate/teams.ts';
 import { inboundMessage, postTwilio } from '../../dev/simulate/whatsapp.ts';
-import { slackActorId, teamsActorId, whatsappActorId, type Channel } from '../../core/identity.ts';
+/** The channels these drivers speak (one per adapter). */
+export type Channel = 'slack' | 'teams' | 'whatsapp';
+import { slackActorId } from '../../adapters/slack/profile.ts';
+import { teamsActorId } from '../../adapters/teams/profile.ts';
+import { whatsappActorId } from '../../adapters/whatsapp/profile.ts';
 import type { StackHarness } from '../support/stack.ts';
 import { renderWorking } from '../../adapters/teams/render.ts';
 import { mulberry32 } from '../../dev/fakes/faults.ts';

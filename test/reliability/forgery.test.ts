@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageEvent, signSlack, slackRequest, type SlackUser } from '../../dev/simulate/slack.ts';
 import { messageActivity, postActivity, type TeamsUser } from '../../dev/simulate/teams.ts';
 import { inboundMessage, postTwilio, signTwilio, type WhatsAppUser } from '../../dev/simulate/whatsapp.ts';
-import { teamsActorId } from '../../core/identity.ts';
+import { teamsActorId } from '../../adapters/teams/profile.ts';
 import { inboxKey } from '../../core/store/inbox.ts';
 import { startBotKeyServer, unsignedToken } from '../support/bot-keys.ts';
 import { observe, type Observed } from '../support/reliability.ts';

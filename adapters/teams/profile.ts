@@ -1,0 +1,20 @@
+// What the bridge knows of Microsoft Teams without its SDK: name, route, secrets, the fake Bot
+// Framework's credentials and its actor ids. Light on purpose: every Lambda loads it.
+import { registerChannel } from '../../core/channel.ts';
+
+/** The fake Bot Framework's bot (dev/fakes/teams.ts). Its id is no secret: not refused. */
+export const FAKE_TEAMS_APP_ID = '00000000-0000-4000-8000-0000000b0701';
+export const FAKE_TEAMS_APP_PASSWORD = 'local-bot-password';
+
+export const teamsProfile = registerChannel({
+  channel: 'teams',
+  title: 'Microsoft Teams',
+  route: '/teams/messages',
+  ingressFunction: 'TeamsIngress',
+  secrets: { TeamsAppPassword: 'TEAMS_APP_PASSWORD' },
+  devCredentials: [{ variable: 'TEAMS_APP_PASSWORD', value: FAKE_TEAMS_APP_PASSWORD, what: 'the fake Bot Framework’s app password' }],
+});
+
+export function teamsActorId(tenantId: string, aadObjectIdOrFromId: string): string {
+  return `teams:${tenantId}:${aadObjectIdOrFromId}`;
+}

@@ -1,0 +1,27 @@
+// What the bridge knows of WhatsApp (through Twilio) without its SDK: name, route, secrets, the
+// fake Twilio's account, its hashed actor ids and which conversation ids are personal.
+import { createHmac } from 'node:crypto';
+import { registerChannel } from '../../core/channel.ts';
+
+/** The fake Twilio's account (dev/fakes/twilio.ts; its auth token is random per start). */
+export const FAKE_TWILIO_ACCOUNT_SID = `AC${'0'.repeat(24)}fa4e7111`;
+
+/** `wa:` + an HMAC of the number pair (normalize.ts): pseudonymous. */
+const HASHED_PAIR = /^wa:[0-9a-f]{32}$/;
+
+export const whatsappProfile = registerChannel({
+  channel: 'whatsapp',
+  title: 'WhatsApp',
+  route: '/whatsapp/webhook',
+  ingressFunction: 'WhatsAppIngress',
+  secrets: { TwilioAuthToken: 'TWILIO_AUTH_TOKEN' },
+  devCredentials: [{ variable: 'TWILIO_ACCOUNT_SID', value: FAKE_TWILIO_ACCOUNT_SID, what: 'the fake Twilio’s account SID' }],
+  // Anything but the hashed pair may hold the traveller's number.
+  conversationIsPersonal: (conversationId: string) => !HASHED_PAIR.test(conversationId),
+});
+
+/** A phone number is personal data: Brek and the logs only ever see this keyed hash of it. */
+export function whatsappActorId(e164: string, secret: string): string {
+  const number = e164.replace(/^whatsapp:/, '');
+  return `whatsapp:${createHmac('sha256', secret).update(number).digest('hex').slice(0, 32)}`;
+}
