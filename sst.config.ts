@@ -13,7 +13,6 @@
 // SST refuses top-level imports in this file (app() is evaluated on its own), so project modules
 // are imported dynamically inside run(), and types through `import()` type queries.
 
-type LinkedSecretName = keyof typeof import('./functions/runtime.ts').LINKED_SECRETS;
 type DistributionSecretName = keyof typeof import('./functions/runtime.ts').DISTRIBUTION_SECRETS;
 
 /** Stages that refuse `sst remove` and keep the table (SST's `retain`) even if it leaves the config. */
@@ -57,15 +56,14 @@ export default $config({
       transform: { table: { pointInTimeRecovery: { enabled: true } } },
     });
 
-    // Names must match functions/runtime.ts, which maps each to its DESIGN.md variable.
-    const secret = {
-      BrekPartnerApiKey: new sst.Secret('BrekPartnerApiKey'),
-      ActorIdSecret: new sst.Secret('ActorIdSecret'),
-      SlackSigningSecret: new sst.Secret('SlackSigningSecret'),
-      SlackBotToken: new sst.Secret('SlackBotToken'),
-      TeamsAppPassword: new sst.Secret('TeamsAppPassword'),
-      TwilioAuthToken: new sst.Secret('TwilioAuthToken'),
-    } satisfies Record<LinkedSecretName, sst.Secret>;
+    // One per name of functions/runtime.ts, which maps each to its DESIGN.md variable: core's and
+    // each channel's (its profile).
+    const { LINKED_SECRETS } = await import('./functions/runtime.ts');
+    const secret: Record<string, sst.Secret> = Object.fromEntries(Object.keys(LINKED_SECRETS).map((name) => [name, new sst.Secret(name)]));
+    const secrets = (names: readonly string[] = []) => names.map((name) => secret[name]!);
+    /** A function's share of the deployer's variables: the required ones stop the deploy when unset. */
+    const environmentFor = (needs: import('./core/channel.ts').DeployNeeds) =>
+      Object.assign({}, ...(needs.required ?? []).map((name) => ({ [name]: deployValue(name) })), ...(needs.optional ?? []).map(optionalEnv)) as Record<string, string>;
 
     // The KMS key that seals each workspace's Slack installation (core/crypto-kms.ts). It exists on
     // every stage whether or not SLACK_CLIENT_ID is set: installations stay in the table when
@@ -143,53 +141,24 @@ export default $config({
       ...optionalEnv('SESSION_IDLE_HOURS'),
     };
 
-    // Each ingress bundles only its own channel's SDK: esbuild follows the handler's imports, so
-    // nothing else is installed into it (no nodejs.install).
-    //
-    // Slack ingress: it verifies the signature and writes the inbox record, so it gets the signing
-    // secret and the table, nothing else (test/sst-config.test.ts starts it with exactly that).
-    const slack = new sst.aws.Function('SlackIngress', {
-      handler: 'functions/slack.handler',
-      runtime: 'nodejs22.x',
-      // Slack wants its 200 within 3 s; the handler does one write, so a stuck call ends early.
-      timeout: '10 seconds',
-      // Called by Slack's servers only, never from a browser: no CORS headers.
-      url: { cors: false },
-      environment: { ...environment, ...optionalEnv('SLACK_APP_ID') },
-      link: [table, secret.SlackSigningSecret],
-    });
-
-    // Teams ingress: it verifies the Bot Framework's JWT against Microsoft's published keys with
-    // the bot's app id (not a secret) and writes the inbox record: the table and nothing else.
-    const teamsEnvironment = { TEAMS_APP_ID: deployValue('TEAMS_APP_ID'), ...optionalEnv('TEAMS_TENANT_ID'), ...optionalEnv('TEAMS_CONNECTOR_HOSTS') };
-    const teams = new sst.aws.Function('TeamsIngress', {
-      handler: 'functions/teams.handler',
-      runtime: 'nodejs22.x',
-      // Teams retries an activity it has no answer for within 15 s; the handler does one write.
-      timeout: '10 seconds',
-      url: { cors: false },
-      environment: { ...environment, ...teamsEnvironment },
-      link: [table],
-    });
-
-    // WhatsApp ingress: Twilio's signature needs the auth token, and the phone number is hashed
-    // with the actor id secret before anything is stored. WHATSAPP_WEBHOOK_URL is the URL Twilio
-    // signs: a function cannot be given its own URL at creation, so it is a deploy-time setting
-    // (the README's two-step first deploy: deploy, copy whatsappWebhookUrl, deploy again).
-    const whatsappEnvironment = {
-      ...optionalEnv('TWILIO_ACCOUNT_SID'),
-      ...optionalEnv('TWILIO_WHATSAPP_FROM'),
-      ...optionalEnv('WHATSAPP_WEBHOOK_URL'),
-    };
-    const whatsapp = new sst.aws.Function('WhatsAppIngress', {
-      handler: 'functions/whatsapp.handler',
-      runtime: 'nodejs22.x',
-      // Twilio waits 15 s for its webhook; the handler does one write.
-      timeout: '10 seconds',
-      url: { cors: false },
-      environment: { ...environment, ...whatsappEnvironment },
-      link: [table, secret.TwilioAuthToken, secret.ActorIdSecret],
-    });
+    // One ingress per channel, from its profile (adapters/<channel>/profile.ts): it verifies,
+    // writes the inbox record and acknowledges, so it gets the table and its own secrets only
+    // (test/sst-config.test.ts starts each with exactly that). Each bundles only its own
+    // channel's SDK: esbuild follows the handler's imports, so nothing else is installed into it
+    // (no nodejs.install). Every platform wants its answer within seconds (Slack 3 s, Teams and
+    // Twilio 15 s) and the handler does one write, so a stuck call ends early.
+    const ingresses = CHANNEL_PROFILES.map((profile) => ({
+      profile,
+      fn: new sst.aws.Function(profile.ingressFunction, {
+        handler: `functions/${profile.channel}.handler`,
+        runtime: 'nodejs22.x',
+        timeout: '10 seconds',
+        // Called by the platform's servers only, never from a browser: no CORS headers.
+        url: { cors: false },
+        environment: { ...environment, ...environmentFor(profile.deploy.ingress) },
+        link: [table, ...secrets(profile.deploy.ingress.secrets)],
+      }),
+    }));
 
     // Slack install routes (distribution only): GET /slack/install and GET /slack/oauth_redirect.
     const slackInstall = distribution
@@ -231,19 +200,15 @@ export default $config({
         timeout: `${workerTimeoutSeconds} seconds`,
         environment: {
           ...environment,
-          ...teamsEnvironment,
-          ...whatsappEnvironment,
+          ...Object.assign({}, ...CHANNEL_PROFILES.map((profile) => environmentFor(profile.deploy.worker))),
           ...distributionEnvironment,
           ...optionalEnv('BREK_RATE_LIMIT_PER_MINUTE'),
           ...optionalEnv('BREK_QUEUE_MAX_WAIT_SECONDS'),
         },
         link: [
           table,
-          secret.BrekPartnerApiKey,
-          secret.ActorIdSecret,
-          secret.SlackBotToken,
-          secret.TeamsAppPassword,
-          secret.TwilioAuthToken,
+          ...secrets(['BrekPartnerApiKey', 'ActorIdSecret']),
+          ...CHANNEL_PROFILES.flatMap((profile) => secrets(profile.deploy.worker.secrets)),
           // Refreshing a rotating bot token is an oauth.v2.access call with the client secret.
           ...(distribution ? [distribution.secret.SlackClientSecret] : []),
         ],
@@ -431,24 +396,15 @@ export default $config({
     );
 
     return {
-      // Slack app manifest: Event Subscriptions and Interactivity request URLs. A function URL
-      // serves every path; this one keeps the route of DESIGN.md's runtime contract.
-      slackEventsUrl: $interpolate`${slack.url}slack/events`,
-      // Teams bot registration (Azure Bot → Configuration): the messaging endpoint.
-      teamsMessagesUrl: $interpolate`${teams.url}teams/messages`,
-      // Twilio: the WhatsApp sender's incoming-message webhook, and WHATSAPP_WEBHOOK_URL.
-      whatsappWebhookUrl: $interpolate`${whatsapp.url}whatsapp/webhook`,
+      // Each channel's URL to register with its platform: its route on the ingress's function URL.
+      ...Object.fromEntries(ingresses.map(({ profile, fn }) => [profile.deploy.urlOutput, $interpolate`${fn.url}${profile.route.slice(1)}`])),
       table: table.name,
       workerFailuresQueue: workerFailures.url,
       // The functions, and their log groups for `aws logs tail <group> --follow` (SST names a log
       // group with a random suffix of its own, not the function's: use these, not the names).
-      slackLogGroup: slack.nodes.logGroup.apply((group?: { name: unknown }) => group?.name ?? ''),
-      teamsLogGroup: teams.nodes.logGroup.apply((group?: { name: unknown }) => group?.name ?? ''),
-      whatsappLogGroup: whatsapp.nodes.logGroup.apply((group?: { name: unknown }) => group?.name ?? ''),
+      ...Object.fromEntries(ingresses.map(({ profile, fn }) => [`${profile.channel}LogGroup`, fn.nodes.logGroup.apply((group?: { name: unknown }) => group?.name ?? '')])),
       workerLogGroup: worker.nodes.function.apply((fn: sst.aws.Function) => fn.nodes.logGroup.apply((group?: { name: unknown }) => group?.name ?? '')),
-      slackFunction: slack.name,
-      teamsFunction: teams.name,
-      whatsappFunction: whatsapp.name,
+      ...Object.fromEntries(ingresses.map(({ profile, fn }) => [`${profile.channel}Function`, fn.name])),
       workerFunction: worker.nodes.function.name,
       alarmTopic: alarmTopic.arn,
       // Distribution: the "Add to Slack" link, and the redirect URL to register with the app (and

@@ -71,8 +71,26 @@ export interface ChannelProfile {
   secrets: Readonly<Record<string, string>>;
   /** Credentials this repository ships for its fakes: refused when deployed (core/dev-defaults.ts). */
   devCredentials: readonly DevDefault[];
+  /** How it is deployed: sst.config.ts makes its ingress Function and the worker's share from this. */
+  deploy: {
+    ingress: DeployNeeds;
+    /** What the worker needs to send to it. */
+    worker: DeployNeeds;
+    /** The stack output naming the URL to register with the platform (its route on the ingress's URL). */
+    urlOutput: string;
+  };
   /** Whether a conversation id of this channel is personal data (a phone number): ops shows only its hash. */
   conversationIsPersonal?(conversationId: string): boolean;
+}
+
+/** A function's share of the deployer's environment and of the SST secrets. */
+export interface DeployNeeds {
+  /** Variables a deploy stops without. */
+  required?: readonly string[];
+  /** Variables passed through when set. */
+  optional?: readonly string[];
+  /** SST secret names linked to the function (functions/runtime.ts copies each to its variable). */
+  secrets?: readonly string[];
 }
 
 const profiles = new Map<Channel, ChannelProfile>();

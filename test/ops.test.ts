@@ -657,9 +657,13 @@ describe('the Logs Insights query and log groups', () => {
     expect(config).toContain(`name: '${SST_NAMES.app}'`);
     expect(config).toContain(`new sst.aws.Dynamo('${SST_NAMES.table}'`);
     expect(config).toMatch(new RegExp(`table\\.subscribe\\(\\s*'${SST_NAMES.worker}'`));
-    // Every function: the ingress of each channel, and the Slack install routes.
+    // Every function: the ingress of each channel, named by its profile (ingressFunction, which
+    // ops reads too), and the Slack install routes.
     const functions = [...config.matchAll(/new sst\.aws\.Function\('(\w+)'/g)].map((m) => m[1]);
-    expect(functions.sort()).toEqual([...CHANNEL_PROFILES.map((profile) => profile.ingressFunction), SST_NAMES.slackInstall].sort());
+    expect(functions).toEqual([SST_NAMES.slackInstall]);
+    expect(config).toContain('new sst.aws.Function(profile.ingressFunction,');
+    expect(config).toMatch(/CHANNEL_PROFILES\.map\(\(profile\) => \(\{\s*profile,\s*fn: new sst\.aws\.Function\(profile\.ingressFunction/);
+    expect(CHANNEL_PROFILES.map((profile) => profile.ingressFunction)).toEqual(['SlackIngress', 'TeamsIngress', 'WhatsAppIngress']);
   });
 
   it('aws logs start-query: the groups looked up by prefix when the stage is known, the window from the turn’s times', () => {

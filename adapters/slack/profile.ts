@@ -12,6 +12,13 @@ export const slackProfile = registerChannel({
   ingressFunction: 'SlackIngress',
   secrets: { SlackSigningSecret: 'SLACK_SIGNING_SECRET', SlackBotToken: 'SLACK_BOT_TOKEN' },
   devCredentials: [{ variable: 'SLACK_BOT_TOKEN', value: LOCAL_SLACK_BOT_TOKEN, what: 'the local stack’s Slack bot token' }],
+  deploy: {
+    // Slack wants its 200 within 3 s: the ingress gets the signing secret and the table, no more.
+    ingress: { optional: ['SLACK_APP_ID'], secrets: ['SlackSigningSecret'] },
+    worker: { secrets: ['SlackBotToken'] },
+    // The app manifest's Event Subscriptions and Interactivity request URLs.
+    urlOutput: 'slackEventsUrl',
+  },
 });
 
 /** Same raw user id in two workspaces = two actors. */

@@ -13,6 +13,13 @@ export const teamsProfile = registerChannel({
   ingressFunction: 'TeamsIngress',
   secrets: { TeamsAppPassword: 'TEAMS_APP_PASSWORD' },
   devCredentials: [{ variable: 'TEAMS_APP_PASSWORD', value: FAKE_TEAMS_APP_PASSWORD, what: 'the fake Bot Framework’s app password' }],
+  deploy: {
+    // The ingress checks the Bot Framework's JWT with the app id (no secret) against Microsoft's keys.
+    ingress: { required: ['TEAMS_APP_ID'], optional: ['TEAMS_TENANT_ID', 'TEAMS_CONNECTOR_HOSTS'] },
+    worker: { required: ['TEAMS_APP_ID'], optional: ['TEAMS_TENANT_ID', 'TEAMS_CONNECTOR_HOSTS'], secrets: ['TeamsAppPassword'] },
+    // Azure Bot → Configuration: the messaging endpoint.
+    urlOutput: 'teamsMessagesUrl',
+  },
 });
 
 export function teamsActorId(tenantId: string, aadObjectIdOrFromId: string): string {

@@ -16,6 +16,15 @@ export const whatsappProfile = registerChannel({
   ingressFunction: 'WhatsAppIngress',
   secrets: { TwilioAuthToken: 'TWILIO_AUTH_TOKEN' },
   devCredentials: [{ variable: 'TWILIO_ACCOUNT_SID', value: FAKE_TWILIO_ACCOUNT_SID, what: 'the fake Twilio’s account SID' }],
+  deploy: {
+    // Twilio's signature needs the auth token, and the number is hashed before anything is stored.
+    // WHATSAPP_WEBHOOK_URL is the URL Twilio signs: a function cannot know its own URL when it is
+    // made, so it is a deploy-time setting (deploy, copy whatsappWebhookUrl, deploy again).
+    ingress: { optional: ['TWILIO_ACCOUNT_SID', 'TWILIO_WHATSAPP_FROM', 'WHATSAPP_WEBHOOK_URL'], secrets: ['TwilioAuthToken', 'ActorIdSecret'] },
+    worker: { optional: ['TWILIO_ACCOUNT_SID', 'TWILIO_WHATSAPP_FROM', 'WHATSAPP_WEBHOOK_URL'], secrets: ['TwilioAuthToken'] },
+    // Twilio: the WhatsApp sender's incoming-message webhook, and WHATSAPP_WEBHOOK_URL.
+    urlOutput: 'whatsappWebhookUrl',
+  },
   // Anything but the hashed pair may hold the traveller's number.
   conversationIsPersonal: (conversationId: string) => !HASHED_PAIR.test(conversationId),
 });
