@@ -63,6 +63,8 @@ export interface ChannelProfile {
   channel: Channel;
   /** How people name it ("Microsoft Teams"). */
   title: string;
+  /** Other names its code goes by (its provider: Twilio for WhatsApp). */
+  aliases?: readonly string[];
   /** The POST route its platform calls (DESIGN.md's runtime contract). */
   route: string;
   /** sst.config.ts's name for its ingress Function (`npm run ops -- logs` finds its log group by it). */

@@ -12,6 +12,7 @@ const HASHED_PAIR = /^wa:[0-9a-f]{32}$/;
 export const whatsappProfile = registerChannel({
   channel: 'whatsapp',
   title: 'WhatsApp',
+  aliases: ['twilio'],
   route: '/whatsapp/webhook',
   ingressFunction: 'WhatsAppIngress',
   secrets: { TwilioAuthToken: 'TWILIO_AUTH_TOKEN' },
