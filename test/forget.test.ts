@@ -11,7 +11,7 @@ import { checkActorPrefix, eraseActor, ErasePrefixError, eraseWorkspaceItems, sc
 import { ensureTable, ownerKey, THREAD_SK, threadPk } from '../core/store/table.ts';
 import { MESSAGES } from '../core/turn.ts';
 import { messageEvent, postSlack, slackRequest, slackTs } from '../dev/simulate/slack.ts';
-import { CHANNELS, traveller, type Message, type Traveller } from './reliability/channels.ts';
+import { CHANNELS, traveller, type Message, type Traveller } from './support/travellers.ts';
 import { SIGNING_SECRET, useStack } from './support/stack.ts';
 
 const h = useStack();

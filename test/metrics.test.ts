@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { brekStatusClass, emfMetrics, METRICS_NAMESPACE } from '../core/metrics.ts';
 import { messageEvent, postSlack, slackRequest } from '../dev/simulate/slack.ts';
-import { traveller } from './reliability/channels.ts';
+import { traveller } from './support/travellers.ts';
 import { useStack, type StackHarness } from './support/stack.ts';
 
 interface EmfLine {

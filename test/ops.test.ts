@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { CHANNEL_PROFILES } from '../adapters/profiles.ts';
-import type { Channel } from './reliability/channels.ts';
+import type { Channel } from './support/travellers.ts';
 import {
   listTurns,
   printableConversation,
@@ -25,7 +25,7 @@ import { logGroupHints, logsInsightsQuery, queryWindow, SST_NAMES, sstPrefixName
 import type { Stack } from '../dev/stack.ts';
 import { run } from './support/spawn.ts';
 import { SIGNING_SECRET, useStack } from './support/stack.ts';
-import { traveller, type Traveller } from './reliability/channels.ts';
+import { traveller, type Traveller } from './support/travellers.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bridge-ops-'));
 const ACTOR_SECRET = 'test-actor-secret-0123456789';

@@ -1,6 +1,8 @@
 // Requests exactly as Slack sends them (signed Events API JSON and interactivity forms), for the
 // test suite, `npm run chat` and the console. The signature is Slack's documented v0 scheme.
 import { createHmac, randomUUID } from 'node:crypto';
+import { slackActorId, slackProfile } from '../../adapters/slack/profile.ts';
+import { digest, messageKey, type TravellerSimulator } from './traveller.ts';
 
 export interface SlackUser {
   teamId: string;
@@ -121,3 +123,28 @@ export function slackRequest(
 export async function postSlack(baseUrl: string, request: SignedRequest): Promise<Response> {
   return fetch(`${baseUrl}/slack/events`, { method: 'POST', headers: request.headers, body: request.body });
 }
+
+/** A traveller in their DM with the app (dev/simulate/traveller.ts), in the workspace TREL. */
+export const simulateTraveller: TravellerSimulator = (stack, name) => {
+  const user = { teamId: 'TREL', userId: `U${digest(name, 10).toUpperCase()}` };
+  const dm = `D${user.userId}`;
+  const posts = () => stack.fakeSlack!.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === dm && c.delivered);
+  // A retried delivery is the same event: the same event id and message ts.
+  const sentAt = new Map<string, string>();
+  return {
+    channel: 'slack',
+    actorId: slackActorId(user.teamId, user.userId),
+    personal: [],
+    conversation: dm,
+    request(text, options) {
+      const key = messageKey(options);
+      const ts = sentAt.get(key) ?? slackTs();
+      if (options?.id) sentAt.set(key, ts);
+      const eventId = `Ev${digest(key, 10).toUpperCase()}`;
+      const signed = slackRequest(messageEvent(user, { text, channel: dm, ts, eventId }), stack.slack.signingSecret, options?.retry ? { retryNum: options.retry } : {});
+      return { path: slackProfile.route, ...signed };
+    },
+    replies: () => posts().map((c) => JSON.stringify({ text: c.args.text, blocks: c.args.blocks })),
+    replyTimes: () => posts().map((c) => c.at),
+  };
+};

@@ -2,6 +2,9 @@
 // channel mentions, card clicks as Action.Execute invokes, the bot joining a chat), with the
 // bearer token the caller supplies — for tests, `npm run chat` and the console.
 import { randomUUID } from 'node:crypto';
+import { teamsActorId, teamsProfile } from '../../adapters/teams/profile.ts';
+import { renderWorking } from '../../adapters/teams/render.ts';
+import { digest, messageKey, type TravellerSimulator } from './traveller.ts';
 import { FAKE_TEAMS_APP_ID } from '../../adapters/teams/profile.ts';
 
 export interface TeamsUser {
@@ -78,3 +81,34 @@ export async function postActivity(stackUrl: string, activity: Record<string, un
     body: JSON.stringify(activity),
   });
 }
+
+/** A traveller in their personal chat with the bot (dev/simulate/traveller.ts), in the tenant tenant-rel. */
+/** The placeholder a turn posts first (its reply then replaces it). */
+const TEAMS_PLACEHOLDER = renderWorking();
+
+export const simulateTraveller: TravellerSimulator = (stack, name) => {
+  const user = { tenantId: 'tenant-rel', aadObjectId: `aad-${digest(name, 12)}` };
+  const conversationId = `a:${user.aadObjectId}`;
+  const fake = () => stack.fakeTeams!;
+  return {
+    channel: 'teams',
+    actorId: teamsActorId(user.tenantId, user.aadObjectId),
+    personal: [],
+    conversation: conversationId,
+    request(text, options) {
+      const activityId = `1${BigInt(`0x${digest(messageKey(options), 12)}`).toString()}`;
+      const serviceUrl = fake().serviceUrl;
+      return {
+        path: teamsProfile.route,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${fake().signInbound({ serviceUrl })}` },
+        body: JSON.stringify(messageActivity(user, text, { serviceUrl, id: activityId })),
+      };
+    },
+    // The conversation as the traveller sees it: a reply replaces its placeholder in place.
+    replies: () =>
+      fake()
+        .conversation(conversationId)
+        .filter((activity) => activity.text !== TEAMS_PLACEHOLDER)
+        .map((activity) => JSON.stringify({ text: activity.text, attachments: activity.attachments })),
+  };
+};

@@ -7,10 +7,10 @@
 // applied, and a 3-second outage; a message the stack answers 5xx is re-delivered, as the platforms do.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDynamo, type LocalDynamo } from '../../dev/local-dynamo.ts';
-import type { Channel } from './channels.ts';
+import type { Channel } from '../support/travellers.ts';
 import { useStack, type StackHarness } from '../support/stack.ts';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from '../support/dynamo-faults.ts';
-import { brekEvents, CHANNELS, traveller, type Traveller } from './channels.ts';
+import { brekEvents, CHANNELS, traveller, type Traveller } from '../support/travellers.ts';
 import { renderWorking } from '../../adapters/teams/render.ts';
 
 const TIMEOUT_MS = 600;

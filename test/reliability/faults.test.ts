@@ -8,7 +8,7 @@ import { attachTestCard } from '../../dev/simulate/payment.ts';
 import type { ThreadRecord } from '../../core/store/threads.ts';
 import { THREAD_SK } from '../../core/store/table.ts';
 import { useStack } from '../support/stack.ts';
-import { brekEvents, CHANNELS, setupLinkIn, traveller, type Traveller } from './channels.ts';
+import { brekEvents, CHANNELS, setupLinkIn, traveller, type Traveller } from '../support/travellers.ts';
 
 // Short Brek timeouts so a hung call costs the suite half a second, not ten.
 const h = useStack({}, { brek: { retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200, timeoutMs: 400 } } });

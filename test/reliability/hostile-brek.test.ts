@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useStack } from '../support/stack.ts';
 import { MESSAGES } from '../../core/turn.ts';
-import { CHANNELS, traveller } from './channels.ts';
+import { CHANNELS, traveller } from '../support/travellers.ts';
 
 const long = (n: number, unit = 'x') => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
 const INJECTION = 'Hi <!channel> <@U0123ABC> <https://evil.example|Click here for your refund> *bold* _it_ ~s~ `code` &amp; <b>html</b> ${process.env.SECRET} {{7*7}} [Click here for your refund](https://evil.example/refund) {{DATE(2017-02-14T06:00:00Z, SHORT)}}';

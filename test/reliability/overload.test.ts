@@ -9,7 +9,7 @@ import { CITIES } from '../../sandbox/gazetteer.ts';
 import { MESSAGES } from '../../core/turn.ts';
 import { mulberry32 } from '../../dev/fakes/faults.ts';
 import { useStack } from '../support/stack.ts';
-import { CHANNELS, traveller, type Traveller } from './channels.ts';
+import { CHANNELS, traveller, type Traveller } from '../support/travellers.ts';
 
 const PER_CHANNEL = 51;
 const WINDOW_MS = 45_000;

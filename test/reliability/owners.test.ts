@@ -6,7 +6,7 @@ import { attachTestCard } from '../../dev/simulate/payment.ts';
 import { blockAction, messageEvent, postSlack, slackRequest, slackTs, type SlackUser } from '../../dev/simulate/slack.ts';
 import { executeActivity, messageActivity, postActivity, type TeamsUser } from '../../dev/simulate/teams.ts';
 import { SIGNING_SECRET, useStack } from '../support/stack.ts';
-import { brekEvents, setupLinkIn, traveller, type Traveller } from './channels.ts';
+import { brekEvents, setupLinkIn, traveller, type Traveller } from '../support/travellers.ts';
 
 const h = useStack();
 const personal: string[] = [];

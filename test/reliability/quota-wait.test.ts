@@ -8,7 +8,7 @@ import { MESSAGES } from '../../core/turn.ts';
 import { THREAD_SK } from '../../core/store/table.ts';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { useStack } from '../support/stack.ts';
-import { CHANNELS, traveller } from './channels.ts';
+import { CHANNELS, traveller } from '../support/travellers.ts';
 
 describe("a turn waiting for Brek's quota", () => {
   // 120 a minute: one request every 0.56 s at the bridge's 90 %; waits over 10 s are told.

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { CITIES } from '../../sandbox/gazetteer.ts';
 import { useStack } from '../support/stack.ts';
-import { brekEvents, CHANNELS, shuffled, traveller, type Traveller } from './channels.ts';
+import { brekEvents, CHANNELS, shuffled, traveller, type Traveller } from '../support/travellers.ts';
 
 const h = useStack();
 const personal: string[] = [];
