@@ -12,7 +12,9 @@ import { TeamsChat } from './chat/teams.ts';
 import { WhatsAppChat } from './chat/whatsapp.ts';
 import type { ChatButton, ChatChannel, ChatMessage } from './chat/types.ts';
 import type { DevSecrets, StackInfo } from './stack.ts';
-import { slackUserFor, teamsUserFor, whatsappUserFor } from './simulate/users.ts';
+import { slackUserFor } from './local/slack.ts';
+import { teamsUserFor } from './local/teams.ts';
+import { whatsappUserFor } from './local/whatsapp.ts';
 
 const REPLY_TIMEOUT_MS = 30_000;
 

@@ -2,11 +2,11 @@
 // processTurn as the deployed functions, and embedded stand-ins for whatever is not configured —
 // a DynamoDB-compatible server (data under .data/), the Brek sandbox, a fake Slack Web API.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { loadSlackConfig, type SlackConfig } from '../adapters/slack/config.ts';
+import { dirname, join } from 'node:path';
 import { BrekClient, type BrekClientOptions } from '../core/brek/client.ts';
 import { createCore, type Core } from '../core/bridge.ts';
 import { loadCoreConfig, type CoreConfig } from '../core/config.ts';
@@ -30,18 +30,12 @@ import type { Installations } from '../core/channel.ts';
 import type { ChannelSender } from '../core/delivery.ts';
 import type { Channel } from '../core/identity.ts';
 import { DEV_PARTNER_KEY } from '../core/dev-defaults.ts';
-import { LOCAL_SLACK_BOT_TOKEN } from '../adapters/slack/profile.ts';
 import { sandboxConfigFromEnv } from '../sandbox/config.ts';
 import { startSandbox, type Exchange, type RunningSandbox } from '../sandbox/server.ts';
 import { StartupError } from './cli.ts';
-import { startFakeSlack, type FakeSlack } from './fakes/slack.ts';
-import { startFakeTeams, type FakeTeams } from './fakes/teams.ts';
-import { startFakeTwilio, type FakeTwilio } from './fakes/twilio.ts';
-import { loadWhatsAppConfig, type WhatsAppConfig } from '../adapters/whatsapp/config.ts';
-import { loadTeamsConfig, type TeamsConfig } from '../adapters/teams/config.ts';
 import { startLocalDynamo, type LocalDynamo } from './local-dynamo.ts';
 import { ActivityLog } from './console/activity.ts';
-import { simulatedSlack, simulatedTeams, simulatedWhatsApp } from './console/channels.ts';
+import { LOCAL_CHANNELS, type Part, type PreparedChannel } from './local/index.ts';
 import { BridgeConsole } from './console/server.ts';
 import { DEFAULT_HOST, listenAddress } from './console/address.ts';
 
@@ -66,26 +60,19 @@ export interface StackOptions {
   stream?: StreamModelSettings;
 }
 
-export interface Part {
-  name: string;
-  where: string;
-  embedded: boolean;
-}
+export type { Part } from './local/index.ts';
 
 export interface Stack {
   url: string;
   port: number;
   parts: Part[];
+  /** Each channel's banner lines: its extra routes, and how to talk to it. */
+  channelNotes: { routes: string[]; howTo: string }[];
   core: Core;
   /** The ingress's and the worker's DynamoDB clients, apart as in a deployment (bench counts each). */
   db: { ingress: DynamoDBDocumentClient; worker: DynamoDBDocumentClient };
   config: CoreConfig;
-  slack: SlackConfig;
-  teams: TeamsConfig;
-  whatsapp: WhatsAppConfig;
-  fakeSlack?: FakeSlack;
-  fakeTeams?: FakeTeams;
-  fakeTwilio?: FakeTwilio;
+  // Each channel adds its configuration and its fake (dev/local/<channel>.ts: `slack`, `fakeSlack`…).
   sandbox?: RunningSandbox;
   /** The browser console (`GET /`) and the activity it shows. */
   console: BridgeConsole;
@@ -102,41 +89,36 @@ export interface StackInfo {
   /** The table the stack uses, for `npm run ops`. */
   dynamoEndpoint: string;
   tableName: string;
-  fakeSlackUrl?: string;
-  fakeTeamsUrl?: string;
-  fakeTwilioUrl?: string;
-  whatsappFrom?: string;
-  whatsappWebhookUrl?: string;
+  // Each channel adds where its fake is (dev/local/<channel>.ts: `fakeSlackUrl`…).
   /** The console's per-start token, for `npm run ops -- replay` (the file is readable by its owner only). */
   consoleToken?: string;
 }
 
+/** Development secrets by name (each channel adds its own: dev/local/<channel>.ts). */
 export interface DevSecrets {
-  /** Seals Slack installations in the local table (multi-workspace mode). */
-  installationKey: string;
   actorIdSecret: string;
-  slackSigningSecret: string;
-  twilioAuthToken: string;
 }
 
-/** Generated once per checkout and kept under .data/, so identities survive restarts. */
-export async function devSecrets(dataDir: string | 'memory'): Promise<DevSecrets> {
-  const fresh = (): DevSecrets => ({
-    actorIdSecret: randomBytes(24).toString('hex'),
-    slackSigningSecret: randomBytes(16).toString('hex'),
-    twilioAuthToken: randomBytes(16).toString('hex'),
-    installationKey: randomBytes(32).toString('hex'),
-  });
-  if (dataDir === 'memory') return fresh();
-  const file = join(dataDir, 'dev-secrets.json');
-  try {
-    return { ...fresh(), ...(JSON.parse(await readFile(file, 'utf8')) as Partial<DevSecrets>) };
-  } catch {
-    const secrets = fresh();
-    await mkdir(dataDir, { recursive: true });
-    await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-    return secrets;
-  }
+/**
+ * Generated once per checkout and kept under .data/dev-secrets.json, so identities survive
+ * restarts: each is made the first time it is asked for.
+ */
+export async function devSecrets(dataDir: string | 'memory'): Promise<(name: keyof DevSecrets) => string> {
+  const file = dataDir === 'memory' ? undefined : join(dataDir, 'dev-secrets.json');
+  let kept: Record<string, string> = {};
+  if (file) kept = (JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as Record<string, string>) ?? {};
+  return (name) => {
+    const known = kept[name];
+    if (known) return known;
+    const made = randomBytes(name === 'actorIdSecret' ? 24 : 32).toString('hex');
+    kept = { ...kept, [name]: made };
+    // Written at once and only by its owner: the next start (and `npm run chat`) reads the same.
+    if (file) {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(kept, null, 2), { mode: 0o600 });
+    }
+    return made;
+  };
 }
 
 function toRequest(req: IncomingMessage, body: Buffer): HttpRequest {
@@ -174,8 +156,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   try {
-    const secrets = await devSecrets(dataDir);
-    env.ACTOR_ID_SECRET ??= secrets.actorIdSecret;
+    const secret = await devSecrets(dataDir);
+    env.ACTOR_ID_SECRET ??= secret('actorIdSecret');
 
     // DynamoDB: the configured endpoint, or an embedded one.
     let dynamo: LocalDynamo | undefined;
@@ -197,37 +179,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       env.BREK_PARTNER_API_KEY ??= DEV_PARTNER_KEY;
     }
 
-    // Slack: real credentials, or dev ones and the fake Web API.
-    let fakeSlack: FakeSlack | undefined;
-    if (!env.SLACK_BOT_TOKEN && !env.SLACK_CLIENT_ID) {
-      fakeSlack = await startFakeSlack({ token: LOCAL_SLACK_BOT_TOKEN });
-      closers.push(() => fakeSlack!.close());
-      env.SLACK_BOT_TOKEN = LOCAL_SLACK_BOT_TOKEN;
-      env.SLACK_API_URL ??= fakeSlack.apiUrl;
-    }
-    env.SLACK_SIGNING_SECRET ??= secrets.slackSigningSecret;
-
-    // Teams: a real bot registration, or the fake Bot Framework (metadata, keys, token, connector).
-    let fakeTeams: FakeTeams | undefined;
-    if (!env.TEAMS_APP_ID) {
-      fakeTeams = await startFakeTeams();
-      closers.push(() => fakeTeams!.close());
-      env.TEAMS_APP_ID = fakeTeams.appId;
-      env.TEAMS_APP_PASSWORD = fakeTeams.appPassword;
-      env.TEAMS_OPENID_METADATA_URL ??= fakeTeams.openIdMetadataUrl;
-      env.TEAMS_TOKEN_URL ??= fakeTeams.tokenUrl;
-      env.TEAMS_CONNECTOR_HOSTS ??= '127.0.0.1';
-    }
-
-    // WhatsApp: a real Twilio account, or the fake Messages API.
-    let fakeTwilio: FakeTwilio | undefined;
-    if (!env.TWILIO_ACCOUNT_SID) {
-      fakeTwilio = await startFakeTwilio({ authToken: env.TWILIO_AUTH_TOKEN ?? secrets.twilioAuthToken });
-      closers.push(() => fakeTwilio!.close());
-      env.TWILIO_ACCOUNT_SID = fakeTwilio.accountSid;
-      env.TWILIO_AUTH_TOKEN = fakeTwilio.authToken;
-      env.TWILIO_WHATSAPP_FROM ??= 'whatsapp:+14155238886';
-      env.TWILIO_API_URL ??= fakeTwilio.url;
+    // Each channel: its real platform when the environment names it, or its fake (dev/local/).
+    const channels: PreparedChannel[] = [];
+    for (const local of LOCAL_CHANNELS.values()) {
+      const prepared = await local.prepare({ env, secret: (name) => secret(name as keyof DevSecrets) });
+      if (prepared.close) closers.push(prepared.close);
+      channels.push(prepared);
     }
 
     const config = loadCoreConfig(env, 'local');
@@ -336,24 +293,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const actualPort = listening.port;
     url = listening.url;
     bridgeConsole.listening(listening);
-    env.WHATSAPP_WEBHOOK_URL ??= `${url}/whatsapp/webhook`;
-    // Seals Slack installations in the local table when the app is distributed (SLACK_CLIENT_ID).
-    if (env.SLACK_CLIENT_ID) env.INSTALLATION_KEY ??= secrets.installationKey;
+    for (const channel of channels) channel.listening?.(url, env);
     const channelDeps = { env, mode: 'local' as const, db: core.db, tableName: config.tableName, logger, metrics, publicUrl: url, ...(options.channelTimeoutMs ? { timeoutMs: options.channelTimeoutMs } : {}) };
     for (const wired of wireChannels(CHANNEL_ADAPTERS, channelDeps, 'both')) {
       routes[wired.adapter.profile.route] = { ingress: wired.adapter.ingress(wired.config), ...(wired.installations ? { installations: wired.installations } : {}) };
       senders[wired.adapter.profile.channel] = wired.sender;
       if (wired.installations) installations[wired.adapter.profile.channel] = wired.installations;
     }
-    const slack = loadSlackConfig(env, 'local');
-    const teams = loadTeamsConfig(env, 'local');
-    const whatsapp = loadWhatsAppConfig(env, 'local');
-    if (fakeSlack) bridgeConsole.addChannel(simulatedSlack(() => url, fakeSlack, env.SLACK_SIGNING_SECRET!, bridgeConsole.emit));
-    if (fakeTeams) bridgeConsole.addChannel(simulatedTeams(() => url, fakeTeams, bridgeConsole.emit));
-    if (fakeTwilio) {
-      const settings = { targetUrl: () => `${url}/whatsapp/webhook`, signedUrl: () => whatsapp.webhookUrl, authToken: fakeTwilio.authToken, from: whatsapp.from };
-      bridgeConsole.addChannel(simulatedWhatsApp(fakeTwilio, settings, bridgeConsole.emit));
-    }
+    const joined = channels.map((channel) => channel.join({ url: () => url, env, console: bridgeConsole }));
     if (dataDir !== 'memory') {
       // Where `npm run chat` finds this stack and its simulated channels.
       const info: StackInfo = {
@@ -361,9 +308,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         pid: process.pid,
         dynamoEndpoint: config.dynamoEndpoint!,
         tableName: config.tableName,
-        ...(fakeSlack ? { fakeSlackUrl: fakeSlack.url } : {}),
-        ...(fakeTeams ? { fakeTeamsUrl: fakeTeams.url } : {}),
-        ...(fakeTwilio ? { fakeTwilioUrl: fakeTwilio.url, whatsappFrom: whatsapp.from, whatsappWebhookUrl: whatsapp.webhookUrl } : {}),
+        ...Object.assign({}, ...joined.map((channel) => channel.info)),
         consoleToken: bridgeConsole.token,
       };
       await writeFile(join(dataDir, 'stack.json'), JSON.stringify(info, null, 2), { mode: 0o600 });
@@ -374,29 +319,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       { name: 'bridge', where: listening.display, embedded: false },
       { name: 'DynamoDB', where: `${config.dynamoEndpoint} (table ${config.tableName})`, embedded: Boolean(dynamo) },
       { name: 'Brek', where: config.brek.baseUrl!, embedded: Boolean(sandbox) },
-      { name: 'Slack Web API', where: slack.apiUrl, embedded: Boolean(fakeSlack) },
-      { name: 'Teams (Bot Framework)', where: fakeTeams ? fakeTeams.url : `app ${teams.appId}`, embedded: Boolean(fakeTeams) },
-      { name: 'Twilio (WhatsApp)', where: fakeTwilio ? fakeTwilio.url : 'api.twilio.com', embedded: Boolean(fakeTwilio) },
+      ...joined.map((channel) => channel.part),
     );
-    return {
+    // Each channel's fields (its configuration, its fake) are declared where it adds them.
+    const stack = {
       url,
       port: actualPort,
       parts,
+      channelNotes: joined.map((channel) => ({ routes: channel.routes ?? [], howTo: channel.howTo })),
       core,
       db: { ingress: ingressDb, worker: core.db },
       config,
-      slack,
-      teams,
-      whatsapp,
-      ...(fakeSlack ? { fakeSlack } : {}),
-      ...(fakeTeams ? { fakeTeams } : {}),
-      ...(fakeTwilio ? { fakeTwilio } : {}),
       ...(sandbox ? { sandbox } : {}),
       console: bridgeConsole,
       activity,
       idle: () => worker.idle(),
       close,
     };
+    return Object.assign(stack, ...joined.map((channel) => channel.fields)) as Stack;
   } catch (error) {
     await close();
     throw error;

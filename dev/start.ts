@@ -1,5 +1,6 @@
 // `npm start`: the whole bridge on one machine (see dev/stack.ts), with embedded stand-ins for
 // every part that is not configured.
+import { CHANNEL_PROFILES } from '../adapters/profiles.ts';
 import { ConfigError } from '../core/config.ts';
 import { createLogger } from '../core/log.ts';
 import { runService, StartupError } from './cli.ts';
@@ -21,18 +22,12 @@ await runService('npm start', 'PORT', async () => {
       'Brek channel bridge — local stack',
       ...stack.parts.map((p) => `  ${p.name.padEnd(width)}  ${p.where}${p.name === 'bridge' ? '' : p.embedded ? '  (embedded)' : '  (configured)'}`),
       ...(stack.console.address?.loopback === false ? [`  WARNING: HOST=${stack.console.address.requested} is not loopback — other machines can reach this stack and its console.`] : []),
-      `  console: open ${stack.url}/ in a browser — the three channels side by side, and every turn`,
+      `  console: open ${stack.url}/ in a browser — every channel side by side, and every turn`,
       '  routes:',
-      `    POST ${stack.url}/slack/events`,
-      `    POST ${stack.url}/teams/messages`,
-      `    POST ${stack.url}/whatsapp/webhook`,
+      ...CHANNEL_PROFILES.map((profile) => `    POST ${stack.url}${profile.route}`),
       `    GET  ${stack.url}/healthz`,
-      ...(stack.slack.oauth ? [`    GET  ${stack.url}/slack/install  (Add to Slack; redirect URI ${stack.slack.oauth.redirectUri ?? `${stack.url}/slack/oauth_redirect`})`] : []),
-      stack.fakeSlack
-        ? '  Slack is simulated — talk to it with: npm run chat -- --channel slack'
-        : '  Slack is real: point your app’s Event Subscriptions and Interactivity URLs at /slack/events (through a tunnel).',
-      stack.fakeTwilio ? '  WhatsApp is simulated — talk to it with: npm run chat -- --channel whatsapp' : `  WhatsApp is real: set the sender’s incoming-message webhook to ${stack.whatsapp.webhookUrl}.`,
-      stack.fakeTeams ? '  Teams is simulated — talk to it with: npm run chat -- --channel teams' : '  Teams is real: set the bot’s messaging endpoint to /teams/messages (through a tunnel).',
+      ...stack.channelNotes.flatMap((note) => note.routes.map((route) => `    ${route}`)),
+      ...stack.channelNotes.map((note) => `  ${note.howTo}`),
       'Ctrl-C stops it.',
     ],
   };

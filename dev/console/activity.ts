@@ -2,9 +2,7 @@
 // and processTurn's observer (processing, Brek's answer, finished). In memory and bounded — the
 // table stays the record of truth (`npm run ops -- turns` reads it); this adds what the table
 // does not keep on the happy path: Brek's raw result and the rendered payload.
-import { renderSlack } from '../../adapters/slack/render.ts';
-import { renderTeams } from '../../adapters/teams/render.ts';
-import { renderWhatsApp } from '../../adapters/whatsapp/render.ts';
+import { CHANNEL_ADAPTERS } from '../../adapters/index.ts';
 import type { EventResult } from '../../core/brek/results.ts';
 import type { Channel } from '../../core/identity.ts';
 import type { Reply } from '../../core/reply.ts';
@@ -42,10 +40,9 @@ export interface ActivityDetails extends ActivitySummary {
 
 const KEPT = 500;
 
-export function renderedFor(channel: Channel, reply: Reply): unknown {
-  if (channel === 'slack') return renderSlack(reply);
-  if (channel === 'teams') return renderTeams(reply);
-  return renderWhatsApp(reply);
+/** The payload the channel's renderer makes of a reply. */
+function renderedFor(channel: Channel, reply: Reply): unknown {
+  return CHANNEL_ADAPTERS.find((adapter) => adapter.profile.channel === channel)?.render(reply);
 }
 
 export class ActivityLog {

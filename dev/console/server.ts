@@ -1,4 +1,4 @@
-// The browser console of the local stack (`GET /`): three chat panes driving the simulated
+// The browser console of the local stack (`GET /`): a chat pane per channel driving the simulated
 // platforms, and the activity panel. Its routes live under /console/ next to the bridge's own;
 // live updates are server-sent events. Everything the page loads is served here (no CDN): the
 // client is bundled from dev/console/client/ by esbuild on first request. Only the page this
@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerResponse } from 'node:http';
+import { CHANNEL_PROFILES } from '../../adapters/profiles.ts';
 import type { Channel } from '../../core/identity.ts';
 import { json, type HttpRequest, type HttpResponse } from '../../core/http.ts';
 import type { Logger } from '../../core/log.ts';
@@ -19,7 +20,6 @@ import { ChannelRequestError, type ClickInput, type PaneMessage, type SimulatedC
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const MESSAGES_KEPT = 1_000;
-const CHANNELS: Channel[] = ['slack', 'teams', 'whatsapp'];
 /** Where page.html carries the token to its script. */
 const TOKEN_PLACEHOLDER = '{{CONSOLE_TOKEN}}';
 /** The page must not be framed by another site (a framed console could be clicked through). */
@@ -27,7 +27,9 @@ const PAGE_HEADERS = { 'x-frame-options': 'DENY', 'content-security-policy': "fr
 
 /** What the page needs to know on load. */
 export interface ConsoleState {
-  /** Channels the console can drive (simulated); a real channel shows in the activity panel only. */
+  /** Every channel, in the registry's order: whether the console drives it (simulated) or a real one shows in the activity panel only. */
+  channels: { channel: Channel; title: string; simulated: boolean }[];
+  /** The same by channel: whether the console drives it. */
   simulated: Record<Channel, boolean>;
   activity: ActivitySummary[];
   messages: PaneMessage[];
@@ -86,8 +88,9 @@ export class BridgeConsole {
   }
 
   state(): ConsoleState {
-    const simulated = Object.fromEntries(CHANNELS.map((c) => [c, this.channels.has(c)])) as Record<Channel, boolean>;
-    return { simulated, activity: this.deps.activity.list(), messages: [...this.messages] };
+    const channels = CHANNEL_PROFILES.map(({ channel, title }) => ({ channel, title, simulated: this.channels.has(channel) }));
+    const simulated = Object.fromEntries(channels.map(({ channel, simulated }) => [channel, simulated]));
+    return { channels, simulated, activity: this.deps.activity.list(), messages: [...this.messages] };
   }
 
   /** Answers the console's routes; undefined for any other path. A stream answers itself. */

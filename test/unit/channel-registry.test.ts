@@ -24,15 +24,7 @@ const NOT_YET_PER_CHANNEL = new Set<string>([
   'bench/handlers.ts',
   'bench/targets.ts',
   'dev/chat.ts',
-  'dev/console/activity.ts',
-  'dev/console/channels.ts',
-  'dev/console/client/format.ts',
-  'dev/console/client/main.ts',
-  'dev/console/server.ts',
   'dev/ops.ts',
-  'dev/simulate/users.ts',
-  'dev/stack.ts',
-  'dev/start.ts',
 ]);
 
 /** Source without its comments: what the code itself names. */

@@ -1,22 +1,20 @@
-// The console page: three chat panes (one simulated user each, names editable) and the activity
-// panel, kept live by the server's event stream (/console/events). Every send and click goes to
-// the console server, which signs it as the platform would and posts it to the bridge's route.
+// The console page: a chat pane per channel (one simulated user each, names editable) and the
+// activity panel, kept live by the server's event stream (/console/events). Every send and click
+// goes to the console server, which signs it as the platform would and posts it to the bridge's
+// route. Each channel's messages are drawn by its view (client/<channel>.ts).
 import type { ActivitySummary } from '../activity.ts';
-import type { PaneMessage } from '../channels.ts';
 import type { ConsoleState } from '../server.ts';
-import { renderSlackMessage } from './slack.ts';
-import { invokeAnswer, renderTeamsMessage } from './teams.ts';
-import { renderWhatsAppMessage } from './whatsapp.ts';
+import type { ChannelView, ClientMessage, PaneContext } from './pane.ts';
 
 // The wire types are the server's own (type-only imports: nothing of the server is bundled).
 type Channel = ConsoleState['activity'][number]['channel'];
-type ClientMessage = PaneMessage & { payload: Record<string, unknown> };
 
-const CHANNELS: { channel: Channel; title: string; defaultName: string }[] = [
-  { channel: 'slack', title: 'Slack', defaultName: 'Ada' },
-  { channel: 'teams', title: 'Microsoft Teams', defaultName: 'Grace' },
-  { channel: 'whatsapp', title: 'WhatsApp', defaultName: 'Linus' },
-];
+/** The channel's view, by the file named after it (esbuild bundles every client/*.ts it may name). */
+async function viewOf(channel: Channel): Promise<ChannelView> {
+  const module = (await import(`./${channel}.ts`)) as { view?: ChannelView };
+  if (!module.view) throw new Error(`client/${channel}.ts exports no view`);
+  return module.view;
+}
 
 /** This start's token, put in the page by the server: without it the console refuses a POST (see guard.ts). */
 const CONSOLE_TOKEN = document.querySelector<HTMLMetaElement>('meta[name="console-token"]')?.content ?? '';
@@ -33,7 +31,7 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<H
   return el;
 }
 
-class Pane {
+class Pane implements PaneContext {
   private address = '';
   private readonly list = element('div', { className: 'messages' });
   private readonly nameInput: HTMLInputElement;
@@ -43,12 +41,12 @@ class Pane {
   constructor(
     readonly channel: Channel,
     title: string,
-    defaultName: string,
+    private readonly channelView: ChannelView,
     simulated: boolean,
     root: HTMLElement,
   ) {
     const stored = localStorage.getItem(`console.name.${channel}`);
-    this.nameInput = element('input', { value: stored ?? defaultName, name: 'user', title: 'The simulated user’s name' });
+    this.nameInput = element('input', { value: stored ?? channelView.defaultName, name: 'user', title: 'The simulated user’s name' });
     const pane = element('section', { className: 'pane' }, element('div', { className: 'top' }, title, element('label', {}, 'as ', this.nameInput)));
     pane.dataset.pane = channel;
     root.appendChild(pane);
@@ -75,7 +73,7 @@ class Pane {
     void this.refreshAddress();
   }
 
-  private name(): string {
+  name(): string {
     return this.nameInput.value.trim() || 'traveller';
   }
 
@@ -85,7 +83,7 @@ class Pane {
     this.redraw();
   }
 
-  private async request(path: string, body: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
+  async request(path: string, body: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
     const answer = await post(path, body);
     if (!answer.ok) {
       this.list.appendChild(element('div', { className: 'msg error' }, String(answer.body.message ?? 'The bridge refused that.')));
@@ -115,32 +113,15 @@ class Pane {
     if (message.from === 'user') return element('div', { className: 'msg user' }, String(message.payload.text ?? ''));
     const wrapper = element('div', { className: 'msg bot' });
     wrapper.dataset.messageId = message.id;
-    if (this.channel === 'slack') {
-      wrapper.append(element('div', { className: 'who' }, 'Brek'));
-      if (message.ephemeral) wrapper.append(element('div', { className: 'ephemeral' }, 'Only visible to you'));
-      wrapper.append(renderSlackMessage(message.payload, (click) => void this.request('/console/click', { channel: 'slack', name: this.name(), messageId: message.id, ...click })));
-    } else if (this.channel === 'teams') {
-      wrapper.append(element('div', { className: 'who' }, 'Brek'));
-      wrapper.append(renderTeamsMessage(message.payload, (click) => void this.teamsClick(message, wrapper, click)));
-    } else {
-      wrapper.append(renderWhatsAppMessage(message.payload));
-    }
+    this.channelView.render(message, this, wrapper);
     return wrapper;
   }
 
-  /** Teams answers a card click in the invoke itself: the new card replaces the clicked one at once. */
-  private async teamsClick(message: ClientMessage, wrapper: HTMLElement, click: { verb: string; data: unknown }): Promise<void> {
-    const body = await this.request('/console/click', { channel: 'teams', name: this.name(), messageId: message.id, ...click });
-    if (!body) return;
-    const answer = invokeAnswer(body.answer);
-    if (answer.card) {
-      const current = this.messages.get(message.id) ?? message;
-      this.messages.set(message.id, { ...current, payload: { ...current.payload, attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: answer.card }] } });
-      // The reply may have arrived before this answer: redraw from the messages, not the clicked element.
-      this.redraw();
-    } else if (answer.message) {
-      wrapper.append(element('div', { className: 'teams-note' }, answer.message));
-    }
+  updatePayload(id: string, update: (payload: Record<string, unknown>) => Record<string, unknown>): void {
+    const current = this.messages.get(id);
+    if (!current) return;
+    this.messages.set(id, { ...current, payload: update(current.payload) });
+    this.redraw();
   }
 }
 
@@ -207,18 +188,19 @@ function connect(): void {
   const panes = new Map<Channel, Pane>();
   const activity = new ActivityPanel(document.getElementById('turns')!);
   const source = new EventSource('/console/events');
-  source.addEventListener('state', (event) => {
-    const state = JSON.parse((event as MessageEvent<string>).data) as ConsoleState;
+  source.addEventListener('state', (event) => void showState(JSON.parse((event as MessageEvent<string>).data) as ConsoleState));
+  const showState = async (state: ConsoleState) => {
+    const views = await Promise.all(state.channels.map(({ channel }) => viewOf(channel)));
     // On a reconnect the server sends everything again: start the panes afresh.
     const root = document.getElementById('panes')!;
     root.replaceChildren();
     panes.clear();
-    for (const { channel, title, defaultName } of CHANNELS) panes.set(channel, new Pane(channel, title, defaultName, state.simulated[channel], root));
+    state.channels.forEach(({ channel, title, simulated }, i) => panes.set(channel, new Pane(channel, title, views[i]!, simulated, root)));
     for (const message of state.messages) panes.get(message.channel)?.add(message as ClientMessage);
     for (const turn of state.activity) activity.update(turn);
     live.textContent = 'live';
     live.className = 'live';
-  });
+  };
   source.addEventListener('message', (event) => {
     const message = JSON.parse((event as MessageEvent<string>).data) as ClientMessage;
     panes.get(message.channel)?.add(message);

@@ -2,7 +2,8 @@
 // button), actions, context, header, divider and image. Buttons with a URL open it; the others
 // send the real block_actions payload through the bridge (via the console server, which signs it).
 import type { Button, KnownBlock } from '@slack/types';
-import { mrkdwn } from './format.ts';
+import { appendLinkified, link } from './format.ts';
+import { senderLine, type ChannelView } from './pane.ts';
 
 export interface SlackClick {
   actionId: string;
@@ -95,3 +96,35 @@ export function renderSlackMessage(payload: { text?: unknown; blocks?: unknown }
   }
   return root;
 }
+
+function unescapeSlack(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/** Slack mrkdwn: <url|label> and <url> links, bare URLs, marks, and Slack's three HTML escapes. */
+function mrkdwn(text: string): DocumentFragment {
+  const out = document.createDocumentFragment();
+  let last = 0;
+  for (const match of text.matchAll(/<((?:https?|mailto):[^|>]+)(?:\|([^>]+))?>/g)) {
+    appendLinkified(out, unescapeSlack(text.slice(last, match.index)));
+    out.appendChild(link(match[1]!, unescapeSlack(match[2] ?? match[1]!)));
+    last = (match.index ?? 0) + match[0].length;
+  }
+  appendLinkified(out, unescapeSlack(text.slice(last)));
+  return out;
+}
+
+/** The Slack pane: Block Kit messages; a button click is sent as the real block_actions payload. */
+export const view: ChannelView = {
+  defaultName: 'Ada',
+  render(message, pane, wrapper) {
+    wrapper.append(senderLine());
+    if (message.ephemeral) {
+      const note = document.createElement('div');
+      note.className = 'ephemeral';
+      note.textContent = 'Only visible to you';
+      wrapper.append(note);
+    }
+    wrapper.append(renderSlackMessage(message.payload, (click) => void pane.request('/console/click', { channel: pane.channel, name: pane.name(), messageId: message.id, ...click })));
+  },
+};

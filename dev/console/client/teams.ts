@@ -1,8 +1,8 @@
 // Teams messages drawn by Microsoft's own Adaptive Cards renderer (the `adaptivecards` package).
 // Action.Execute sends the real adaptiveCard/action invoke through the bridge; Action.OpenUrl
 // opens its link; Action.ShowCard is handled by the renderer itself.
+import { senderLine, type ChannelView } from './pane.ts';
 import { AdaptiveCard, ExecuteAction, HostConfig, OpenUrlAction, SubmitAction, type Action } from 'adaptivecards';
-import { teamsMarkdownToHtml } from './format.ts';
 
 export interface TeamsClick {
   verb: string;
@@ -64,3 +64,38 @@ export function invokeAnswer(answer: unknown): { card?: unknown; message?: strin
   if (typeof body?.value === 'string') return { message: body.value };
   return {};
 }
+
+/** Teams TextBlock markdown (**bold**, _italic_, [label](url)) as safe HTML for the card renderer. */
+function teamsMarkdownToHtml(text: string): string {
+  const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return escaped
+    .replace(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g, '<a href="$2" target="_blank" rel="noopener">$1</a>')
+    .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
+    .replace(/(^|\W)_([^_]+)_(?=\W|$)/g, '$1<em>$2</em>')
+    .replace(/\n/g, '<br>');
+}
+
+/** The Teams pane: cards drawn by Microsoft's renderer; Teams answers a click in the invoke itself. */
+export const view: ChannelView = {
+  defaultName: 'Grace',
+  render(message, pane, wrapper) {
+    wrapper.append(senderLine());
+    wrapper.append(
+      renderTeamsMessage(message.payload, (click) => {
+        void (async () => {
+          const body = await pane.request('/console/click', { channel: pane.channel, name: pane.name(), messageId: message.id, ...click });
+          if (!body) return;
+          const answer = invokeAnswer(body.answer);
+          // The new card replaces the clicked one at once (the reply may have arrived before this answer).
+          if (answer.card) pane.updatePayload(message.id, (payload) => ({ ...payload, attachments: [{ contentType: CARD, content: answer.card }] }));
+          else if (answer.message) {
+            const note = document.createElement('div');
+            note.className = 'teams-note';
+            note.textContent = answer.message;
+            wrapper.append(note);
+          }
+        })();
+      }),
+    );
+  },
+};
