@@ -13,6 +13,7 @@ import type { Channel } from './identity.ts';
 import type { ChannelIngress } from './ingress.ts';
 import type { Logger } from './log.ts';
 import type { BridgeMetrics } from './metrics.ts';
+import type { Reply } from './reply.ts';
 import type { InboxRecord } from './store/inbox.ts';
 
 /** Which side a configuration is read for: the ingress verifies, the worker sends. */
@@ -71,6 +72,8 @@ export interface ChannelProfile {
   ingressFunction: string;
   /** Its secrets: the SST secret's name → the environment variable it provides. */
   secrets: Readonly<Record<string, string>>;
+  /** Its credentials' shapes (global RegExps): the log scrubber blots them out wherever they appear. */
+  secretPatterns?: readonly RegExp[];
   /** Credentials this repository ships for its fakes: refused when deployed (core/dev-defaults.ts). */
   devCredentials: readonly DevDefault[];
   /** How it is deployed: sst.config.ts makes its ingress Function and the worker's share from this. */
@@ -120,6 +123,8 @@ export interface ChannelAdapter<Config = unknown> {
   /** The channel's part of the environment, read for one role; throws a ConfigError naming what is wrong. */
   config(env: Record<string, string | undefined>, mode: Mode, role: ChannelRole): Config;
   ingress(config: Config): ChannelIngress;
+  /** The reply as the platform's payload (pure; the sender composes with it, the console shows it). */
+  render(reply: Reply): unknown;
   /** Per-workspace installs, for channels distributed that way (built once, shared with the sender). */
   installations?(config: Config, deps: ChannelDeps): Installations | undefined;
   sender(config: Config, deps: ChannelDeps & { installations?: Installations }): ChannelSender;

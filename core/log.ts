@@ -1,6 +1,7 @@
 // The one logger: JSON lines with bound context (channel message id, actor id, Brek request id,
 // traceId), and a scrubber that every line passes through, so no secret or personal value can
 // reach the logs even when a caller passes it by mistake.
+import { knownChannels } from './channel.ts';
 import { redactCardNumbers } from './pci.ts';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -10,12 +11,10 @@ const LEVELS: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40
 
 /** Field names whose values are never logged, whatever they hold. */
 const SECRET_FIELD = /(token|secret|password|passwd|authorization|api[-_]?key|signature|cookie|credential|private)/i;
-/** Values that look like credentials wherever they appear. */
+/** Values that look like credentials wherever they appear; each channel adds its own (its profile's secretPatterns). */
 const SECRET_VALUE: RegExp[] = [
-  /\bxox[abeposr]-[A-Za-z0-9-]+/g, // Slack tokens (xoxe-: rotating refresh tokens)
   /\bBearer\s+[A-Za-z0-9._~+/=-]+/gi,
   /\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, // JWTs
-  /\bAC[0-9a-f]{32}\b/g, // Twilio account SIDs
 ];
 /** E.164 phone numbers, and any `scheme:` prefix a channel puts before one (Twilio's `whatsapp:`). */
 const PHONE = /(?:\b[a-z]+:)?\+\d[\d ]{6,17}\d/g;
@@ -23,6 +22,7 @@ const PHONE = /(?:\b[a-z]+:)?\+\d[\d ]{6,17}\d/g;
 export function scrubText(text: string): string {
   let out = redactCardNumbers(text).text;
   for (const pattern of SECRET_VALUE) out = out.replace(pattern, '[redacted]');
+  for (const profile of knownChannels()) for (const pattern of profile.secretPatterns ?? []) out = out.replace(pattern, '[redacted]');
   return out.replace(PHONE, '[phone]');
 }
 

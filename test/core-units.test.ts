@@ -10,6 +10,8 @@ import { slackActorId } from '../adapters/slack/profile.ts';
 import { teamsActorId } from '../adapters/teams/profile.ts';
 import { whatsappActorId } from '../adapters/whatsapp/profile.ts';
 import { createLogger, memorySink, scrubText } from '../core/log.ts';
+// Every channel's profile: their credential shapes are the scrubber's too.
+import '../adapters/profiles.ts';
 import { numberChoice, replyFromResult } from '../core/reply.ts';
 
 const OWNER = 'slack:T1:U1';

@@ -4,6 +4,7 @@ import type { ChannelAdapter } from '../../core/channel.ts';
 import { ConfigError } from '../../core/config.ts';
 import { secretBoxFromEnv } from '../../core/crypto-kms.ts';
 import { slackProfile } from './profile.ts';
+import { renderSlack } from './render.ts';
 import { loadSlackConfig, type SlackConfig } from './config.ts';
 import { slackIngress } from './ingress.ts';
 import { SlackSender, slackWebClient } from './send.ts';
@@ -14,6 +15,7 @@ export const slackAdapter: ChannelAdapter<SlackConfig> = {
   // Every deployment serves Slack (a single token, or installations through OAuth).
   configured: () => true,
   config: (env, mode, role) => loadSlackConfig(env, mode, role),
+  render: (reply) => renderSlack(reply),
   ingress: (config) => slackIngress(config),
   installations(config, deps) {
     // Single-workspace: nothing is stored per workspace, but a leaving workspace is still erased.

@@ -11,6 +11,8 @@ export const slackProfile = registerChannel({
   route: '/slack/events',
   ingressFunction: 'SlackIngress',
   secrets: { SlackSigningSecret: 'SLACK_SIGNING_SECRET', SlackBotToken: 'SLACK_BOT_TOKEN' },
+  // Its tokens (xoxe-: rotating refresh tokens).
+  secretPatterns: [/\bxox[abeposr]-[A-Za-z0-9-]+/g],
   devCredentials: [{ variable: 'SLACK_BOT_TOKEN', value: LOCAL_SLACK_BOT_TOKEN, what: 'the local stack’s Slack bot token' }],
   deploy: {
     // Slack wants its 200 within 3 s: the ingress gets the signing secret and the table, no more.

@@ -16,6 +16,8 @@ export const whatsappProfile = registerChannel({
   route: '/whatsapp/webhook',
   ingressFunction: 'WhatsAppIngress',
   secrets: { TwilioAuthToken: 'TWILIO_AUTH_TOKEN' },
+  // Twilio account SIDs.
+  secretPatterns: [/\bAC[0-9a-f]{32}\b/g],
   devCredentials: [{ variable: 'TWILIO_ACCOUNT_SID', value: FAKE_TWILIO_ACCOUNT_SID, what: 'the fake Twilio’s account SID' }],
   deploy: {
     // Twilio's signature needs the auth token, and the number is hashed before anything is stored.

@@ -77,6 +77,18 @@ describe('the channel registry', () => {
     expect([...NOT_YET_PER_CHANNEL].filter((file) => !listing.includes(file)), 'no longer lists channels: take it off NOT_YET_PER_CHANNEL').toEqual([]);
   });
 
+  it('every Lambda loads every profile before its handler runs (so the guards and the log scrubber know each channel)', () => {
+    /** The modules a file imports statically, transitively (relative imports only). */
+    const reached = (file: string, seen = new Set<string>()): Set<string> => {
+      if (seen.has(file)) return seen;
+      seen.add(file);
+      for (const [, spec] of readFileSync(join(ROOT, file), 'utf8').matchAll(/^import\s+(?!type\b)[^;]*?['"](\.{1,2}\/[^'"]+)['"]/gm)) reached(join(dirname(file), spec!), seen);
+      return seen;
+    };
+    const entries = ['functions/worker.ts', 'functions/slack-oauth.ts', ...CHANNEL_PROFILES.map((profile) => `functions/${profile.channel}.ts`)];
+    for (const entry of entries) expect([...reached(entry)], entry).toContain('adapters/profiles.ts');
+  });
+
   it('the check itself sees a list of channels', () => {
     expect(channelsNamed('adapters/profiles.ts')).toEqual(CHANNEL_PROFILES.map((profile) => profile.channel));
     expect(channelsNamed('core/delivery.ts')).toEqual([]);
