@@ -9,7 +9,7 @@ import { keywordOf } from '../core/inbound.ts';
 import { createLogger, memorySink } from '../core/log.ts';
 import { checkActorPrefix, eraseActor, ErasePrefixError, eraseWorkspaceItems, scanErase } from '../core/store/erase.ts';
 import { ensureTable, ownerKey, THREAD_SK, threadPk } from '../core/store/table.ts';
-import { MESSAGES } from '../core/turn.ts';
+import { MESSAGES } from '../core/wording.ts';
 import { messageEvent, postSlack, slackRequest, slackTs } from '../dev/simulate/slack.ts';
 import { CHANNELS, traveller, type Message, type Traveller } from './support/travellers.ts';
 import { SIGNING_SECRET, useStack } from './support/stack.ts';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { botAddedActivity, executeActivity, messageActivity, postActivity, type TeamsUser } from '../dev/simulate/teams.ts';
 import { inboxKey } from '../core/store/inbox.ts';
 import { teamsActorId } from '../adapters/teams/profile.ts';
-import { MESSAGES } from '../core/turn.ts';
+import { MESSAGES } from '../core/wording.ts';
 import { attachTestCard } from '../dev/simulate/payment.ts';
 import { useStack } from './support/stack.ts';
 

@@ -7,7 +7,7 @@ import { inboundMessage, postTwilio, type WhatsAppUser } from '../dev/simulate/w
 import { attachTestCard } from '../dev/simulate/payment.ts';
 import { inboxKey } from '../core/store/inbox.ts';
 import { whatsappActorId } from '../adapters/whatsapp/profile.ts';
-import { MESSAGES } from '../core/turn.ts';
+import { MESSAGES } from '../core/wording.ts';
 import { traceTurns } from '../core/store/turn-views.ts';
 import { useStack } from './support/stack.ts';
 

@@ -8,7 +8,7 @@ import { teamsActorId } from './profile.ts';
 import { encodeReference, keywordOf, OWN_MENTION, readReference, withoutOwnMention, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
 import type { Normalized } from '../../core/ingress.ts';
 import { actionInputOf, unpackButton } from '../../core/reply.ts';
-import { MESSAGES } from '../../core/turn.ts';
+import { MESSAGES } from '../../core/wording.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useStack } from '../support/stack.ts';
-import { MESSAGES } from '../../core/turn.ts';
+import { MESSAGES } from '../../core/wording.ts';
 import { CHANNELS, traveller } from '../support/travellers.ts';
 
 const long = (n: number, unit = 'x') => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);

@@ -6,7 +6,7 @@
 // a long wait is told to the traveller once. Real time, no clock tricks: this test takes minutes.
 import { describe, expect, it } from 'vitest';
 import { CITIES } from '../../sandbox/gazetteer.ts';
-import { MESSAGES } from '../../core/turn.ts';
+import { MESSAGES } from '../../core/wording.ts';
 import { mulberry32 } from '../../dev/fakes/faults.ts';
 import { useStack } from '../support/stack.ts';
 import { CHANNELS, traveller, type Traveller } from '../support/travellers.ts';

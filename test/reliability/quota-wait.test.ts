@@ -4,7 +4,7 @@
 // ends in Brek's answer; a queue longer than the turn may wait is an apology at once, no Brek call.
 import { describe, expect, it } from 'vitest';
 import { BrekQuota } from '../../core/brek/quota.ts';
-import { MESSAGES } from '../../core/turn.ts';
+import { MESSAGES } from '../../core/wording.ts';
 import { THREAD_SK } from '../../core/store/table.ts';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { useStack } from '../support/stack.ts';
