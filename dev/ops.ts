@@ -12,7 +12,7 @@
 // with the worker's own wiring (functions/worker-deps.ts) and the worker's variables.
 //
 // Nothing personal is printed: actor ids are pseudonymous, errors are scrubbed as log lines are,
-// and the traveller's text and reply reference are never read (see core/store/turn-views.ts).
+// and the traveller's text and reply reference are never read (see core/ops/views.ts).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,18 +21,10 @@ import { ConfigError } from '../core/config.ts';
 import { createLogger, scrubText, type Level } from '../core/log.ts';
 import { eraseActor, ErasePrefixError, eraseWorkspaceItems, scanErase } from '../core/store/erase.ts';
 import { documentClient } from '../core/store/table.ts';
-import {
-  listTurns,
-  replayableTurn,
-  replayTurn,
-  shortActor,
-  traceTurns,
-  TurnReplayError,
-  type TraceResult,
-  type TurnStep,
-  type TurnStory,
-  type TurnView,
-} from '../core/store/turn-views.ts';
+import { shortActor } from '../core/ops/present.ts';
+import { replayableTurn, replayTurn, TurnReplayError } from '../core/ops/replay.ts';
+import { traceTurns, type TraceResult, type TurnStep, type TurnStory } from '../core/ops/trace.ts';
+import { listTurns, type TurnView } from '../core/ops/views.ts';
 import type { TurnOutcome } from '../core/turn.ts';
 import { logGroupHints, logsInsightsQuery, queryWindow, startQueryCommand } from './ops-logs.ts';
 import type { StackInfo } from './stack.ts';

@@ -23,7 +23,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { allObservers, processTurn } from '../core/turn.ts';
 import type { DeliveryPolicy } from '../core/delivery.ts';
 import { noMetrics, type BridgeMetrics } from '../core/metrics.ts';
-import { replayTurn } from '../core/store/turn-views.ts';
+import { replayTurn } from '../core/ops/replay.ts';
 import { wireChannels } from '../functions/senders.ts';
 import { CHANNEL_ADAPTERS } from '../adapters/index.ts';
 import type { Installations } from '../core/channel.ts';

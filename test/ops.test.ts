@@ -9,17 +9,9 @@ import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { CHANNEL_PROFILES } from '../adapters/profiles.ts';
 import type { Channel } from './support/travellers.ts';
-import {
-  listTurns,
-  printableConversation,
-  shortActor,
-  traceItems,
-  turnStory,
-  turnView,
-  type InboxFields,
-  type InboxStoryFields,
-  type TurnView,
-} from '../core/store/turn-views.ts';
+import { printableConversation, shortActor } from '../core/ops/present.ts';
+import { traceItems, turnStory, type InboxStoryFields } from '../core/ops/trace.ts';
+import { listTurns, turnView, type InboxFields, type TurnView } from '../core/ops/views.ts';
 import { ensureTable, threadPk } from '../core/store/table.ts';
 import { logGroupHints, logsInsightsQuery, queryWindow, SST_NAMES, sstPrefixName, stageOfTable, startQueryCommand } from '../dev/ops-logs.ts';
 import type { Stack } from '../dev/stack.ts';

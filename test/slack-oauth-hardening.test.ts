@@ -24,7 +24,7 @@ import { createLogger } from '../core/log.ts';
 import type { BridgeMetrics, MetricName } from '../core/metrics.ts';
 import { SLACK_METRIC } from '../adapters/slack/profile.ts';
 import type { InboxRecord } from '../core/store/inbox.ts';
-import { listTurns } from '../core/store/turn-views.ts';
+import { listTurns } from '../core/ops/views.ts';
 import { startFakeKms } from '../dev/fakes/kms.ts';
 import { startFakeSlack, type FakeSlack } from '../dev/fakes/slack.ts';
 import { messageEvent, postSlack, slackRequest } from '../dev/simulate/slack.ts';

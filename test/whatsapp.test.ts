@@ -8,7 +8,7 @@ import { attachTestCard } from '../dev/simulate/payment.ts';
 import { inboxKey } from '../core/store/inbox.ts';
 import { whatsappActorId } from '../adapters/whatsapp/profile.ts';
 import { MESSAGES } from '../core/wording.ts';
-import { traceTurns } from '../core/store/turn-views.ts';
+import { traceTurns } from '../core/ops/trace.ts';
 import { useStack } from './support/stack.ts';
 
 const h = useStack();

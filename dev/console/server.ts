@@ -12,7 +12,7 @@ import { CHANNEL_PROFILES } from '../../adapters/profiles.ts';
 import type { Channel } from '../../core/identity.ts';
 import { json, type HttpRequest, type HttpResponse } from '../../core/http.ts';
 import type { Logger } from '../../core/log.ts';
-import { TurnReplayError } from '../../core/store/turn-views.ts';
+import { TurnReplayError } from '../../core/ops/replay.ts';
 import type { ActivityLog, ActivitySummary } from './activity.ts';
 import type { ListenAddress } from './address.ts';
 import { ConsoleGuard } from './guard.ts';
