@@ -9,7 +9,7 @@ import type { BenchStack } from './stack.ts';
 import { median, percentile, repeat, round } from './stats.ts';
 import { CHANNELS, sendAll, traveller, type Channel, type Traveller } from './traffic.ts';
 
-export type Server = Channel | 'bolt';
+type Server = Channel | 'bolt';
 
 export interface AckFigure {
   server: Server;

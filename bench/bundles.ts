@@ -13,7 +13,7 @@ import { median, repeat, round } from './stats.ts';
 const ROOT = new URL('../', import.meta.url).pathname;
 const OUT = join(ROOT, 'bench', '.out');
 
-export type Variant = 'bridge' | 'naive';
+type Variant = 'bridge' | 'naive';
 
 export interface BundleFigure {
   function: string;
@@ -73,7 +73,7 @@ process.exit(0);
 `;
 
 /** The Lambda entry points: modules in functions/ that export a handler. */
-export async function functionEntries(): Promise<string[]> {
+async function functionEntries(): Promise<string[]> {
   const names = (await readdir(join(ROOT, 'functions'))).filter((f) => f.endsWith('.ts')).sort();
   const entries: string[] = [];
   for (const name of names) {

@@ -6,7 +6,7 @@ import type { BenchStack } from './stack.ts';
 import { median } from './stats.ts';
 import { CHANNELS, send, traveller, type Channel } from './traffic.ts';
 
-export type TurnKind = 'first' | 'steady';
+type TurnKind = 'first' | 'steady';
 
 export interface DynamoFigure {
   channel: Channel;

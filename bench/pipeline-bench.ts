@@ -14,14 +14,14 @@ import { median, percentile, round } from './stats.ts';
 import { table } from './table.ts';
 import { send, traveller, type Traveller } from './traffic.ts';
 
-export const ARRIVAL_RATES = [1, 10, 100, 1000] as const;
+const ARRIVAL_RATES = [1, 10, 100, 1000] as const;
 /** Brek's quota for the partner key: the sandbox's default and Brek's own example. */
-export const BREK_QUOTA_PER_MINUTE = 120;
+const BREK_QUOTA_PER_MINUTE = 120;
 /** A quota no rate here reaches (the paced 15,000 requests a second are ~10× the 1,000-turn load): the stream's own limits. */
-export const AMPLE_QUOTA_PER_MINUTE = 1_000_000;
+const AMPLE_QUOTA_PER_MINUTE = 1_000_000;
 
 /** What the model assumes about the deployment; every figure in the results carries it. */
-export const DEPLOYED_ASSUMPTIONS = {
+const DEPLOYED_ASSUMPTIONS = {
   /** Stream shards: about one per table partition, and a small on-demand table has a few. */
   shards: 4,
   /** Lambda's poll of a shard (about 4 a second) and the invoke, per batch. */
@@ -39,9 +39,9 @@ export const DEPLOYED_ASSUMPTIONS = {
   pacing: BRIDGE_PACING,
 };
 
-export type SettingsName = 'today' | 'chosen' | 'chosen, wait counted from the worker start';
+type SettingsName = 'today' | 'chosen' | 'chosen, wait counted from the worker start';
 
-export interface ModelRow {
+interface ModelRow {
   settings: SettingsName;
   stream: StreamShape;
   quotaPerMinute: number;
@@ -62,7 +62,7 @@ export interface ModelRow {
   longestBatchSeconds: number;
 }
 
-export interface CandidateRow {
+interface CandidateRow {
   label: string;
   stream: StreamShape;
   /** Quota ample, per arrival rate. */
@@ -87,7 +87,7 @@ export interface PipelineModelFigure {
   why: string[];
 }
 
-export function streamShape(settings: WorkerStreamSettings, shards: number): StreamShape {
+function streamShape(settings: WorkerStreamSettings, shards: number): StreamShape {
   return { shards, batchSize: settings.batchSize, parallelizationFactor: settings.parallelizationFactor, batchingWindowMs: settings.maximumBatchingWindowInSeconds * 1000 };
 }
 
@@ -251,7 +251,7 @@ const CALIBRATION_BREK = {
   sendEvent: { latencyMs: 800, jitterMs: 400 },
 };
 
-export interface CalibrationRow {
+interface CalibrationRow {
   settings: 'today' | 'chosen';
   stream: StreamShape;
   turns: number;

@@ -50,7 +50,7 @@ export function secretVariables(): string[] {
 }
 
 /** Deployed, a secret shorter than this is refused (ACTOR_ID_SECRET needs 16 in every mode). */
-export const MIN_SECRET_LENGTH = 8;
+const MIN_SECRET_LENGTH = 8;
 
 /**
  * Collects problems while reading variables, so all of them are reported together. A problem names
@@ -214,7 +214,7 @@ export function loadCoreConfig(env: Env = process.env, mode: Mode = 'deployed', 
 }
 
 /** The secrets that are set, by name (never a value). */
-export function secretsSet(env: Env): string[] {
+function secretsSet(env: Env): string[] {
   return secretVariables().filter((name) => Boolean(env[name]?.trim()));
 }
 

@@ -177,7 +177,7 @@ function classifyWith(sender: ChannelSender, error: unknown): FailureClass {
 }
 
 /** A short tag naming (turn, part) that carries nothing of the traveller. */
-export function partTag(dedupeKey: string, index: number): string {
+function partTag(dedupeKey: string, index: number): string {
   return `${createHash('sha256').update(dedupeKey).digest('base64url').slice(0, 16)}.${index}`;
 }
 

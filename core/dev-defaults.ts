@@ -21,7 +21,7 @@ export interface DevDefault {
  * authenticates to is on this machine (localhost, 127.0.0.1, ::1): only a local stand-in accepts it,
  * as under `sst dev` with a local sandbox.
  */
-export const DEV_DEFAULTS: readonly DevDefault[] = [
+const DEV_DEFAULTS: readonly DevDefault[] = [
   { variable: 'BREK_PARTNER_API_KEY', value: DEV_PARTNER_KEY, what: 'the Brek sandbox’s dev key' },
 ];
 

@@ -34,7 +34,7 @@ export interface WorkspaceEraseRecord extends ItemKey {
 }
 
 /** The actor-id prefix of a workspace's travellers: `slack:T123:` (core/identity.ts builds them so). */
-export function workspaceActorPrefix(channel: Channel, workspace: LeavingWorkspace): string {
+function workspaceActorPrefix(channel: Channel, workspace: LeavingWorkspace): string {
   return `${channel}:${workspace.workspaceId}:`;
 }
 

@@ -47,7 +47,7 @@ export function laneOf(key: string, settings: Pick<StreamModelSettings, 'shards'
   return { shard: keyHash(key) % settings.shards, lane: keyHash(`lane:${key}`) % settings.parallelizationFactor };
 }
 
-export function validateStreamSettings(settings: StreamModelSettings): void {
+function validateStreamSettings(settings: StreamModelSettings): void {
   const check = (name: 'shards' | 'batchSize' | 'parallelizationFactor' | 'batchingWindowMs', min: number, max: number) => {
     const value = settings[name];
     if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`stream ${name} must be an integer from ${min} to ${max}, got ${value}`);

@@ -4,7 +4,7 @@ import './profile.ts';
 import { EnvReader, type Mode } from '../../core/config.ts';
 
 /** Multi-workspace distribution (OAuth v2): set when SLACK_CLIENT_ID is. */
-export interface SlackOAuthSettings {
+interface SlackOAuthSettings {
   clientId: string;
   clientSecret: string;
   stateSecret: string;
@@ -25,7 +25,7 @@ export interface SlackConfig {
   appId?: string;
 }
 
-export const SLACK_DEFAULT_API_URL = 'https://slack.com/api/';
+const SLACK_DEFAULT_API_URL = 'https://slack.com/api/';
 
 /**
  * The ingress verifies (signing secret); the worker sends (a bot token, or each workspace's from

@@ -15,9 +15,9 @@ export interface TeamsConfig {
   connectorHosts: string[];
 }
 
-export const BOT_FRAMEWORK_OPENID_METADATA = 'https://login.botframework.com/v1/.well-known/openidconfiguration';
+const BOT_FRAMEWORK_OPENID_METADATA = 'https://login.botframework.com/v1/.well-known/openidconfiguration';
 /** Teams' public connector (the serviceUrl of activities from the commercial cloud). */
-export const DEFAULT_CONNECTOR_HOSTS = ['smba.trafficmanager.net'];
+const DEFAULT_CONNECTOR_HOSTS = ['smba.trafficmanager.net'];
 
 export type TeamsRole = 'ingress' | 'worker' | 'both';
 

@@ -17,7 +17,7 @@ import { renderClicked, renderTeams, renderWorking, type CardJson } from './rend
 const BOT_SCOPE = 'https://api.botframework.com/.default';
 
 /** Never retried: the host will not become allowed by trying again. */
-export class ConnectorNotAllowed extends PermanentSendError {}
+class ConnectorNotAllowed extends PermanentSendError {}
 
 /** Client-credentials tokens, cached until shortly before they expire. */
 export class BotTokenSource {
@@ -57,7 +57,7 @@ function describe(error: unknown): string {
 const REFUSED_BEFORE_WORK = new Set([429, 412, 502, 504]);
 
 /** What a failed connector call means for a retry. */
-export function classifyTeamsError(error: unknown): FailureClass {
+function classifyTeamsError(error: unknown): FailureClass {
   if (error instanceof DeliveryError) return error.failure;
   const failure = (typeof error === 'object' && error !== null ? error : {}) as HttpFailure;
   const status = failure.response?.status;
@@ -194,7 +194,7 @@ export interface TeamsPart {
  * A message activity: a card with a short `summary` (what a notification shows; Teams would show
  * a `text` above the card, so a card carries none), or plain text alone.
  */
-export interface CardActivity {
+interface CardActivity {
   type: 'message';
   text?: string;
   textFormat?: 'plain';

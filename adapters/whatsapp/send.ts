@@ -16,7 +16,7 @@ import { whatsappReference } from './normalize.ts';
 import { renderWhatsApp, splitMessage } from './render.ts';
 import { plainReplyText, PLAIN_TEXT_MAX } from '../../core/plain-text.ts';
 
-export const SESSION_WINDOW_MS = 24 * 3_600_000;
+const SESSION_WINDOW_MS = 24 * 3_600_000;
 /** Twilio's clock and ours differ a little; a lookup reaches this far before the delivery began. */
 const LOOKUP_SKEW_MS = 5_000;
 /** Messages between the bridge and one traveller since the delivery began: a few, never this many. */
@@ -60,7 +60,7 @@ interface TwilioFailure {
 }
 
 /** What a failed Messages API call means for a retry. */
-export function classifyTwilioError(error: unknown): FailureClass {
+function classifyTwilioError(error: unknown): FailureClass {
   if (error instanceof DeliveryError) return error.failure;
   const { status, code } = (typeof error === 'object' && error !== null ? error : {}) as TwilioFailure;
   if (typeof status === 'number' && status > 0) {

@@ -6,7 +6,7 @@ import { BrekError, kindForStatus } from './errors.ts';
 import { isObject, parseEventData, type EventData } from './results.ts';
 import type { CreateSessionRequest, GetSessionData, SendEventRequest, SessionData } from './types.ts';
 
-export const BASE_PATH = '/api/partner/v1/core-chat';
+const BASE_PATH = '/api/partner/v1/core-chat';
 
 /** The three ways Brek accepts the partner key; `x-partner-api-key` is the recommended one. */
 export type AuthStyle = 'x-partner-api-key' | 'bearer' | 'api-key';
@@ -23,7 +23,7 @@ export interface RetryPolicy {
   timeoutMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 4,
   baseDelayMs: 250,
   maxDelayMs: 4_000,
@@ -77,7 +77,7 @@ export interface BrekClientOptions {
   onAttempt?: (info: AttemptInfo) => void;
 }
 
-export interface RateLimit {
+interface RateLimit {
   limit: number;
   remaining: number;
 }

@@ -22,7 +22,7 @@ export interface QuotaSettings {
   burstShare: number;
 }
 
-export const DEFAULT_QUOTA_SETTINGS: QuotaSettings = { limitPerMinute: 120, share: 0.9, burstShare: 0.05 };
+const DEFAULT_QUOTA_SETTINGS: QuotaSettings = { limitPerMinute: 120, share: 0.9, burstShare: 0.05 };
 
 const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
 const MAX_RACES = 16;

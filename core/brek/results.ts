@@ -2,7 +2,7 @@
 // field as optional: a field of the wrong type is dropped (never trusted, never a crash), unknown
 // fields are kept so newer Brek payloads survive a round trip through our store.
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
 /** A shortlist entry's documented fields, every one optional. */

@@ -37,7 +37,7 @@ const YES = /^\s*(yes|y|yep|yeah|ok|okay|confirm)\s*[.!]*\s*$/i;
  * while a card confirmation is open "yes" means "use that card" (and "no" stays text, Brek's
  * decline).
  */
-export function brekCallFor(record: InboxRecord, session: Pick<ThreadRecord, 'shortlist' | 'lastStatus' | 'paymentMethodId'>): BrekCall {
+function brekCallFor(record: InboxRecord, session: Pick<ThreadRecord, 'shortlist' | 'lastStatus' | 'paymentMethodId'>): BrekCall {
   const input = record.input;
   const actor = { actorId: record.actorId };
   if (input.type === 'action') {

@@ -7,11 +7,9 @@ export type CreateSessionRequest = Schemas['CreateSessionRequest'];
 export type SessionData = Schemas['SessionData'];
 export type SendEventRequest = Schemas['SendEventRequest'];
 export type GetSessionData = Schemas['GetSessionResponse']['data'];
-export type GatewayErrorBody = Schemas['GatewayErrorResponse'];
-export type ValidationErrorBody = Schemas['ValidationErrorResponse'];
 
 /** Event kinds that change state on Brek's side; the API rejects them without an idempotencyKey. */
-export const WRITE_KINDS = [
+const WRITE_KINDS = [
   'command_book_by_option_id',
   'action_book_option',
   'action_confirm_price_change',

@@ -10,7 +10,7 @@ import { printableConversation, shortActor } from './present.ts';
 import { live, projection, scanAll, VIEW_ATTRIBUTES, type Item } from './scan.ts';
 import { turnView, type InboxFields, type ThreadFields, type TurnViewState } from './views.ts';
 
-export type TurnStepKind = 'received' | 'taken_up' | 'brek' | 'reply' | 'earlier_attempt' | 'finished';
+type TurnStepKind = 'received' | 'taken_up' | 'brek' | 'reply' | 'earlier_attempt' | 'finished';
 
 /** One step of a turn as the table knows it; `at` only where the table keeps the time. */
 export interface TurnStep {
@@ -20,7 +20,7 @@ export interface TurnStep {
 }
 
 /** A Brek answer the inbox record keeps because its delivery failed (a replay re-sends it). */
-export interface KeptAnswer {
+interface KeptAnswer {
   status: string;
   sessionId?: string;
   brekRequestId?: string;
@@ -202,7 +202,7 @@ function stepsOf(story: TurnStory, inbox: InboxStoryFields | undefined, thread: 
   return steps;
 }
 
-export type TraceMatch = 'message' | 'brek' | 'actor';
+type TraceMatch = 'message' | 'brek' | 'actor';
 
 export interface TraceResult {
   /** What the id was found as: a channel message id, a Brek request id or traceId, an actor id. */

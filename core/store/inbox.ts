@@ -17,10 +17,10 @@ import { requestWorkspaceErase, type WorkspaceEraseRecord } from '../workspace-e
 import { epochSeconds, INBOX_SK_PREFIX, ownerKey, threadPk, type ItemKey } from './table.ts';
 
 /** `unknown`: the reply may have reached the traveller (the platform could not say). */
-export type InboxState = 'received' | 'failed' | 'unknown';
+type InboxState = 'received' | 'failed' | 'unknown';
 
 /** Far past Slack's last retry (~5 min) and Twilio's; DESIGN.md asks for at least 24 h. */
-export const INBOX_TTL_MS = 48 * 3_600_000;
+const INBOX_TTL_MS = 48 * 3_600_000;
 
 /** A Brek answer that could not be delivered, kept so a replay re-sends it instead of re-asking. */
 export interface StoredBrekResult {

@@ -52,7 +52,7 @@ export interface DeliveryStatus {
 }
 
 /** Statuses kept per thread: the latest, enough for the turns a trace looks at. */
-export const STATUSES_KEPT = 50;
+const STATUSES_KEPT = 50;
 
 export interface ThreadRecord extends ItemKey {
   type: 'thread';
@@ -89,8 +89,8 @@ export interface ThreadRecord extends ItemKey {
 export type ActiveSession = ThreadRecord & { sessionId: string };
 
 /** Re-deliveries stop well within this (a stream keeps records 24 h): older outcomes are dropped. */
-export const TURNS_KEPT_MS = 48 * 3_600_000;
-export const TURNS_KEPT = 100;
+const TURNS_KEPT_MS = 48 * 3_600_000;
+const TURNS_KEPT = 100;
 
 export type ClaimResult =
   | { thread: ThreadRecord }

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export type FaultKind = 'refuse' | 'drop_after' | 'error_after' | 'slow_after';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['refuse', 'drop_after', 'error_after', 'slow_after'];
+const FAULT_KINDS: readonly FaultKind[] = ['refuse', 'drop_after', 'error_after', 'slow_after'];
 
 export interface Fault {
   kind: FaultKind;
@@ -38,14 +38,14 @@ export interface Chaos {
   templates?: FaultTemplates;
 }
 
-export type FaultTemplate = Omit<Fault, 'kind'>;
+type FaultTemplate = Omit<Fault, 'kind'>;
 export type FaultTemplates = Partial<Record<FaultKind, FaultTemplate | readonly FaultTemplate[]>>;
 
 /** The sandbox's seeded PRNG (mulberry32): one implementation for every replayable fault. */
 export { mulberry32 };
 
-export const DEFAULT_SLOW_MS = 1500;
-export const DEFAULT_ERROR_STATUS = 500;
+const DEFAULT_SLOW_MS = 1500;
+const DEFAULT_ERROR_STATUS = 500;
 
 
 export interface InjectedFault {

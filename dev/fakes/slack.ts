@@ -23,7 +23,7 @@ export interface SlackCall {
 }
 
 /** The first `fail()` shape: a refusal before the work (429 with Retry-After, else HTTP 200 `ok:false`). */
-export interface LegacySlackFault {
+interface LegacySlackFault {
   method: string;
   status?: 429;
   retryAfter?: number;
@@ -31,16 +31,16 @@ export interface LegacySlackFault {
 }
 
 /** A one-shot fault for the next call of `method` (`'*'`: any method). */
-export type SlackFault = LegacySlackFault | (Fault & { method: string });
+type SlackFault = LegacySlackFault | (Fault & { method: string });
 
 /** Message metadata as Slack stores it (chat.postMessage / chat.update `metadata`). */
-export interface SlackMetadata {
+interface SlackMetadata {
   event_type: string;
   event_payload: Record<string, unknown>;
 }
 
 /** A message as its channel shows it now. */
-export interface SlackMessage {
+interface SlackMessage {
   channel: string;
   ts: string;
   threadTs?: string;
@@ -56,7 +56,7 @@ export interface SlackMessage {
 }
 
 /** A message as conversations.history / conversations.replies return it. */
-export interface SlackHistoryMessage {
+interface SlackHistoryMessage {
   type: 'message';
   subtype?: 'thread_broadcast';
   ts: string;
@@ -70,10 +70,10 @@ export interface SlackHistoryMessage {
 }
 
 /** What chaos applies to unless told otherwise: the calls that post. */
-export const SLACK_POSTING_METHODS = ['chat.postMessage', 'chat.update', 'chat.postEphemeral'] as const;
+const SLACK_POSTING_METHODS = ['chat.postMessage', 'chat.update', 'chat.postEphemeral'] as const;
 
 /** A workspace that can install the app through the fake OAuth flow (multi-workspace mode). */
-export interface FakeWorkspace {
+interface FakeWorkspace {
   teamId: string;
   teamName: string;
   enterpriseId?: string;

@@ -28,19 +28,19 @@ export interface ConnectorCall {
 }
 
 /** The first `fail()` shape: a refusal of the next connector call, before the work. */
-export interface LegacyTeamsFault {
+interface LegacyTeamsFault {
   status: 429 | 500 | 502 | 503;
   retryAfter?: number;
 }
 
 /** Connector methods are the HTTP verbs: POST creates an activity, PUT replaces one. */
-export type TeamsMethod = 'POST' | 'PUT';
+type TeamsMethod = 'POST' | 'PUT';
 
 /** A one-shot fault for the next POST or PUT (`method`: only that one). */
-export type TeamsFault = LegacyTeamsFault | (Fault & { method?: TeamsMethod });
+type TeamsFault = LegacyTeamsFault | (Fault & { method?: TeamsMethod });
 
 /** A message activity as the user sees it now. */
-export interface TeamsActivity {
+interface TeamsActivity {
   id: string;
   text?: string;
   /** What a notification shows for a card. */
@@ -51,11 +51,11 @@ export interface TeamsActivity {
 }
 
 /** Microsoft's limit for one bot message (https://learn.microsoft.com/microsoftteams/limits-specifications-teams). */
-export const MAX_ACTIVITY_BYTES = 100 * 1024;
+const MAX_ACTIVITY_BYTES = 100 * 1024;
 
-export const TEAMS_POSTING_METHODS: readonly TeamsMethod[] = ['POST', 'PUT'];
+const TEAMS_POSTING_METHODS: readonly TeamsMethod[] = ['POST', 'PUT'];
 
-export interface InboundTokenOptions {
+interface InboundTokenOptions {
   serviceUrl: string;
   appId?: string;
   issuer?: string;

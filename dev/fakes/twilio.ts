@@ -28,21 +28,21 @@ export interface TwilioMessage {
 }
 
 /** The first `fail()` shape: a refusal of the next send, before the work. */
-export interface LegacyTwilioFault {
+interface LegacyTwilioFault {
   status: number;
   code?: number;
 }
 
 /** A one-shot fault for the next send (`method`: another call, e.g. 'messages.list'); `code` is Twilio's error code. */
-export type TwilioFault = LegacyTwilioFault | (Fault & { code?: number; method?: TwilioMethod });
+type TwilioFault = LegacyTwilioFault | (Fault & { code?: number; method?: TwilioMethod });
 
 /** The calls the fake answers, as faults and chaos name them. */
-export type TwilioMethod = 'messages.create' | 'messages.list' | 'messages.fetch';
+type TwilioMethod = 'messages.create' | 'messages.list' | 'messages.fetch';
 
-export const TWILIO_POSTING_METHODS: readonly TwilioMethod[] = ['messages.create'];
+const TWILIO_POSTING_METHODS: readonly TwilioMethod[] = ['messages.create'];
 
 /** The Message resource as Twilio's JSON has it. */
-export interface TwilioMessageResource {
+interface TwilioMessageResource {
   account_sid: string;
   api_version: '2010-04-01';
   body: string;

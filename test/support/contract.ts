@@ -42,7 +42,7 @@ function asObj(value: unknown): Obj {
   return typeof value === 'object' && value !== null ? (value as Obj) : {};
 }
 
-export function loadContract(): Obj {
+function loadContract(): Obj {
   return asObj(parse(readFileSync(CONTRACT, 'utf8')));
 }
 

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { mulberry32 } from '../../dev/fakes/faults.ts';
 import type { AddressInfo, Socket } from 'node:net';
 
-export interface FaultSettings {
+interface FaultSettings {
   /** Probability that a request is reset on arrival, before anything is forwarded. */
   resetBefore?: number;
   /** Probability that a request is forwarded, answered in full upstream, and the answer dropped. */
@@ -21,7 +21,7 @@ export { mulberry32 };
 
 export type FaultOutcome = 'forwarded' | 'resetBefore' | 'resetAfter' | 'outage';
 
-export type OperationStats = Record<FaultOutcome, number>;
+type OperationStats = Record<FaultOutcome, number>;
 
 export interface DynamoFaultProxy {
   /** http://127.0.0.1:PORT — give this to the SDK as `endpoint`. */
@@ -43,7 +43,7 @@ export interface DynamoFaultProxy {
 
 
 /** `DynamoDB_20120810.PutItem` → `PutItem`; requests without the header count as `(none)`. */
-export function operationOf(target: string | string[] | undefined): string {
+function operationOf(target: string | string[] | undefined): string {
   const value = Array.isArray(target) ? target[0] : target;
   if (!value) return '(none)';
   const dot = value.lastIndexOf('.');

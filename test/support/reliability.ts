@@ -25,7 +25,7 @@ export async function inboxItemCount(stack: Stack): Promise<number> {
 }
 
 /** Everything that left the bridge: Brek requests, posts to each fake channel, Teams tokens fetched. */
-export function forwardedCount(h: StackHarness): number {
+function forwardedCount(h: StackHarness): number {
   const { fakeSlack, fakeTeams, fakeTwilio } = h.stack;
   return h.brekExchanges.length + (fakeSlack?.calls.length ?? 0) + (fakeTeams?.calls.length ?? 0) + (fakeTeams?.tokensIssued ?? 0) + (fakeTwilio?.messages.length ?? 0);
 }

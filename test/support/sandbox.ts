@@ -6,13 +6,13 @@ import { DEV_PARTNER_ID, DEV_PARTNER_KEY, type SandboxConfig } from '../../sandb
 import { startSandbox, type RunningSandbox } from '../../sandbox/server.ts';
 import { createContractValidator } from './contract.ts';
 
-export const ADMIN_KEY = 'test-admin-key';
+const ADMIN_KEY = 'test-admin-key';
 export const OTHER_PARTNER_KEY = 'other_partner_key';
 
 const validator = createContractValidator();
 
 /** The sandbox's clock: real time unless a test pins it (e.g. to the guides' capture date). */
-export interface TestClock {
+interface TestClock {
   pinned?: number;
 }
 

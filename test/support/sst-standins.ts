@@ -17,7 +17,7 @@ export interface ConditionSeen {
   values: string[];
 }
 
-export interface PermissionSeen {
+interface PermissionSeen {
   actions: string[];
   resources: In<string>[];
   conditions?: ConditionSeen[];
@@ -44,7 +44,7 @@ export interface DynamoArgsSeen {
   transform?: { table?: { pointInTimeRecovery?: { enabled?: boolean } } };
 }
 
-export interface EventSourceMappingSeen {
+interface EventSourceMappingSeen {
   functionResponseTypes?: string[];
   bisectBatchOnFunctionError?: boolean;
   maximumRetryAttempts?: number;
@@ -120,7 +120,7 @@ export class TopicStandIn {
 }
 
 /** A query of a metric-math alarm: a metric, or an expression over the others. */
-export interface MetricQuerySeen {
+interface MetricQuerySeen {
   id: string;
   expression?: string;
   returnData?: boolean;
@@ -202,18 +202,18 @@ export interface ResourceOptionsSeen {
   protect?: boolean;
 }
 
-export interface AppInputSeen {
+interface AppInputSeen {
   stage: string;
 }
 
-export interface AppSeen {
+interface AppSeen {
   name: string;
   home: string;
   removal: 'remove' | 'retain' | 'retain-all';
   protect: boolean;
 }
 
-export interface ConfigSeen {
+interface ConfigSeen {
   app(input: AppInputSeen): AppSeen;
   run(): Promise<Record<string, unknown>>;
 }

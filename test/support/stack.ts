@@ -7,7 +7,7 @@ import type { Exchange } from '../../sandbox/server.ts';
 import { brekRequestText, findLeaks, type Leak } from './privacy.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
-export const ADMIN_KEY = 'stack-admin-key';
+const ADMIN_KEY = 'stack-admin-key';
 
 export interface StackHarness {
   stack: Stack;
