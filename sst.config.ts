@@ -113,7 +113,7 @@ export default $config({
       : {};
     /**
      * What the installation key may be used for, as core/crypto-kms.ts and
-     * adapters/slack/installations.ts call it (test/sst-config.test.ts seals with them to check):
+     * adapters/slack/installations.ts call it (test/deploy/sst-config.test.ts seals with them to check):
      * envelope encryption, a data key per seal (GenerateDataKey) opened with Decrypt, each with the
      * encryption context { purpose: 'brek-bridge', context: <the installation's pk> }. A data key
      * made for one installation record cannot be opened as another's, and nothing else can use it.
@@ -143,7 +143,7 @@ export default $config({
 
     // One ingress per channel, from its profile (adapters/<channel>/profile.ts): it verifies,
     // writes the inbox record and acknowledges, so it gets the table and its own secrets only
-    // (test/sst-config.test.ts starts each with exactly that). Each bundles only its own
+    // (test/deploy/sst-config.test.ts starts each with exactly that). Each bundles only its own
     // channel's SDK: esbuild follows the handler's imports, so nothing else is installed into it
     // (no nodejs.install). Every platform wants its answer within seconds (Slack 3 s, Teams and
     // Twilio 15 s) and the handler does one write, so a stuck call ends early.

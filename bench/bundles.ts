@@ -1,4 +1,4 @@
-// Figure 3: each Lambda's bundle (esbuild as test/bundles.test.ts bundles it: Node, ESM, minified)
+// Figure 3: each Lambda's bundle (esbuild as test/deploy/bundles.test.ts bundles it: Node, ESM, minified)
 // and its cold module-load time in a fresh `node` process; next to a "naive" bundle of the same
 // handler that also imports every SDK root in full, the way a shared `sdk.ts` barrel would. Each is
 // built twice more with `@aws-sdk/*` external, which the Lambda Node.js runtime provides (SST does
@@ -130,7 +130,7 @@ async function bundleAll(functions: readonly string[], awsSdkExternal: boolean):
     metafile: true,
     logLevel: 'silent',
     external: awsSdkExternal ? ['@aws-sdk/*'] : [],
-    // CommonJS dependencies inside an ESM bundle need a require (as in test/bundles.test.ts).
+    // CommonJS dependencies inside an ESM bundle need a require (as in test/deploy/bundles.test.ts).
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   };
   const result = await build(options);

@@ -1,5 +1,5 @@
 // Where a turn's log lines are in a deployment, and the CloudWatch Logs Insights query that finds
-// them: pure functions behind `npm run ops -- trace` (dev/ops.ts), unit-tested in test/ops.test.ts.
+// them: pure functions behind `npm run ops -- trace` (dev/ops.ts), unit-tested in test/e2e/ops.test.ts.
 //
 // Every log line of a turn carries `channelMessageId` and `actorId`, and Brek's lines carry
 // `brekRequestId` and `traceId` (core/log.ts, core/turn.ts), so those four fields find a turn.
@@ -10,7 +10,7 @@ import '../adapters/profiles.ts';
 import { channelProfile } from '../core/channel.ts';
 import type { Channel } from '../core/identity.ts';
 
-/** sst.config.ts's app name and component names (test/ops.test.ts checks them against it). */
+/** sst.config.ts's app name and component names (test/e2e/ops.test.ts checks them against it). */
 export const SST_NAMES = {
   app: 'brek-bridge',
   /** `new sst.aws.Dynamo('Bridge', …)` */

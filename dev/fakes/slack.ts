@@ -419,7 +419,7 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
           const key = `${channel}:${ts}`;
           const existing = messages.get(key);
           // Slack answers message_not_found for a ts it never issued in that channel. A ts Slack
-          // could not have issued at all (not "seconds.micros": test/slack.test.ts's clicks invent
+          // could not have issued at all (not "seconds.micros": test/e2e/slack.test.ts's clicks invent
           // them from Date.now()) is still taken as a message posted before the fake started.
           if ((!existing || existing.ephemeralFor) && (CANONICAL_TS.test(ts) || !ts)) return refused(ts ? 'message_not_found' : 'no_text');
           const metadata = parseMetadata(args.metadata);

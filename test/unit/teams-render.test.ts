@@ -1,0 +1,171 @@
+// The Teams renderer as a pure function: Adaptive Card structure for every status and for
+// artifacts with fields missing.
+import { describe, expect, it } from 'vitest';
+import { parseEventData } from '../../core/brek/results.ts';
+import { replyFromResult, textReply, unpackButton, type Reply } from '../../core/reply.ts';
+import { MAX_OPTIONS_SHOWN, renderClicked, renderTeams, type CardJson } from '../../adapters/teams/render.ts';
+
+const OWNER = 'teams:tenant:aad-1';
+
+function reply(status: string, artifacts?: unknown, text = 'Message from Brek'): Reply {
+  return replyFromResult(parseEventData({ result: { status, message: { text }, artifacts } })!.result, OWNER);
+}
+
+type Node = Record<string, unknown>;
+function all(card: CardJson, predicate: (n: Node) => boolean): Node[] {
+  const found: Node[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (typeof node !== 'object' || node === null) return;
+    if (predicate(node as Node)) found.push(node as Node);
+    for (const v of Object.values(node)) walk(v);
+  };
+  walk(card);
+  return found;
+}
+const actions = (card: CardJson) => all(card, (n) => typeof n.type === 'string' && n.type.startsWith('Action.'));
+type Run = { type: 'TextRun'; text: string; weight?: string };
+/** "Title: value" lines: a bold run, then the value (a RichTextBlock, so Teams parses neither). */
+const facts = (card: CardJson) =>
+  all(card, (n) => n.type === 'RichTextBlock' && (n.inlines as Run[]).length === 2 && (n.inlines as Run[])[0]!.weight === 'Bolder').map((f) =>
+    (f.inlines as Run[]).map((r) => r.text).join(''),
+  );
+/** Every string Teams parses as markdown: TextBlock text, Fact titles and values. */
+const parsed = (card: CardJson) => [
+  ...all(card, (n) => n.type === 'TextBlock').map((n) => String(n.text)),
+  ...all(card, (n) => n.type === 'FactSet').flatMap((f) => (f.facts as { title: string; value: string }[]).flatMap((x) => [x.title, x.value])),
+];
+
+function render(r: Reply) {
+  const message = renderTeams(r);
+  expect(message.card).toMatchObject({ type: 'AdaptiveCard', version: '1.5' });
+  expect(message.text.trim().length).toBeGreaterThan(0);
+  expect(JSON.stringify(message.card).length).toBeLessThan(28 * 1024); // Teams' card size limit
+  return message;
+}
+
+const OPTION = { optionId: 'o-1', name: 'Inn at the Market', pricePerNight: 276.66, totalPrice: 980.67, currency: 'USD', refundable: true, rating: 4.8, distanceTo: '0.4 miles from Seattle', detailsUrl: 'https://b.test/book/hotel/abc' };
+
+describe('shortlist', () => {
+  it('one container per option with facts, a Book (Execute) action and a Details link', () => {
+    const { card, text } = render(reply('shortlist', { shortlist: [OPTION, { ...OPTION, optionId: 'o-2', name: 'Second', refundable: false }] }));
+    const containers = all(card, (n) => n.type === 'Container');
+    expect(containers).toHaveLength(2);
+    expect(facts(containers[0] as CardJson)).toEqual(['Per night: $276.66', 'Total: $980.67', 'Refundable: Yes', 'Rating: ★ 4.8', 'Distance: 0.4 miles from Seattle']);
+    const [book, details] = actions(containers[0] as CardJson);
+    expect(book).toMatchObject({ type: 'Action.Execute', title: 'Book', verb: 'book_option', style: 'positive' });
+    expect(unpackButton(book!.data)).toEqual({ action: 'book_option', ownerActorId: OWNER, optionId: 'o-1', label: 'Inn at the Market' });
+    expect(details).toMatchObject({ type: 'Action.OpenUrl', title: 'Details', url: 'https://b.test/book/hotel/abc' });
+    expect(facts(containers[1] as CardJson)).toContain('Refundable: No');
+    // The activity text is a short summary, not the card again (Teams shows both).
+    expect(text).toBe('Message from Brek');
+  });
+
+  it('fields missing: only what there is; no optionId, no Book', () => {
+    const { card } = render(reply('shortlist', { shortlist: [{ name: 'Bare' }, { optionId: 'x' }] }));
+    const [first, second] = all(card, (n) => n.type === 'Container');
+    expect(facts(first as CardJson)).toEqual([]);
+    expect(actions(first as CardJson)).toEqual([]);
+    expect(JSON.stringify(second)).toContain('2. Option 2');
+    expect(actions(second as CardJson).map((a) => a.verb)).toEqual(['book_option']);
+  });
+
+  it('a long shortlist is cut off with a note', () => {
+    const many = Array.from({ length: 30 }, (_, i) => ({ ...OPTION, optionId: `o-${i}`, name: `Hotel ${i}` }));
+    const { card } = render(reply('shortlist', { shortlist: many }));
+    expect(all(card, (n) => n.type === 'Container')).toHaveLength(MAX_OPTIONS_SHOWN);
+    expect(JSON.stringify(card)).toContain(`and ${30 - MAX_OPTIONS_SHOWN} more`);
+  });
+});
+
+describe('the booking steps', () => {
+  it('guest_name_required, error and unknown statuses: the text only, no actions', () => {
+    for (const r of [reply('guest_name_required'), reply('error', { shortlist: [OPTION] }), reply('clarification_required'), textReply(OWNER, 'bridge_apology', 'Sorry')]) {
+      const { card } = render(r);
+      expect(actions(card)).toEqual([]);
+      expect(card.body).toHaveLength(1);
+    }
+    expect(render(reply('error', undefined, '')).text).toBe('Sorry, that did not work.');
+  });
+
+  it('payment_setup_required: an OpenUrl Set up payment button and the "done" hint', () => {
+    const url = 'https://b.test/portal/payment?token=psu_1_abc';
+    const { card } = render(reply('payment_setup_required', { payment: { setupUrl: url } }));
+    expect(actions(card)).toEqual([{ type: 'Action.OpenUrl', url, title: 'Set up payment', style: 'positive' }]);
+    expect(JSON.stringify(card)).toContain('Reply **done** here');
+    expect(actions(render(reply('payment_setup_required', {})).card)).toEqual([]);
+  });
+
+  it('payment_confirmation_required: the card facts and Yes / No', () => {
+    const { card } = render(reply('payment_confirmation_required', { payment: { paymentMethodId: 'pm_card_visa', cardBrand: 'visa', cardLast4: '4242', expMonth: 3, expYear: 2030 } }));
+    expect(facts(card)).toEqual(['Card: VISA •••• 4242', 'Expires: 03/2030']);
+    const [yes, no] = actions(card);
+    expect(yes).toMatchObject({ type: 'Action.Execute', verb: 'confirm_payment_card', style: 'positive', title: 'Yes, use this card' });
+    expect(unpackButton(yes!.data)).toMatchObject({ paymentMethodId: 'pm_card_visa', ownerActorId: OWNER });
+    expect(no).toMatchObject({ type: 'Action.Execute', verb: 'decline_payment', style: 'destructive', title: 'No' });
+    const bare = render(reply('payment_confirmation_required')).card;
+    expect(facts(bare)).toEqual([]);
+    expect(actions(bare).map((a) => a.verb)).toEqual(['confirm_payment_card', 'decline_payment']);
+  });
+
+  it('booked: facts, View booking, and Cancel booking behind a confirming Show Card', () => {
+    const booking = { bookingId: 'A1WDDC', hotelName: 'Branding Iron Motel', totalPrice: 110.26, currency: 'USD', confirmationUrl: 'https://b.test/my-bookings/c1', cancelPolicy: 'Refundable until x' };
+    const { card, text } = render(reply('booked', { booking }, 'Booked Branding Iron Motel.'));
+    expect(facts(card)).toEqual(['Hotel: Branding Iron Motel', 'Total: $110.26', 'Booking id: A1WDDC', 'Cancellation: Refundable until x']);
+    const top = card.actions as Node[];
+    expect(top[0]).toMatchObject({ type: 'Action.OpenUrl', title: 'View booking', url: 'https://b.test/my-bookings/c1' });
+    expect(top[1]).toMatchObject({ type: 'Action.ShowCard', title: 'Cancel booking' });
+    const confirm = actions(top[1] as CardJson).find((a) => a.type === 'Action.Execute');
+    expect(confirm).toMatchObject({ verb: 'cancel_booking', style: 'destructive', title: 'Yes, cancel it' });
+    expect(unpackButton(confirm!.data)).toMatchObject({ bookingId: 'A1WDDC' });
+    expect(text).toBe('Booked Branding Iron Motel.');
+    expect(actions(render(reply('booked', {}, 'Booked.')).card)).toEqual([]);
+  });
+
+  it('the activity text is the first line only, never the card again', () => {
+    const { text, card } = render(reply('shortlist', { shortlist: [OPTION] }, '\n  I found options in Seattle.\nSorted by price.'));
+    expect(text).toBe('I found options in Seattle.');
+    expect(JSON.stringify(card)).toContain('Sorted by price.');
+  });
+
+  it('an id too long for a button value loses only that button; a link too long for a button is written out', () => {
+    const { card } = render(reply('shortlist', { shortlist: [{ ...OPTION, optionId: 'x'.repeat(2_100) }, { ...OPTION, optionId: 'o-2' }] }));
+    expect(actions(card).filter((a) => a.verb === 'book_option').map((a) => unpackButton(a.data)?.optionId)).toEqual(['o-2']);
+    const long = `https://b.test/${'a'.repeat(3_100)}`;
+    const setup = render(reply('payment_setup_required', { payment: { setupUrl: long } })).card;
+    expect(actions(setup)).toEqual([]);
+    expect(JSON.stringify(setup)).toContain(`Set up payment: ${long}`);
+  });
+
+  it('keeps accents and emoji; a clicked card becomes a one-line note', () => {
+    expect(JSON.stringify(render(reply('shortlist', { shortlist: [{ ...OPTION, name: 'Hôtel Château Étoile ✨🏨' }] })).card)).toContain('Hôtel Château Étoile ✨🏨');
+    expect(renderClicked('book_option', 'Hôtel ✨')).toMatchObject({ type: 'AdaptiveCard', body: [{ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: '⏳ Booking Hôtel ✨…' }] }] });
+  });
+});
+
+describe("Brek's words are data", () => {
+  // Teams parses TextBlock text and Fact titles and values as markdown (and {{DATE()}} as a
+  // function); TextRuns it never parses. Every field of Brek's must land in a TextRun.
+  const MARKUP = '**bold** _it_ [Click here for your refund](https://evil.example/refund) {{DATE(2017-02-14T06:00:00Z, SHORT)}} - item\r1. first';
+  const everyReply = [
+    reply('shortlist', { shortlist: [{ ...OPTION, name: MARKUP, distanceTo: MARKUP }] }, MARKUP),
+    reply('payment_setup_required', { payment: { setupUrl: `https://pay.example/s?${'z'.repeat(3_100)}` } }, MARKUP),
+    reply('payment_confirmation_required', { payment: { paymentMethodId: 'pm_1', cardBrand: MARKUP, cardLast4: '4242' } }, MARKUP),
+    reply('booked', { booking: { bookingId: 'b_1', hotelName: MARKUP, totalPrice: 10, currency: 'USD', cancelPolicy: MARKUP, confirmationUrl: 'https://b.test/c' } }, MARKUP),
+    reply('a_status_nobody_documented', undefined, `${MARKUP}\n\n${MARKUP}`),
+  ];
+
+  it.each(everyReply.map((r) => [r.kind, r] as const))('%s: none of it in a field Teams parses, all of it shown', (_kind, r) => {
+    const { card } = render(r);
+    const markdown = parsed(card);
+    expect(markdown.filter((t) => /evil\.example|\{\{DATE|\*\*bold/.test(t))).toEqual([]);
+    const runs = all(card, (n) => n.type === 'TextRun').map((n) => String(n.text));
+    expect(runs.some((t) => t.includes('[Click here for your refund](https://evil.example/refund)'))).toBe(true);
+  });
+
+  it('a clicked card shows its label as written', () => {
+    const card = renderClicked('book_option', MARKUP);
+    expect(parsed(card)).toEqual([]);
+    expect(JSON.stringify(card)).toContain('[Click here for your refund](https://evil.example/refund)');
+  });
+});
