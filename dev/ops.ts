@@ -344,7 +344,7 @@ async function erase(target: Target, id: string, options: { scan: boolean; json:
     else deleted = await eraseActor(db, target.tableName, id, { logger });
   } catch (error) {
     if (error instanceof ErasePrefixError) {
-      throw new OpsError(`erase takes an actor id (slack:T123:U1, whatsapp:…) or a workspace ending in ":" (slack:T123:), got "${scrubText(id)}"`);
+      throw new OpsError(`erase takes an actor id as "turns" prints it (<channel>:<workspace>:<user>) or a workspace ending in ":" (<channel>:<workspace>:), got "${scrubText(id)}"`);
     }
     throw unreachable(target, error);
   }
@@ -388,7 +388,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'erase') {
-    if (rest.length !== 1 || !rest[0]?.trim()) throw new OpsError(`erase takes one actor id or workspace (slack:T123:) (${USAGE})`);
+    if (rest.length !== 1 || !rest[0]?.trim()) throw new OpsError(`erase takes one actor id or workspace (<channel>:<workspace>:) (${USAGE})`);
     if (values.failed || values.limit !== undefined) throw new OpsError(`--failed and --limit are for turns (${USAGE})`);
     await erase(await findTarget(process.env), rest[0].trim(), { scan: values.scan ?? false, json: values.json ?? false });
     return 0;

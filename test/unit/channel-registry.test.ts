@@ -24,7 +24,6 @@ const NOT_YET_PER_CHANNEL = new Set<string>([
   'bench/handlers.ts',
   'bench/targets.ts',
   'dev/chat.ts',
-  'dev/ops.ts',
 ]);
 
 /** Source without its comments: what the code itself names. */
