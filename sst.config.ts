@@ -1,5 +1,5 @@
 /// <reference path="./.sst/platform/config.d.ts" />
-// The deployed shape of the bridge (DESIGN.md "Data flow"): one DynamoDB table, one ingress
+// The deployed shape of the bridge (docs/architecture.md, "Data flow"): one DynamoDB table, one ingress
 // function per channel (URL-invoked; verify, one inbox write, acknowledge) and one worker on the
 // table's stream.
 //
@@ -56,7 +56,7 @@ export default $config({
       transform: { table: { pointInTimeRecovery: { enabled: true } } },
     });
 
-    // One per name of functions/runtime.ts, which maps each to its DESIGN.md variable: core's and
+    // One per name of functions/runtime.ts, which maps each to its environment variable (docs/architecture.md): core's and
     // each channel's (its profile).
     const { LINKED_SECRETS } = await import('./functions/runtime.ts');
     const secret: Record<string, sst.Secret> = Object.fromEntries(Object.keys(LINKED_SECRETS).map((name) => [name, new sst.Secret(name)]));

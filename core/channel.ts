@@ -66,7 +66,7 @@ export interface ChannelProfile {
   title: string;
   /** Other names its code goes by (its provider: Twilio for WhatsApp). */
   aliases?: readonly string[];
-  /** The POST route its platform calls (DESIGN.md's runtime contract). */
+  /** The POST route its platform calls (the routes of docs/architecture.md). */
   route: string;
   /** sst.config.ts's name for its ingress Function (`npm run ops -- logs` finds its log group by it). */
   ingressFunction: string;

@@ -1,4 +1,4 @@
-// The environment contract of DESIGN.md ("Runtime contract"), read and checked once at start-up.
+// The environment contract (docs/architecture.md, "Routes and environment"), read and checked once at start-up.
 // Every problem is reported at once, each naming its variable, so a misconfigured deploy fails
 // with one readable message instead of a stack trace on the first turn.
 import type { AuthStyle } from './brek/client.ts';
@@ -41,7 +41,7 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-/** The secrets DESIGN.md names for core (each an SST secret when deployed: functions/runtime.ts). */
+/** The secrets the environment contract names for core (each an SST secret when deployed: functions/runtime.ts). */
 export const CORE_SECRETS = { BrekPartnerApiKey: 'BREK_PARTNER_API_KEY', ActorIdSecret: 'ACTOR_ID_SECRET' } as const;
 
 /** Every secret variable: core's and each loaded channel's (its profile names them). */

@@ -1,4 +1,4 @@
-// Identities and keys of DESIGN.md ("Identities and keys", contract). Each channel builds its
+// Identities and keys (docs/architecture.md, "Identities and idempotency keys"). Each channel builds its
 // own actor ids (adapters/<channel>/profile.ts); core only reads their `{channel}:` prefix.
 
 /** A channel's name, as its adapter's profile declares it ('slack'); actor ids start with it. */

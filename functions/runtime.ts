@@ -1,12 +1,12 @@
 // Start-up shared by the Lambda functions. Deployed with SST, secrets arrive as linked resources
 // (encrypted into the bundle's resource.enc, or SST_RESOURCE_<Name> variables under `sst dev`),
-// read with SST's own reader (`sst/resource`). The bridge's configuration reads DESIGN.md's plain
+// read with SST's own reader (`sst/resource`). The bridge's configuration reads the environment contract's plain (docs/architecture.md)
 // variables, so each linked secret is copied to its name once, at cold start.
 import { Resource } from 'sst/resource';
 import { CHANNEL_PROFILES } from '../adapters/profiles.ts';
 import { CORE_SECRETS } from '../core/config.ts';
 
-/** SST secret name → the environment variable of DESIGN.md it provides: core's, then each channel's. */
+/** SST secret name → the environment variable it provides (docs/architecture.md): core's, then each channel's. */
 export const LINKED_SECRETS: Readonly<Record<string, string>> = Object.assign({}, CORE_SECRETS, ...CHANNEL_PROFILES.map((profile) => profile.secrets));
 
 export type LinkedSecretName = string;

@@ -1,4 +1,4 @@
-// The worker's wiring, in one place: the core from DESIGN.md's variables and a sender for each
+// The worker's wiring, in one place: the core from the environment contract's variables (docs/architecture.md) and a sender for each
 // channel the environment names (adapters/index.ts; Slack always, Teams with TEAMS_APP_ID,
 // WhatsApp with TWILIO_ACCOUNT_SID), so a partner without some channels still deploys. Used by
 // the worker Lambda (functions/worker.ts) and by `npm run ops -- replay` against a deployed table,

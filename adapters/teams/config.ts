@@ -1,4 +1,4 @@
-// Teams' part of the environment contract (DESIGN.md).
+// Teams' part of the environment contract (docs/architecture.md).
 // Loading the profile registers the channel's secrets and shipped credentials with the guards.
 import './profile.ts';
 import { EnvReader, type Mode } from '../../core/config.ts';

@@ -1,4 +1,4 @@
-// WhatsApp's (Twilio's) part of the environment contract (DESIGN.md).
+// WhatsApp's (Twilio's) part of the environment contract (docs/architecture.md).
 // Loading the profile registers the channel's secrets and shipped credentials with the guards.
 import './profile.ts';
 import { EnvReader, type Mode } from '../../core/config.ts';

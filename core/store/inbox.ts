@@ -19,7 +19,7 @@ import { epochSeconds, INBOX_SK_PREFIX, ownerKey, threadPk, type ItemKey } from 
 /** `unknown`: the reply may have reached the traveller (the platform could not say). */
 type InboxState = 'received' | 'failed' | 'unknown';
 
-/** Far past Slack's last retry (~5 min) and Twilio's; DESIGN.md asks for at least 24 h. */
+/** Far past Slack's last retry (~5 min) and Twilio's; the design asks for at least 24 h (docs/architecture.md). */
 const INBOX_TTL_MS = 48 * 3_600_000;
 
 /** A Brek answer that could not be delivered, kept so a replay re-sends it instead of re-asking. */
