@@ -32,6 +32,8 @@ type KeyName = keyof typeof keys;
 
 let server: Server;
 let openIdMetadataUrl = '';
+/** How many times the key set was fetched. */
+let keySetFetches = 0;
 let verifier: TeamsVerifier;
 
 beforeAll(async () => {
@@ -45,6 +47,7 @@ beforeAll(async () => {
       return send(200, { issuer: BOT_FRAMEWORK_ISSUER, jwks_uri: `${base}/v1/.well-known/keys`, id_token_signing_alg_values_supported: ['RS256'] });
     }
     if (req.url === '/v1/.well-known/keys') {
+      keySetFetches += 1;
       const published = [keys.teams, keys.webchat].map((k) => ({ ...(k.pair.publicKey as KeyObject).export({ format: 'jwk' }), kid: k.kid, use: 'sig', alg: 'RS256', endorsements: k.endorsements }));
       return send(200, { keys: published });
     }
@@ -205,6 +208,21 @@ describe('TeamsVerifier: a Bot Framework connector → bot delivery', () => {
   it.fails('a key endorsed only for webchat signing an msteams activity → refused', async () => {
     const d: Delivery = { ...genuine(), key: 'webchat', kid: keys.webchat.kid };
     check(await verifier.verify(toRequest(d), d.now), /endors/i);
+  });
+
+  // Bug: jwks-rsa (under the Teams SDK) caches keys per kid but not misses, so each forged
+  // token with a new kid makes the ingress fetch Microsoft's key set: an unauthenticated caller
+  // sets our outbound traffic. botframework-connector's OpenIdMetadata refetches on a miss at
+  // most once an hour. 20 forgeries may cost one refresh, not 20.
+  it.fails('forged tokens with fresh kids do not each fetch the key set', async () => {
+    const base = genuine();
+    expect((await verifier.verify(toRequest(base), base.now)).ok).toBe(true);
+    const before = keySetFetches;
+    for (let i = 0; i < 20; i += 1) {
+      const forged: Delivery = { ...genuine(), kid: `forged-${randomUUID()}` };
+      expect((await verifier.verify(toRequest(forged), forged.now)).ok).toBe(false);
+    }
+    expect(keySetFetches - before).toBeLessThanOrEqual(1);
   });
 
   it('the same webchat-only key is accepted for a webchat activity (so the row above tests endorsement alone)', async () => {
