@@ -3,7 +3,7 @@
 // or a short secret — one line per problem, naming the variable, never holding a value — and at
 // cold start it logs which secrets are set, by name only. Local mode is left as it was.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -217,14 +217,16 @@ describe('guard 3: development credentials, stand-ins and short secrets', () => 
     });
   }
 
-  it('every stand-in and secret the README shows is refused (sst secret set lines and shell examples)', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  it('every stand-in and secret the README and docs/ show is refused (sst secret set lines and shell examples)', () => {
+    const docs = new URL('../../docs/', import.meta.url);
+    const pages = [new URL('../../README.md', import.meta.url), ...readdirSync(docs).filter((name) => name.endsWith('.md')).map((name) => new URL(name, docs))];
+    const documentation = pages.map((page) => readFileSync(page, 'utf8')).join('\n');
     const byResource = LINKED_SECRETS as Record<string, string>;
     const shown: [string, string][] = [];
-    for (const m of readme.matchAll(/sst secret set (\w+) (?:'([^']*)'|"([^"]*)"|([^\s`]+))/g)) {
+    for (const m of documentation.matchAll(/sst secret set (\w+) (?:'([^']*)'|"([^"]*)"|([^\s`]+))/g)) {
       if (byResource[m[1]!]) shown.push([byResource[m[1]!]!, (m[2] ?? m[3] ?? m[4])!]);
     }
-    for (const m of readme.matchAll(/\b([A-Z_]+)=([^\s`]+)/g)) {
+    for (const m of documentation.matchAll(/\b([A-Z_]+)=([^\s`]+)/g)) {
       if ((SECRET_VARIABLES as readonly string[]).includes(m[1]!)) shown.push([m[1]!, m[2]!]);
     }
     expect(shown.length).toBeGreaterThanOrEqual(9);
