@@ -229,7 +229,7 @@ export default $config({
             // A turn an hour old is no longer a conversation; past that it goes to the queue.
             maximumRecordAgeInSeconds: 3600,
             destinationConfig: { onFailure: { destinationArn: workerFailures.arn } },
-            // Chosen with the pipeline model (core/worker-stream.ts, README "Pipeline model"): ten
+            // Chosen with the pipeline model (core/worker-stream.ts, docs/performance.md, "Pipeline model"): ten
             // lanes per shard, each key in one lane so a thread's records stay in order, and a
             // lane's whole backlog in one batch.
             parallelizationFactor: WORKER_STREAM.parallelizationFactor,
@@ -302,7 +302,7 @@ export default $config({
 
     // Alarms (Brek's production checklist: alert on repeated 401/403/429 and 5xx). Every alarm
     // goes to one SNS topic; ALARM_EMAIL subscribes an address to it (AWS mails a confirmation
-    // link first). Thresholds are per 5 minutes and are deploy-time settings (README).
+    // link first). Thresholds are per 5 minutes and are deploy-time settings (docs/deploy.md).
     const alarmTopic = new sst.aws.SnsTopic('Alarms');
     const alarmEmail = process.env.ALARM_EMAIL?.trim();
     if (alarmEmail) new aws.sns.TopicSubscription('AlarmEmail', { topic: alarmTopic.arn, protocol: 'email', endpoint: alarmEmail });
@@ -426,7 +426,7 @@ export default $config({
 /** A URL from the deployer's environment, required: the deploy stops with one line naming it. */
 function deployUrl(name: string): string {
   const value = process.env[name]?.trim();
-  if (!value) throw new Error(`${name} must be set when deploying (see README, "Deploy (SST)")`);
+  if (!value) throw new Error(`${name} must be set when deploying (see docs/deploy.md)`);
   const protocol = URL.canParse(value) ? new URL(value).protocol : undefined;
   if (protocol !== 'https:' && protocol !== 'http:') throw new Error(`${name} must be an absolute http(s) URL, got "${value}"`);
   return value.replace(/\/+$/, '');
@@ -435,7 +435,7 @@ function deployUrl(name: string): string {
 /** A plain value from the deployer's environment, required. */
 function deployValue(name: string): string {
   const value = process.env[name]?.trim();
-  if (!value) throw new Error(`${name} must be set when deploying (see README, "Deploy (SST)")`);
+  if (!value) throw new Error(`${name} must be set when deploying (see docs/deploy.md)`);
   return value;
 }
 

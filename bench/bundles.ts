@@ -2,7 +2,7 @@
 // and its cold module-load time in a fresh `node` process; next to a "naive" bundle of the same
 // handler that also imports every SDK root in full, the way a shared `sdk.ts` barrel would. Each is
 // built twice more with `@aws-sdk/*` external, which the Lambda Node.js runtime provides (SST does
-// not do that by default: see the README's Performance section).
+// not do that by default: see docs/performance.md).
 import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

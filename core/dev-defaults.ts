@@ -2,7 +2,7 @@
 // its profile (adapters/<channel>/profile.ts). The local stack, the fakes and the sandbox take
 // their defaults from there, and a deployed configuration (core/config.ts, 'deployed' mode)
 // refuses each of them, so the lists cannot drift. Also the stand-ins a person might paste from
-// the README ('<partner API key>', 'xoxb-…', 'changeme').
+// the README and docs/ ('<partner API key>', 'xoxb-…', 'changeme').
 import { knownChannels } from './channel.ts';
 
 /** The Brek sandbox's documented partner key: public, accepted only by the sandbox. */
@@ -43,7 +43,7 @@ const STOCK_WORDS = new Set([
 ]);
 
 /**
- * A value no real credential has: a stock word, the README's `<…>` and `…` stand-ins, an
+ * A value no real credential has: a stock word, the docs' `<…>` and `…` stand-ins, an
  * unexpanded shell substitution (`$(openssl rand -hex 32)` pasted in quotes), `your-…`, or one
  * character repeated (`xxxxxxxx`).
  */

@@ -1,5 +1,5 @@
 // How the worker Lambda reads the table's stream (the event source mapping in sst.config.ts),
-// chosen with the pipeline model (bench/pipeline.ts, `npm run bench`, README "Pipeline model").
+// chosen with the pipeline model (bench/pipeline.ts, `npm run bench`, docs/performance.md "Pipeline model").
 
 /**
  * Before: one batch of 10 per shard at a time. Each batch waits for its slowest Brek call, so a
@@ -10,7 +10,7 @@
 export const WORKER_STREAM_TODAY = { batchSize: 10, parallelizationFactor: 1, maximumBatchingWindowInSeconds: 0 } as const;
 
 /**
- * From the model (4 shards, Brek ~5 s; README "Pipeline model"):
+ * From the model (4 shards, Brek ~5 s; docs/performance.md "Pipeline model"):
  * - parallelizationFactor 10, the most Lambda allows: ten lanes per shard, each key hashed to one
  *   lane so a thread's records stay in order; ten times fewer travellers behind any slow batch
  *   (quota ample, 10 turns/s: p99 22 s instead of 106 s).

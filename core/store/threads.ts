@@ -1,9 +1,10 @@
 // One record per thread — (actor, conversation) — and it is the worker's whole state for that
 // thread: the Brek session, what "2" and "YES" refer to, the turn lease, the opt-out flag, and the
-// outcome of each recent turn. A turn is therefore two writes to this one item: `claimTurn` (a
-// conditional update that takes the lease and returns the record) and `finishTurn` (records the
-// outcome, the session's new state and releases the lease). With the ingress's one write that is
-// three DynamoDB requests per turn, and one item to lock means no transactions are needed.
+// outcome of each recent turn. A turn writes this one item three times: `claimTurn` (a conditional
+// update that takes the lease and returns the record), `beginDelivery` (the sending step, before the
+// first post) and `finishTurn` (records the outcome, the session's new state and releases the lease).
+// With the ingress's write and the turn's place in Brek's quota that is five DynamoDB requests per
+// turn (docs/architecture.md), and one item to lock means no transactions are needed.
 //
 // The lease serialises a thread's turns even across overlapping Lambda invocations, so creating
 // the Brek session under it cannot race: concurrent first turns end with exactly one session.
