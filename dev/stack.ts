@@ -33,6 +33,7 @@ import { DEV_PARTNER_KEY } from '../core/dev-defaults.ts';
 import { sandboxConfigFromEnv } from '../sandbox/config.ts';
 import { startSandbox, type Exchange, type RunningSandbox } from '../sandbox/server.ts';
 import { StartupError } from './cli.ts';
+import { lockDataDir } from './data-lock.ts';
 import { startLocalDynamo, type LocalDynamo } from './local-dynamo.ts';
 import { ActivityLog } from './console/activity.ts';
 import { LOCAL_CHANNELS, type Part, type PreparedChannel } from './local/index.ts';
@@ -156,6 +157,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   try {
+    // First of all: a second stack on this directory must stop before it touches anything of the first's.
+    const lock = dataDir === 'memory' ? undefined : await lockDataDir(dataDir, dataDir === join(process.cwd(), '.data') ? 'in this checkout' : `with data directory ${dataDir}`);
+    if (lock) closers.push(() => lock.release());
     const secret = await devSecrets(dataDir);
     env.ACTOR_ID_SECRET ??= secret('actorIdSecret');
 
@@ -313,6 +317,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       };
       await writeFile(join(dataDir, 'stack.json'), JSON.stringify(info, null, 2), { mode: 0o600 });
       closers.push(() => rm(join(dataDir, 'stack.json'), { force: true }));
+      await lock?.listening(url);
     }
 
     parts.push(
