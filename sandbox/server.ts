@@ -10,7 +10,8 @@ import { BodyTooLarge, escapeHtml, header, readBody, sendHtml, sendJson } from '
 import { newRequestId } from './ids.ts';
 import { CITIES } from './gazetteer.ts';
 import { hotelsIn } from './inventory.ts';
-import { attachPaymentMethod, bookingPage, paymentPage } from './portal.ts';
+import { attachPaymentMethod, bookingPage, page, paymentPage } from './portal.ts';
+import { FAVICON_HEADERS, FAVICON_PATHS, FAVICON_SVG } from '../dev/favicon.ts';
 import { World } from './world.ts';
 
 export const API_BASE = '/api/partner/v1/core-chat';
@@ -256,6 +257,10 @@ export async function startSandbox(config: SandboxConfig, options: SandboxOption
     const headers = { 'x-request-id': requestId };
     const route = `${req.method} ${path}`;
     if (route === 'GET /healthz') return sendJson(res, 200, { ok: true }, headers);
+    if (req.method === 'GET' && FAVICON_PATHS.includes(path)) {
+      res.writeHead(200, { ...headers, ...FAVICON_HEADERS });
+      return void res.end(FAVICON_SVG);
+    }
     if (route === 'GET /portal/payment') {
       const page = paymentPage(world, url.searchParams.get('token'), now());
       return sendHtml(res, page.status, page.html, headers);
@@ -271,9 +276,9 @@ export async function startSandbox(config: SandboxConfig, options: SandboxOption
     if (req.method === 'GET' && path.startsWith('/book/hotel/')) {
       const hotelId = path.slice('/book/hotel/'.length);
       const hotel = CITIES.flatMap((c) => hotelsIn(c.id)).find((h) => h.hotelId === hotelId);
-      if (!hotel) return sendHtml(res, 404, '<!doctype html><h1>Hotel not found</h1>', headers);
+      if (!hotel) return sendHtml(res, 404, page('Hotel not found', '<h1>Hotel not found</h1>'), headers);
       const stay = ['checkIn', 'checkOut', 'rooms'].map((k) => `${k}: ${escapeHtml(url.searchParams.get(k) ?? '-')}`).join(' · ');
-      return sendHtml(res, 200, `<!doctype html><meta charset="utf-8"><title>${escapeHtml(hotel.name)}</title><h1>${escapeHtml(hotel.name)}</h1><p>${hotel.rating}★ · ${escapeHtml(hotel.distanceTo)} · ${hotel.refundable ? 'refundable' : 'non-refundable'}</p><p>${stay}</p>`, headers);
+      return sendHtml(res, 200, page(hotel.name, `<h1>${escapeHtml(hotel.name)}</h1><p>${hotel.rating}★ · ${escapeHtml(hotel.distanceTo)} · ${hotel.refundable ? 'refundable' : 'non-refundable'}</p><p>${stay}</p>`), headers);
     }
     if (route === 'GET /openapi/partner-core-chat-v1.yaml') {
       const yaml = await readFile(CONTRACT_URL, 'utf8');
