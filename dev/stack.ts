@@ -174,7 +174,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // Brek: the configured one, or the embedded sandbox.
     let sandbox: RunningSandbox | undefined;
     if (!env.BREK_BASE_URL) {
-      const sandboxConfig = sandboxConfigFromEnv({ ...env, BREK_SANDBOX_PORT: env.BREK_SANDBOX_PORT ?? '0' });
+      // Its sessions, cards and bookings are kept with the stack's data (and its port, so links survive restarts).
+      const sandboxDataDir = env.BREK_SANDBOX_DATA_DIR ?? (dataDir === 'memory' ? undefined : join(dataDir, 'sandbox'));
+      const sandboxConfig = sandboxConfigFromEnv({ ...env, BREK_SANDBOX_PORT: env.BREK_SANDBOX_PORT ?? '0', ...(sandboxDataDir ? { BREK_SANDBOX_DATA_DIR: sandboxDataDir } : {}) });
       sandbox = await startSandbox({ ...sandboxConfig }, options.onBrekExchange ? { onExchange: options.onBrekExchange } : {});
       // The bridge paces itself by the quota it is given: the embedded sandbox's own.
       env.BREK_RATE_LIMIT_PER_MINUTE ??= String(sandboxConfig.rateLimitPerMinute);

@@ -42,6 +42,7 @@ await runService('brek sandbox', 'BREK_SANDBOX_PORT', async () => {
       `  API:            ${sandbox.url}/api/partner/v1/core-chat${devKey}`,
       `  partners:       ${[...new Set(config.keys.values())].join(', ')}`,
       `  payment portal: ${config.publicUrl ?? sandbox.url}/portal/payment?token=…`,
+      `  state:          ${config.dataDir ? `${config.dataDir} (kept across restarts)` : 'in memory (set BREK_SANDBOX_DATA_DIR to keep it)'}`,
       `  admin API:      ${config.adminKey ? `${sandbox.url}/__sandbox (header x-sandbox-admin-key)` : 'off (set BREK_SANDBOX_ADMIN_KEY)'}`,
     ],
   };

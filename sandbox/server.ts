@@ -12,6 +12,7 @@ import { CITIES } from './gazetteer.ts';
 import { hotelsIn } from './inventory.ts';
 import { attachPaymentMethod, bookingPage, page, paymentPage } from './portal.ts';
 import { FAVICON_HEADERS, FAVICON_PATHS, FAVICON_SVG } from '../dev/favicon.ts';
+import { SandboxState } from './state.ts';
 import { World } from './world.ts';
 
 export const API_BASE = '/api/partner/v1/core-chat';
@@ -65,6 +66,8 @@ const MAX_REQUEST_RECORDS = 10_000;
 export async function startSandbox(config: SandboxConfig, options: SandboxOptions = {}): Promise<RunningSandbox> {
   const now = options.now ?? Date.now;
   const world = new World();
+  const state = config.dataDir ? new SandboxState(config.dataDir, world) : undefined;
+  const recordedPort = await state?.load();
   const api = new PartnerApi(world);
   const faults = new FaultInjector();
   const requests: RequestRecord[] = [];
@@ -289,24 +292,44 @@ export async function startSandbox(config: SandboxConfig, options: SandboxOption
   }
 
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      // A bug must still answer in the documented 500 envelope, never hang the caller.
-      if (!res.headersSent && !res.destroyed) {
-        const requestId = newRequestId();
-        sendJson(res, 500, validationError({ requestId }, `Internal sandbox error: ${String(error)}`, 500).body, { 'x-request-id': requestId });
-      }
-    });
+    handle(req, res)
+      // Only a POST changes the world (sessions, events, a card attached): then it is written down.
+      .finally(() => {
+        if (req.method === 'POST') state?.save();
+      })
+      .catch((error: unknown) => {
+        // A bug must still answer in the documented 500 envelope, never hang the caller.
+        if (!res.headersSent && !res.destroyed) {
+          const requestId = newRequestId();
+          sendJson(res, 500, validationError({ requestId }, `Internal sandbox error: ${String(error)}`, 500).body, { 'x-request-id': requestId });
+        }
+      });
   });
   server.keepAliveTimeout = 5_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  // "Any port" takes the one recorded in the data directory when it is free: the links handed out
+  // before a restart name it.
+  if (config.port === 0 && recordedPort) {
+    await listen(recordedPort).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error;
+      await listen(0);
+    });
+  } else {
+    await listen(config.port);
+  }
   const port = (server.address() as AddressInfo).port;
+  if (state && state.port !== port) {
+    state.port = port;
+    state.save();
+  }
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   if (!publicBase) publicBase = url;
 
@@ -321,6 +344,7 @@ export async function startSandbox(config: SandboxConfig, options: SandboxOption
       pendingTimers.clear();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await state?.flush();
     },
   };
 }
