@@ -191,7 +191,8 @@ async function main(): Promise<void> {
     if (!input || input.startsWith('#')) return true;
     if (input === '/quit') return false;
     if (input === '/card') {
-      process.stdout.write(`      (${await addTestCard(state.setupUrl)})\n`);
+      // The sandbox goes away with the stack; the link is still good once it is back.
+      process.stdout.write(`      (${await link.withChannel(() => addTestCard(state.setupUrl))})\n`);
       return true;
     }
     const click = /^\/b\s+(\d+)$/.exec(input);
