@@ -11,6 +11,7 @@ import { measureAcks } from './ack.ts';
 import { measureBundles } from './bundles.ts';
 import { measureDynamoPerTurn } from './dynamo.ts';
 import { measureHandlers } from './handlers.ts';
+import { parseCommandLine } from '../dev/args.ts';
 import { benchOptions } from './options.ts';
 import { calibratePipeline, measurePipelineModel, pipelineTables } from './pipeline-bench.ts';
 import { startBenchStack, type BenchStack } from './stack.ts';
@@ -42,8 +43,17 @@ async function warmUp(bench: BenchStack, perChannel: number): Promise<void> {
 
 const load = () => loadavg().map((n) => Math.round(n * 100) / 100);
 
+const commandLine = parseCommandLine({
+  command: 'npm run bench',
+  synopsis: '[-- options]',
+  summary: 'Measures the bridge (ack latency, DynamoDB requests per turn, bundles, throughput, the pipeline model) and writes bench/results.json.',
+  options: { quick: { type: 'boolean', description: 'tiny sizes, for a smoke check (BENCH_QUICK=1); its figures are not for publishing' } },
+  sections: [{ heading: 'environment', lines: ['BENCH_RESULTS_FILE   where to write the results (default bench/results.json)', 'BENCH_QUICK=1        the same as --quick'] }],
+  examples: ['npm run bench', 'npm run bench -- --quick'],
+});
+
 async function main(): Promise<void> {
-  const options = benchOptions();
+  const options = benchOptions(commandLine.values.quick ? ['--quick'] : []);
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   const meta = {
     commit: git(['rev-parse', '--short', 'HEAD']),

@@ -2,6 +2,7 @@
 // types come from the OpenAPI document and cannot drift from it (a test compares the two).
 import { writeFile } from 'node:fs/promises';
 import openapiTS from 'openapi-typescript';
+import { parseCommandLine } from './args.ts';
 
 export const CONTRACT_PATH = new URL('../contract/partner-core-chat-v1.openapi.yaml', import.meta.url);
 export const GENERATED_PATH = new URL('../core/brek/openapi.gen.ts', import.meta.url);
@@ -12,8 +13,15 @@ export async function generateBrekTypes(): Promise<string> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseCommandLine({
+    command: 'npm run gen:brek-types',
+    synopsis: '[-- options]',
+    summary: 'Regenerates core/brek/openapi.gen.ts from the pinned contract (contract/partner-core-chat-v1.openapi.yaml).',
+    options: { out: { type: 'string', value: 'FILE', description: 'write there instead (BREK_TYPES_OUT; default core/brek/openapi.gen.ts)' } },
+    examples: ['npm run gen:brek-types', 'npm run gen:brek-types -- --out /tmp/openapi.gen.ts'],
+  });
   // BREK_TYPES_OUT lets the test suite run this very command without touching the tree.
-  const out = process.env.BREK_TYPES_OUT ?? GENERATED_PATH.pathname;
+  const out = values.out ?? process.env.BREK_TYPES_OUT ?? GENERATED_PATH.pathname;
   await writeFile(out, await generateBrekTypes());
   process.stdout.write(`wrote ${out}\n`);
 }

@@ -15,7 +15,6 @@
 // and the traveller's text and reply reference are never read (see core/ops/views.ts).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConfigError } from '../core/config.ts';
 import { createLogger, scrubText, type Level } from '../core/log.ts';
@@ -26,6 +25,7 @@ import { replayableTurn, replayTurn, TurnReplayError } from '../core/ops/replay.
 import { traceTurns, type TraceResult, type TurnStep, type TurnStory } from '../core/ops/trace.ts';
 import { listTurns, type TurnView } from '../core/ops/views.ts';
 import type { TurnOutcome } from '../core/turn.ts';
+import { parseCommandLine } from './args.ts';
 import { logGroupHints, logsInsightsQuery, queryWindow, startQueryCommand } from './ops-logs.ts';
 import type { StackInfo } from './stack.ts';
 
@@ -397,11 +397,34 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { failed: { type: 'boolean' }, limit: { type: 'string' }, json: { type: 'boolean' }, scan: { type: 'boolean' } },
-  });
+  return parseCommandLine(
+    {
+      command: NAME,
+      synopsis: '-- <command> [id] [options]',
+      summary: 'Turns from the table itself: list them, replay a failed one, trace one by id, or erase a traveller’s items.',
+      options: {
+        failed: { type: 'boolean', description: 'turns: only the failed ones' },
+        limit: { type: 'string', value: 'N', description: 'turns: at most N (default 50); trace: at most N turns (default 10)' },
+        json: { type: 'boolean', description: 'one JSON object a line instead of tables' },
+        scan: { type: 'boolean', description: 'erase: find the items by a Scan of the whole table, not the owner index' },
+      },
+      positionals: true,
+      sections: [
+        {
+          heading: 'commands',
+          lines: [
+            'turns [--failed] [--limit N]    the latest turns, newest first',
+            'replay <id>                     run a failed turn again (its id from `turns`)',
+            'trace <id> [--limit N]          a turn’s story, by channel message id, actor id, or Brek request id or traceId',
+            'erase <actor id | channel:workspace:> [--scan]   erase a traveller’s (or a workspace’s) items',
+          ],
+        },
+        { heading: 'environment', lines: ['TABLE_NAME        a deployed table (AWS credentials as usual); unset: the running local stack', 'BRIDGE_DATA_DIR   where the local stack keeps stack.json (default .data)'] },
+      ],
+      examples: [`${NAME} -- turns --failed`, `${NAME} -- trace Ev0123ABC`],
+    },
+    argv,
+  );
 }
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -33,6 +33,7 @@ import { DEV_PARTNER_KEY } from '../core/dev-defaults.ts';
 import { sandboxConfigFromEnv } from '../sandbox/config.ts';
 import { startSandbox, type Exchange, type RunningSandbox } from '../sandbox/server.ts';
 import { StartupError } from './cli.ts';
+import { lockDataDir } from './data-lock.ts';
 import { startLocalDynamo, type LocalDynamo } from './local-dynamo.ts';
 import { ActivityLog } from './console/activity.ts';
 import { LOCAL_CHANNELS, type Part, type PreparedChannel } from './local/index.ts';
@@ -156,6 +157,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   try {
+    // First of all: a second stack on this directory must stop before it touches anything of the first's.
+    const lock = dataDir === 'memory' ? undefined : await lockDataDir(dataDir, dataDir === join(process.cwd(), '.data') ? 'in this checkout' : `with data directory ${dataDir}`);
+    if (lock) closers.push(() => lock.release());
     const secret = await devSecrets(dataDir);
     env.ACTOR_ID_SECRET ??= secret('actorIdSecret');
 
@@ -170,7 +174,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // Brek: the configured one, or the embedded sandbox.
     let sandbox: RunningSandbox | undefined;
     if (!env.BREK_BASE_URL) {
-      const sandboxConfig = sandboxConfigFromEnv({ ...env, BREK_SANDBOX_PORT: env.BREK_SANDBOX_PORT ?? '0' });
+      // Its sessions, cards and bookings are kept with the stack's data (and its port, so links survive restarts).
+      const sandboxDataDir = env.BREK_SANDBOX_DATA_DIR ?? (dataDir === 'memory' ? undefined : join(dataDir, 'sandbox'));
+      const sandboxConfig = sandboxConfigFromEnv({ ...env, BREK_SANDBOX_PORT: env.BREK_SANDBOX_PORT ?? '0', ...(sandboxDataDir ? { BREK_SANDBOX_DATA_DIR: sandboxDataDir } : {}) });
       sandbox = await startSandbox({ ...sandboxConfig }, options.onBrekExchange ? { onExchange: options.onBrekExchange } : {});
       // The bridge paces itself by the quota it is given: the embedded sandbox's own.
       env.BREK_RATE_LIMIT_PER_MINUTE ??= String(sandboxConfig.rateLimitPerMinute);
@@ -313,6 +319,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       };
       await writeFile(join(dataDir, 'stack.json'), JSON.stringify(info, null, 2), { mode: 0o600 });
       closers.push(() => rm(join(dataDir, 'stack.json'), { force: true }));
+      await lock?.listening(url);
     }
 
     parts.push(

@@ -3,8 +3,34 @@
 import { CHANNEL_PROFILES } from '../adapters/profiles.ts';
 import { ConfigError } from '../core/config.ts';
 import { createLogger } from '../core/log.ts';
+import { parseCommandLine } from './args.ts';
 import { runService, StartupError } from './cli.ts';
 import { startStack } from './stack.ts';
+
+const { values } = parseCommandLine({
+  command: 'npm start',
+  synopsis: '[-- options]',
+  summary: 'The whole bridge on this machine, with embedded stand-ins (DynamoDB, the Brek sandbox, each channel) for whatever is not configured.',
+  options: {
+    port: { type: 'string', value: 'N', description: 'the port of the bridge and its console (PORT; default 3000, 0 picks a free one)' },
+    'data-dir': { type: 'string', value: 'DIR', description: 'where the stack keeps its data, dev secrets and stack.json (BRIDGE_DATA_DIR; default .data)' },
+  },
+  sections: [
+    {
+      heading: 'environment',
+      lines: [
+        'PORT, HOST          where the bridge listens (default 3000 on 127.0.0.1)',
+        'BRIDGE_DATA_DIR     the data directory; one stack at a time uses each',
+        'LOG_LEVEL           debug, info, warn (default) or error',
+        'BREK_BASE_URL, AWS_ENDPOINT_URL_DYNAMODB, and each channel’s variables: use a real one instead of the stand-in',
+      ],
+    },
+  ],
+  examples: ['npm start', 'npm start -- --port 3100 --data-dir /tmp/second-stack'],
+});
+// The options are the documented variables, so the rest of the stack reads only those.
+if (values.port !== undefined) process.env.PORT = values.port;
+if (values['data-dir'] !== undefined) process.env.BRIDGE_DATA_DIR = values['data-dir'];
 
 // Node 20 is this product's runtime; the SDK's notice about its future Node 22 floor is tracked in
 // the README, not printed on every start.

@@ -6,6 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { zipSync, strToU8 } from 'fflate';
+import { parseCommandLine } from './args.ts';
 
 type Pixel = [number, number, number, number];
 
@@ -64,6 +65,19 @@ export async function buildTeamsPackage(options: PackageOptions): Promise<Uint8A
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseCommandLine({
+    command: 'npm run teams:package',
+    synopsis: '[-- options]',
+    summary: 'Writes the Teams app package (manifest.json and icons, zipped) to sideload or upload to the Teams admin center.',
+    options: { out: { type: 'string', value: 'FILE', description: 'where to write the zip (TEAMS_PACKAGE_OUT; default dist/teams-app.zip)' } },
+    sections: [
+      {
+        heading: 'environment',
+        lines: ['TEAMS_APP_ID   the bot’s Microsoft App ID (a GUID; required)', 'BRIDGE_HOST    the host of the teams function URL (required)', 'PARTNER_NAME   the publisher shown in Teams (default "Brek partner")'],
+      },
+    ],
+    examples: ['TEAMS_APP_ID=00000000-0000-0000-0000-000000000000 BRIDGE_HOST=abc.lambda-url.eu-west-1.on.aws npm run teams:package'],
+  });
   const appId = process.env.TEAMS_APP_ID?.trim() ?? '';
   const bridgeHost = process.env.BRIDGE_HOST?.trim() ?? '';
   const problems = [
@@ -74,7 +88,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.stderr.write(`npm run teams:package: ${problems.join('; ')}\n`);
     process.exit(1);
   }
-  const out = process.env.TEAMS_PACKAGE_OUT ?? join(process.cwd(), 'dist', 'teams-app.zip');
+  const out = values.out ?? process.env.TEAMS_PACKAGE_OUT ?? join(process.cwd(), 'dist', 'teams-app.zip');
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, await buildTeamsPackage({ appId, bridgeHost, partnerName: process.env.PARTNER_NAME?.trim() || 'Brek partner' }));
   process.stdout.write(`wrote ${out}\n`);

@@ -18,6 +18,8 @@ export interface SandboxConfig {
   rateLimitPerMinute: number;
   /** How long a payment setup link stays usable. */
   setupTokenTtlMs: number;
+  /** Where its sessions, cards, bookings and setup links are kept across restarts (state.ts); unset = in memory only. */
+  dataDir?: string;
 }
 
 export class SandboxConfigError extends StartupError {}
@@ -60,5 +62,6 @@ export function sandboxConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Sand
   };
   if (publicUrl) config.publicUrl = publicUrl.replace(/\/+$/, '');
   if (env.BREK_SANDBOX_ADMIN_KEY) config.adminKey = env.BREK_SANDBOX_ADMIN_KEY;
+  if (env.BREK_SANDBOX_DATA_DIR?.trim()) config.dataDir = env.BREK_SANDBOX_DATA_DIR.trim();
   return config;
 }

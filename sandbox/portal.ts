@@ -2,6 +2,7 @@
 // `artifacts.payment.setupUrl`, and POST /v1/hotel-ea/payment-methods/attach (guide step 3.5).
 // Only payment-method tokens are accepted; a raw card number is refused, as PCI rules demand.
 import { containsCardNumber } from '../core/pci.ts';
+import { FAVICON_LINK } from '../dev/favicon.ts';
 import { escapeHtml } from './http.ts';
 import type { Booking, PaymentMethod, World } from './world.ts';
 import { money } from './assistant.ts';
@@ -85,8 +86,8 @@ const PAGE_STYLE =
   'button{display:block;width:100%;margin:.5rem 0;padding:.8rem;font-size:1rem;border-radius:.5rem;border:1px solid #888;background:#fff;cursor:pointer}' +
   '.note{color:#555;font-size:.9rem}.ok{color:#0a7d32}.bad{color:#b00020}';
 
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>${PAGE_STYLE}</style></head><body>${body}</body></html>`;
+export function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title>${FAVICON_LINK}<style>${PAGE_STYLE}</style></head><body>${body}</body></html>`;
 }
 
 /** GET /portal/payment?token=… */

@@ -10,7 +10,9 @@ import { BodyTooLarge, escapeHtml, header, readBody, sendHtml, sendJson } from '
 import { newRequestId } from './ids.ts';
 import { CITIES } from './gazetteer.ts';
 import { hotelsIn } from './inventory.ts';
-import { attachPaymentMethod, bookingPage, paymentPage } from './portal.ts';
+import { attachPaymentMethod, bookingPage, page, paymentPage } from './portal.ts';
+import { FAVICON_HEADERS, FAVICON_PATHS, FAVICON_SVG } from '../dev/favicon.ts';
+import { SandboxState } from './state.ts';
 import { World } from './world.ts';
 
 export const API_BASE = '/api/partner/v1/core-chat';
@@ -64,6 +66,8 @@ const MAX_REQUEST_RECORDS = 10_000;
 export async function startSandbox(config: SandboxConfig, options: SandboxOptions = {}): Promise<RunningSandbox> {
   const now = options.now ?? Date.now;
   const world = new World();
+  const state = config.dataDir ? new SandboxState(config.dataDir, world) : undefined;
+  const recordedPort = await state?.load();
   const api = new PartnerApi(world);
   const faults = new FaultInjector();
   const requests: RequestRecord[] = [];
@@ -256,6 +260,10 @@ export async function startSandbox(config: SandboxConfig, options: SandboxOption
     const headers = { 'x-request-id': requestId };
     const route = `${req.method} ${path}`;
     if (route === 'GET /healthz') return sendJson(res, 200, { ok: true }, headers);
+    if (req.method === 'GET' && FAVICON_PATHS.includes(path)) {
+      res.writeHead(200, { ...headers, ...FAVICON_HEADERS });
+      return void res.end(FAVICON_SVG);
+    }
     if (route === 'GET /portal/payment') {
       const page = paymentPage(world, url.searchParams.get('token'), now());
       return sendHtml(res, page.status, page.html, headers);
@@ -271,9 +279,9 @@ export async function startSandbox(config: SandboxConfig, options: SandboxOption
     if (req.method === 'GET' && path.startsWith('/book/hotel/')) {
       const hotelId = path.slice('/book/hotel/'.length);
       const hotel = CITIES.flatMap((c) => hotelsIn(c.id)).find((h) => h.hotelId === hotelId);
-      if (!hotel) return sendHtml(res, 404, '<!doctype html><h1>Hotel not found</h1>', headers);
+      if (!hotel) return sendHtml(res, 404, page('Hotel not found', '<h1>Hotel not found</h1>'), headers);
       const stay = ['checkIn', 'checkOut', 'rooms'].map((k) => `${k}: ${escapeHtml(url.searchParams.get(k) ?? '-')}`).join(' · ');
-      return sendHtml(res, 200, `<!doctype html><meta charset="utf-8"><title>${escapeHtml(hotel.name)}</title><h1>${escapeHtml(hotel.name)}</h1><p>${hotel.rating}★ · ${escapeHtml(hotel.distanceTo)} · ${hotel.refundable ? 'refundable' : 'non-refundable'}</p><p>${stay}</p>`, headers);
+      return sendHtml(res, 200, page(hotel.name, `<h1>${escapeHtml(hotel.name)}</h1><p>${hotel.rating}★ · ${escapeHtml(hotel.distanceTo)} · ${hotel.refundable ? 'refundable' : 'non-refundable'}</p><p>${stay}</p>`), headers);
     }
     if (route === 'GET /openapi/partner-core-chat-v1.yaml') {
       const yaml = await readFile(CONTRACT_URL, 'utf8');
@@ -284,24 +292,44 @@ export async function startSandbox(config: SandboxConfig, options: SandboxOption
   }
 
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      // A bug must still answer in the documented 500 envelope, never hang the caller.
-      if (!res.headersSent && !res.destroyed) {
-        const requestId = newRequestId();
-        sendJson(res, 500, validationError({ requestId }, `Internal sandbox error: ${String(error)}`, 500).body, { 'x-request-id': requestId });
-      }
-    });
+    handle(req, res)
+      // Only a POST changes the world (sessions, events, a card attached): then it is written down.
+      .finally(() => {
+        if (req.method === 'POST') state?.save();
+      })
+      .catch((error: unknown) => {
+        // A bug must still answer in the documented 500 envelope, never hang the caller.
+        if (!res.headersSent && !res.destroyed) {
+          const requestId = newRequestId();
+          sendJson(res, 500, validationError({ requestId }, `Internal sandbox error: ${String(error)}`, 500).body, { 'x-request-id': requestId });
+        }
+      });
   });
   server.keepAliveTimeout = 5_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  // "Any port" takes the one recorded in the data directory when it is free: the links handed out
+  // before a restart name it.
+  if (config.port === 0 && recordedPort) {
+    await listen(recordedPort).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error;
+      await listen(0);
+    });
+  } else {
+    await listen(config.port);
+  }
   const port = (server.address() as AddressInfo).port;
+  if (state && state.port !== port) {
+    state.port = port;
+    state.save();
+  }
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   if (!publicBase) publicBase = url;
 
@@ -316,6 +344,7 @@ export async function startSandbox(config: SandboxConfig, options: SandboxOption
       pendingTimers.clear();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await state?.flush();
     },
   };
 }

@@ -1,5 +1,6 @@
-// Everything the sandbox remembers, in memory: sessions, travellers' saved cards, payment setup
-// links and bookings. One instance per running sandbox.
+// Everything the sandbox remembers: sessions, travellers' saved cards, payment setup links and
+// bookings. One instance per running sandbox, in memory; with a data directory it is also kept
+// on disk between restarts (state.ts) as the plain-JSON snapshot below.
 import type { City } from './gazetteer.ts';
 import type { Hotel } from './inventory.ts';
 import type { SearchQuery } from './understand.ts';
@@ -98,6 +99,16 @@ export interface Booking {
   bookedAt: string;
 }
 
+/** A session as JSON: its maps as entry lists. */
+export type SessionSnapshot = Omit<Session, 'idempotent' | 'offered'> & { idempotent: [string, StoredAnswer][]; offered: [string, OfferedOption][] };
+
+export interface WorldSnapshot {
+  sessions: SessionSnapshot[];
+  profiles: [string, Profile][];
+  setupTokens: SetupToken[];
+  bookings: Booking[];
+}
+
 export class World {
   readonly sessions = new Map<string, Session>();
   readonly profiles = new Map<string, Profile>();
@@ -122,5 +133,22 @@ export class World {
   bookingByConfirmationId(id: string): Booking | undefined {
     for (const booking of this.bookings.values()) if (booking.confirmationBookingId === id) return booking;
     return undefined;
+  }
+
+  snapshot(): WorldSnapshot {
+    return {
+      sessions: [...this.sessions.values()].map((session) => ({ ...session, idempotent: [...session.idempotent], offered: [...session.offered] })),
+      profiles: [...this.profiles],
+      setupTokens: [...this.setupTokens.values()],
+      bookings: [...this.bookings.values()],
+    };
+  }
+
+  /** Takes back what snapshot() gave (the world must be empty: a sandbox restores before it serves). */
+  restore(snapshot: WorldSnapshot): void {
+    for (const session of snapshot.sessions) this.sessions.set(session.sessionId, { ...session, idempotent: new Map(session.idempotent), offered: new Map(session.offered) });
+    for (const [key, profile] of snapshot.profiles) this.profiles.set(key, profile);
+    for (const token of snapshot.setupTokens) this.setupTokens.set(token.token, token);
+    for (const booking of snapshot.bookings) this.bookings.set(booking.bookingId, booking);
   }
 }

@@ -2,7 +2,8 @@
 // and the replies read back from the local stack's fake Slack Web API.
 import type { KnownBlock } from '@slack/types';
 import { blockAction, messageEvent, postSlack, slackRequest, type SlackUser } from '../simulate/slack.ts';
-import { collectReplies, type ChatButton, type ChatChannel, type ChatMessage } from './types.ts';
+import { slackUserFor } from '../local/slack.ts';
+import { ChatSetupError, collectReplies, type ChatButton, type ChatChannel, type ChatChannelModule, type ChatMessage } from './types.ts';
 
 interface FakeCall {
   method: string;
@@ -99,3 +100,13 @@ export class SlackChat implements ChatChannel {
     return { text: lines.length ? lines.join('\n') : String(call.args.text ?? ''), buttons };
   }
 }
+
+export const chatChannel: ChatChannelModule = {
+  open({ stack, secrets, env, user }) {
+    if (!stack.fakeSlackUrl) throw new ChatSetupError('the stack talks to real Slack (SLACK_BOT_TOKEN is set); chat needs its simulated Slack.');
+    const signingSecret = env.SLACK_SIGNING_SECRET ?? secrets.slackSigningSecret;
+    if (!signingSecret) throw new ChatSetupError('no Slack signing secret (set SLACK_SIGNING_SECRET as for `npm start`).');
+    const { teamId, userId } = slackUserFor(user);
+    return new SlackChat(stack.url, stack.fakeSlackUrl, signingSecret, { teamId, userId });
+  },
+};

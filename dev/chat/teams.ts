@@ -2,7 +2,8 @@
 // (as the real service would send), card buttons clicked as Action.Execute invokes, replies read
 // back from the fake connector.
 import { executeActivity, messageActivity, postActivity, type TeamsUser } from '../simulate/teams.ts';
-import { collectReplies, type ChatButton, type ChatChannel, type ChatMessage } from './types.ts';
+import { teamsUserFor } from '../local/teams.ts';
+import { ChatSetupError, collectReplies, type ChatButton, type ChatChannel, type ChatChannelModule, type ChatMessage } from './types.ts';
 
 interface ConnectorCall {
   method: string;
@@ -101,3 +102,11 @@ export class TeamsChat implements ChatChannel {
     if (answer.type === 'application/vnd.microsoft.activity.message') process.stdout.write(`      (${String(answer.value)})\n`);
   }
 }
+
+export const chatChannel: ChatChannelModule = {
+  open({ stack, user }) {
+    if (!stack.fakeTeamsUrl) throw new ChatSetupError('the stack talks to a real Teams bot (TEAMS_APP_ID is set); chat needs its simulated Teams.');
+    const { tenantId, aadObjectId, name } = teamsUserFor(user);
+    return new TeamsChat(stack.url, stack.fakeTeamsUrl, { tenantId, aadObjectId, ...(name ? { name } : {}) });
+  },
+};

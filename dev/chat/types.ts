@@ -1,5 +1,7 @@
 // What `npm run chat` needs from a channel: send a line, click a button, and read back what the
-// bridge answered, as the platform would show it.
+// bridge answered, as the platform would show it. Each channel's dev/chat/<channel>.ts exports a
+// `chatChannel` that opens one against the running stack (dev/chat/index.ts finds them).
+import type { DevSecrets, StackInfo } from '../stack.ts';
 
 export interface ChatButton {
   label: string;
@@ -22,6 +24,25 @@ export interface ChatChannel {
   send(text: string): Promise<void>;
   /** Messages the bridge sent this user since the last call; waits for at least one. */
   replies(timeoutMs: number): Promise<ChatMessage[]>;
+}
+
+/** A chat channel ready to use: `start` skips what the stack sent before this session. */
+export type OpenChatChannel = ChatChannel & { start(): Promise<void> };
+
+/** What a channel's chat side is opened from: the running stack's stack.json and dev secrets. */
+export interface ChatContext {
+  stack: StackInfo;
+  secrets: Partial<DevSecrets>;
+  env: Record<string, string | undefined>;
+  /** The simulated person's name (--user). */
+  user: string;
+}
+
+/** The stack cannot be chatted with on this channel (it talks to the real platform): one line for the person. */
+export class ChatSetupError extends Error {}
+
+export interface ChatChannelModule {
+  open(context: ChatContext): OpenChatChannel;
 }
 
 /**

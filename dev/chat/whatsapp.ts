@@ -2,7 +2,8 @@
 // them (signed form posts), replies read back from the fake Messages API. WhatsApp has no
 // buttons here: the traveller types numbers, YES, NO and DONE.
 import { inboundMessage, postTwilio, type WhatsAppUser } from '../simulate/whatsapp.ts';
-import { collectReplies, type ChatButton, type ChatChannel, type ChatMessage } from './types.ts';
+import { whatsappUserFor } from '../local/whatsapp.ts';
+import { ChatSetupError, collectReplies, type ChatButton, type ChatChannel, type ChatChannelModule, type ChatMessage } from './types.ts';
 
 interface FakeMessage {
   to: string;
@@ -50,3 +51,15 @@ export class WhatsAppChat implements ChatChannel {
 function links(text: string): ChatButton[] {
   return [...text.matchAll(/https?:\/\/\S+\/portal\/payment\?token=\S+/g)].map((m) => ({ label: 'Payment link', url: m[0] }));
 }
+
+export const chatChannel: ChatChannelModule = {
+  open({ stack, secrets, env, user }) {
+    if (!stack.fakeTwilioUrl || !stack.whatsappWebhookUrl || !stack.whatsappFrom) {
+      throw new ChatSetupError('the stack talks to real Twilio (TWILIO_ACCOUNT_SID is set); chat needs its simulated WhatsApp.');
+    }
+    const authToken = env.TWILIO_AUTH_TOKEN ?? secrets.twilioAuthToken;
+    if (!authToken) throw new ChatSetupError('no Twilio auth token (set TWILIO_AUTH_TOKEN as for `npm start`).');
+    const { phone, name } = whatsappUserFor(user);
+    return new WhatsAppChat(stack.whatsappWebhookUrl, stack.fakeTwilioUrl, authToken, stack.whatsappFrom, { phone, ...(name ? { name } : {}) });
+  },
+};

@@ -16,6 +16,7 @@ import { TurnReplayError } from '../../core/ops/replay.ts';
 import type { ActivityLog, ActivitySummary } from './activity.ts';
 import type { ListenAddress } from './address.ts';
 import { ConsoleGuard } from './guard.ts';
+import { FAVICON_HEADERS, FAVICON_PATHS, FAVICON_SVG } from '../favicon.ts';
 import { ChannelRequestError, type ClickInput, type PaneMessage, type SimulatedChannel } from './channels.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -96,6 +97,8 @@ export class BridgeConsole {
   /** Answers the console's routes; undefined for any other path. A stream answers itself. */
   async route(request: HttpRequest, res: ServerResponse): Promise<HttpResponse | 'streaming' | undefined> {
     const { method, path } = request;
+    // The icon is public and the same for everyone: no token, no guard.
+    if (method === 'GET' && FAVICON_PATHS.includes(path)) return { status: 200, headers: { ...FAVICON_HEADERS }, body: FAVICON_SVG };
     const isPage = method === 'GET' && (path === '/' || path === '/console');
     if (!isPage && !path.startsWith('/console/')) return undefined;
     const refusal = this.guard.check(request);

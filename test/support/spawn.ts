@@ -11,28 +11,38 @@ export interface Running {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Types into its standard input (only with `{ input: true }`). */
+  write(text: string): void;
+  /** Its standard output alone (output() has both streams). */
+  stdout(): string;
+  stderr(): string;
 }
 
-export function run(command: string, args: string[], env: Record<string, string> = {}): Running {
+export function run(command: string, args: string[], env: Record<string, string> = {}, options: { input?: boolean } = {}): Running {
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, ...env, FORCE_COLOR: '0', NO_COLOR: '1' },
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   let text = '';
+  const streams = { stdout: '', stderr: '' };
   const listeners = new Set<() => void>();
-  const onData = (chunk: Buffer) => {
+  const onData = (stream: keyof typeof streams) => (chunk: Buffer) => {
     text += chunk.toString();
+    streams[stream] += chunk.toString();
     for (const listener of listeners) listener();
   };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
+  child.stdout?.on('data', onData('stdout'));
+  child.stderr?.on('data', onData('stderr'));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   return {
     child,
     output: () => text,
+    stdout: () => streams.stdout,
+    stderr: () => streams.stderr,
+    write: (input) => void child.stdin?.write(input),
     exited,
     waitFor(pattern, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {

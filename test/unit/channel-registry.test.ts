@@ -23,7 +23,6 @@ const NOT_YET_PER_CHANNEL = new Set<string>([
   'bench/bundles.ts',
   'bench/handlers.ts',
   'bench/targets.ts',
-  'dev/chat.ts',
 ]);
 
 /** Source without its comments: what the code itself names. */
