@@ -1,4 +1,4 @@
-// The local stack: every route of DESIGN.md's runtime contract on one port, the same handlers and
+// The local stack: every route of the runtime contract (docs/architecture.md) on one port, the same handlers and
 // processTurn as the deployed functions, and embedded stand-ins for whatever is not configured —
 // a DynamoDB-compatible server (data under .data/), the Brek sandbox, a fake Slack Web API.
 import { randomBytes } from 'node:crypto';

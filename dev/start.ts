@@ -33,7 +33,7 @@ if (values.port !== undefined) process.env.PORT = values.port;
 if (values['data-dir'] !== undefined) process.env.BRIDGE_DATA_DIR = values['data-dir'];
 
 // Node 20 is this product's runtime; the SDK's notice about its future Node 22 floor is tracked in
-// the README, not printed on every start.
+// docs/local-stack.md, not printed on every start.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 await runService('npm start', 'PORT', async () => {

@@ -1,4 +1,4 @@
-// The sandbox's settings, from the BREK_SANDBOX_* variables of DESIGN.md.
+// The sandbox's settings, from the BREK_SANDBOX_* variables (docs/sandbox.md).
 import { DEV_PARTNER_KEY } from '../core/dev-defaults.ts';
 import { StartupError } from '../dev/cli.ts';
 

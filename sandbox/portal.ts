@@ -7,7 +7,7 @@ import { escapeHtml } from './http.ts';
 import type { Booking, PaymentMethod, World } from './world.ts';
 import { money } from './assistant.ts';
 
-/** Test cards offered on the portal page (documented in the README). */
+/** Test cards offered on the portal page (documented in docs/sandbox.md). */
 export const TEST_CARDS: readonly PaymentMethod[] = [
   { paymentMethodId: 'pm_card_visa', brand: 'visa', last4: '4242', expMonth: 12, expYear: 2030 },
   { paymentMethodId: 'pm_card_mastercard', brand: 'mastercard', last4: '4444', expMonth: 11, expYear: 2031 },
