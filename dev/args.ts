@@ -39,7 +39,7 @@ export interface ParsedCommandLine<O extends Record<string, CliOption>> {
 
 const HELP: CliOption = { type: 'boolean', short: 'h', description: 'show this help and exit' };
 
-export function usage<O extends Record<string, CliOption>>(spec: CliSpec<O>): string {
+function usage<O extends Record<string, CliOption>>(spec: CliSpec<O>): string {
   const flags = Object.entries({ ...spec.options, help: HELP }).map(([name, option]) => {
     const flag = `${option.short ? `-${option.short}, ` : '    '}--${name}${option.type === 'string' ? ` ${option.value ?? 'VALUE'}` : ''}`;
     const fallback = option.default !== undefined && option.type === 'string' ? ` (default ${String(option.default)})` : '';

@@ -8,13 +8,13 @@ import { StartupError } from './cli.ts';
 
 const LOCK_FILE = 'stack.lock';
 
-export interface LockHolder {
+interface LockHolder {
   pid: number;
   url?: string;
   startedAt: string;
 }
 
-export class DataDirBusy extends StartupError {
+class DataDirBusy extends StartupError {
   constructor(
     readonly holder: LockHolder,
     where: string,

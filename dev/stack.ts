@@ -61,7 +61,6 @@ export interface StackOptions {
   stream?: StreamModelSettings;
 }
 
-export type { Part } from './local/index.ts';
 
 export interface Stack {
   url: string;
@@ -104,7 +103,7 @@ export interface DevSecrets {
  * Generated once per checkout and kept under .data/dev-secrets.json, so identities survive
  * restarts: each is made the first time it is asked for.
  */
-export async function devSecrets(dataDir: string | 'memory'): Promise<(name: keyof DevSecrets) => string> {
+async function devSecrets(dataDir: string | 'memory'): Promise<(name: keyof DevSecrets) => string> {
   const file = dataDir === 'memory' ? undefined : join(dataDir, 'dev-secrets.json');
   let kept: Record<string, string> = {};
   if (file) kept = (JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as Record<string, string>) ?? {};

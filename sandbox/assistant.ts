@@ -17,7 +17,7 @@ import {
 import type { Booking, OfferedOption, PaymentMethod, Session, World } from './world.ts';
 
 /** Statuses beyond the documented six; the bridge must treat them as plain text. */
-export const SANDBOX_EXTRA_STATUSES = {
+const SANDBOX_EXTRA_STATUSES = {
   /** The assistant needs more from the traveller (city, dates) or could not place the text. */
   clarification: 'clarification_required',
   /** A booking was cancelled. */

@@ -22,9 +22,9 @@ export interface SandboxConfig {
   dataDir?: string;
 }
 
-export class SandboxConfigError extends StartupError {}
+class SandboxConfigError extends StartupError {}
 
-export function parseKeys(spec: string): Map<string, string> {
+function parseKeys(spec: string): Map<string, string> {
   const keys = new Map<string, string>();
   for (const entry of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
     const colon = entry.indexOf(':');

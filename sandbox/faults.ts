@@ -3,10 +3,10 @@
 import { seededRandom } from './ids.ts';
 
 export type Endpoint = 'createSession' | 'sendEvent' | 'getSession';
-export const ENDPOINTS: readonly Endpoint[] = ['createSession', 'sendEvent', 'getSession'];
+const ENDPOINTS: readonly Endpoint[] = ['createSession', 'sendEvent', 'getSession'];
 
 /** One scripted outcome for the next call: an error status, a hang, or a late answer. */
-export type ScriptedFault =
+type ScriptedFault =
   | { status: 429 | 500 | 502 | 503 | 504; retryAfterSeconds?: number }
   | { hang: true }
   | { late: true };

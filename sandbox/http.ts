@@ -1,7 +1,7 @@
 // Small helpers for the sandbox's node:http server: bounded body reading and JSON answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 
 export class BodyTooLarge extends Error {}
 

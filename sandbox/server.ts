@@ -15,7 +15,7 @@ import { FAVICON_HEADERS, FAVICON_PATHS, FAVICON_SVG } from '../dev/favicon.ts';
 import { SandboxState } from './state.ts';
 import { World } from './world.ts';
 
-export const API_BASE = '/api/partner/v1/core-chat';
+const API_BASE = '/api/partner/v1/core-chat';
 const ADMIN_BASE = '/__sandbox';
 const CONTRACT_URL = new URL('../contract/partner-core-chat-v1.openapi.yaml', import.meta.url);
 

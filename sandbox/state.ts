@@ -16,7 +16,7 @@ interface StateFileContent {
   world: WorldSnapshot;
 }
 
-export class SandboxStateError extends StartupError {}
+class SandboxStateError extends StartupError {}
 
 export class SandboxState {
   private readonly file: string;

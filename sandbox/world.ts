@@ -24,9 +24,9 @@ export interface OfferedOption {
   currency: string;
 }
 
-export type PendingStage = 'guest_name' | 'payment_setup' | 'payment_confirmation';
+type PendingStage = 'guest_name' | 'payment_setup' | 'payment_confirmation';
 
-export interface PendingBooking {
+interface PendingBooking {
   option: OfferedOption;
   stage: PendingStage;
   guestName?: { firstName: string; lastName: string };
@@ -34,7 +34,7 @@ export interface PendingBooking {
   paymentMethodId?: string;
 }
 
-export interface SessionEvent {
+interface SessionEvent {
   eventId: string;
   kind: string;
   resultStatus: string;
@@ -100,7 +100,7 @@ export interface Booking {
 }
 
 /** A session as JSON: its maps as entry lists. */
-export type SessionSnapshot = Omit<Session, 'idempotent' | 'offered'> & { idempotent: [string, StoredAnswer][]; offered: [string, OfferedOption][] };
+type SessionSnapshot = Omit<Session, 'idempotent' | 'offered'> & { idempotent: [string, StoredAnswer][]; offered: [string, OfferedOption][] };
 
 export interface WorldSnapshot {
   sessions: SessionSnapshot[];

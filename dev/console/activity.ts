@@ -9,7 +9,7 @@ import type { Reply } from '../../core/reply.ts';
 import type { InboxRecord } from '../../core/store/inbox.ts';
 import type { TurnEvent } from '../../core/turn.ts';
 
-export type ActivityState = 'received' | 'processing' | 'replied' | 'failed' | 'unknown' | 'ignored';
+type ActivityState = 'received' | 'processing' | 'replied' | 'failed' | 'unknown' | 'ignored';
 
 /** One turn as the panel lists it. */
 export interface ActivitySummary {
