@@ -2,9 +2,7 @@
 // refused its rich rendering (Slack invalid_blocks, a Teams 400/413, Twilio's length errors), so
 // no turn ends silently. Channel-neutral; each sender escapes it for its own format.
 import { cardName, formatMoney, replyText, type Reply } from './reply.ts';
-
-/** Options listed at most: a fallback must itself stay small. */
-const MAX_OPTIONS = 10;
+import { MAX_OPTIONS_SHOWN } from './reply-format.ts';
 /** Characters at most: within every channel's smallest text limit once escaped (Twilio's 1,600). */
 export const PLAIN_TEXT_MAX = 1_500;
 
@@ -13,7 +11,7 @@ const link = (url: string) => (url.length <= 1_000 ? url : '(the link is too lon
 
 export function plainReplyText(reply: Reply): string {
   const lines = [replyText(reply)];
-  const options = reply.options.slice(0, MAX_OPTIONS);
+  const options = reply.options.slice(0, MAX_OPTIONS_SHOWN);
   for (const option of options) {
     const price = formatMoney(option.pricePerNight, option.currency);
     lines.push(`${option.index}. ${option.name ?? `Option ${option.index}`}${price ? ` — ${price}/night` : ''}`);
