@@ -33,17 +33,20 @@ export type ReplyBooking = BookingFields;
 /** How a control stands out where a channel has styles (Slack primary/danger, Teams positive/destructive). */
 export type ActionStyle = 'primary' | 'danger';
 
-/** What a click on a write action is about: shown at once when the clicked message is updated. */
+/** How a write action is shown, and what its click says. */
 interface WriteLook {
   label: string;
   style?: ActionStyle;
+  /** What the click is about (the hotel, "Yes, use this card"), shown at once when the clicked message is updated. */
   clickLabel?: string;
 }
 
 /** Asked before the action is taken: Slack's confirm dialog, a Teams Show Card. */
 export interface ConfirmStep {
   title: string;
+  /** The button that goes ahead, where the step has its own (Teams; Slack's dialog repeats the action's label). */
   yes: string;
+  /** The button that backs out (Slack's dialog; a Show Card simply stays closed). */
   no: string;
 }
 
@@ -200,30 +203,28 @@ function toBooking(booking: BookingArtifact): ReplyBooking {
 
 // ---------------------------------------------------------------- actions
 
-const W = ACTION_WORDS;
-
 function bookAction(index: number, optionId: string, name: string | undefined): ReplyAction {
-  return definedOnly({ type: 'book_option' as const, index, optionId, label: W.book, style: 'primary' as const, clickLabel: name });
+  return definedOnly({ type: 'book_option' as const, index, optionId, label: ACTION_WORDS.book, style: 'primary' as const, clickLabel: name });
 }
 
 function setupAction(url: string): ReplyAction {
-  return { type: 'open_url', purpose: 'setup', url, label: W.setUpPayment, textLabel: W.setUpPayment, style: 'primary' };
+  return { type: 'open_url', purpose: 'setup', url, label: ACTION_WORDS.setUpPayment, textLabel: ACTION_WORDS.setUpPayment, style: 'primary' };
 }
 
 function confirmCardAction(paymentMethodId: string | undefined): ReplyAction {
-  return definedOnly({ type: 'confirm_payment_card' as const, paymentMethodId, label: W.confirmCard, style: 'primary' as const, clickLabel: W.confirmCard, typed: W.confirmCardTyped });
+  return definedOnly({ type: 'confirm_payment_card' as const, paymentMethodId, label: ACTION_WORDS.confirmCard, style: 'primary' as const, clickLabel: ACTION_WORDS.confirmCard, typed: ACTION_WORDS.confirmCardTyped });
 }
 
 function declineCardAction(): ReplyAction {
-  return { type: 'decline_payment', label: W.declineCard, style: 'danger', clickLabel: W.declineCard, typed: W.declineCardTyped };
+  return { type: 'decline_payment', label: ACTION_WORDS.declineCard, style: 'danger', clickLabel: ACTION_WORDS.declineCard, typed: ACTION_WORDS.declineCardTyped };
 }
 
 function viewBookingAction(url: string): ReplyAction {
-  return { type: 'open_url', purpose: 'booking', url, label: W.viewBooking, textLabel: W.viewBookingText };
+  return { type: 'open_url', purpose: 'booking', url, label: ACTION_WORDS.viewBooking, textLabel: ACTION_WORDS.viewBookingText };
 }
 
 function cancelBookingAction(bookingId: string, hotelName: string | undefined): ReplyAction {
-  return definedOnly({ type: 'cancel_booking' as const, bookingId, label: W.cancelBooking, style: 'danger' as const, clickLabel: hotelName, typed: W.cancelBookingTyped, confirm: { ...W.cancelConfirm } });
+  return definedOnly({ type: 'cancel_booking' as const, bookingId, label: ACTION_WORDS.cancelBooking, style: 'danger' as const, clickLabel: hotelName, typed: ACTION_WORDS.cancelBookingTyped, confirm: { ...ACTION_WORDS.cancelConfirm } });
 }
 
 /**
