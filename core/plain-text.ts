@@ -1,10 +1,8 @@
 // A reply as plain text with every link written out: what a channel posts when the platform
 // refused its rich rendering (Slack invalid_blocks, a Teams 400/413, Twilio's length errors), so
 // no turn ends silently. Channel-neutral; each sender escapes it for its own format.
-import { cardName, formatMoney, replyText, type Reply } from './reply.ts';
-
-/** Options listed at most: a fallback must itself stay small. */
-const MAX_OPTIONS = 10;
+import { cardName, replyText, type Reply } from './reply.ts';
+import { MAX_OPTIONS_SHOWN, optionLine } from './reply-format.ts';
 /** Characters at most: within every channel's smallest text limit once escaped (Twilio's 1,600). */
 export const PLAIN_TEXT_MAX = 1_500;
 
@@ -13,10 +11,10 @@ const link = (url: string) => (url.length <= 1_000 ? url : '(the link is too lon
 
 export function plainReplyText(reply: Reply): string {
   const lines = [replyText(reply)];
-  const options = reply.options.slice(0, MAX_OPTIONS);
+  const options = reply.options.slice(0, MAX_OPTIONS_SHOWN);
   for (const option of options) {
-    const price = formatMoney(option.pricePerNight, option.currency);
-    lines.push(`${option.index}. ${option.name ?? `Option ${option.index}`}${price ? ` — ${price}/night` : ''}`);
+    const line = optionLine(option);
+    lines.push(`${option.index}. ${line.name}${line.perNight ? ` — ${line.perNight}/night` : ''}`);
     // Details links only while short: the message must stay small enough to pass.
     if (option.detailsUrl && option.detailsUrl.length <= 200) lines.push(`   ${option.detailsUrl}`);
   }

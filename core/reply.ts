@@ -30,13 +30,61 @@ export interface ReplyPaymentMethod {
 
 export type ReplyBooking = BookingFields;
 
-/** What a traveller can do next. Write actions carry what Brek's action kinds need. */
+/** How a control stands out where a channel has styles (Slack primary/danger, Teams positive/destructive). */
+export type ActionStyle = 'primary' | 'danger';
+
+/** How a write action is shown, and what its click says. */
+interface WriteLook {
+  label: string;
+  style?: ActionStyle;
+  /** What the click is about (the hotel, "Yes, use this card"), shown at once when the clicked message is updated. */
+  clickLabel?: string;
+}
+
+/** Asked before the action is taken: Slack's confirm dialog, a Teams Show Card. */
+export interface ConfirmStep {
+  title: string;
+  /** The button that goes ahead, where the step has its own (Teams; Slack's dialog repeats the action's label). */
+  yes: string;
+  /** The button that backs out (Slack's dialog; a Show Card simply stays closed). */
+  no: string;
+}
+
+/**
+ * What a traveller can do next, and the one source of every control a channel renders for it:
+ * its label, its style, the ids a click carries back (with the reply's owner, buttonPayloadOf),
+ * and, where a channel has no button, what the traveller can type instead (`typed`).
+ */
 export type ReplyAction =
-  | { type: 'book_option'; index: number; optionId: string; label: string }
-  | { type: 'confirm_payment_card'; paymentMethodId?: string; label: string }
-  | { type: 'decline_payment'; label: string }
-  | { type: 'cancel_booking'; bookingId: string; label: string }
-  | { type: 'open_url'; url: string; label: string };
+  | ({ type: 'book_option'; index: number; optionId: string } & WriteLook)
+  | ({ type: 'confirm_payment_card'; paymentMethodId?: string; typed: string } & WriteLook)
+  | ({ type: 'decline_payment'; typed: string } & WriteLook)
+  | ({ type: 'cancel_booking'; bookingId: string; typed: string; confirm: ConfirmStep } & WriteLook)
+  | {
+      type: 'open_url';
+      /** Which link: it names the control (Slack's action_id `open_url:setup`). */
+      purpose: 'setup' | 'booking';
+      url: string;
+      label: string;
+      /** How a text-only channel introduces the link ("View your booking: https://…"). */
+      textLabel: string;
+      style?: ActionStyle;
+    };
+
+/** Every action's wording, in one place. */
+export const ACTION_WORDS = {
+  book: 'Book',
+  setUpPayment: 'Set up payment',
+  confirmCard: 'Yes, use this card',
+  confirmCardTyped: 'yes',
+  declineCard: 'No',
+  declineCardTyped: 'no',
+  viewBooking: 'View booking',
+  viewBookingText: 'View your booking',
+  cancelBooking: 'Cancel booking',
+  cancelBookingTyped: 'cancel my booking',
+  cancelConfirm: { title: 'Cancel this booking?', yes: 'Yes, cancel it', no: 'Keep it' },
+} as const;
 
 export interface Reply {
   kind: ReplyKind;
@@ -153,6 +201,77 @@ function toBooking(booking: BookingArtifact): ReplyBooking {
   });
 }
 
+// ---------------------------------------------------------------- actions
+
+function bookAction(index: number, optionId: string, name: string | undefined): ReplyAction {
+  return definedOnly({ type: 'book_option' as const, index, optionId, label: ACTION_WORDS.book, style: 'primary' as const, clickLabel: name });
+}
+
+function setupAction(url: string): ReplyAction {
+  return { type: 'open_url', purpose: 'setup', url, label: ACTION_WORDS.setUpPayment, textLabel: ACTION_WORDS.setUpPayment, style: 'primary' };
+}
+
+function confirmCardAction(paymentMethodId: string | undefined): ReplyAction {
+  return definedOnly({ type: 'confirm_payment_card' as const, paymentMethodId, label: ACTION_WORDS.confirmCard, style: 'primary' as const, clickLabel: ACTION_WORDS.confirmCard, typed: ACTION_WORDS.confirmCardTyped });
+}
+
+function declineCardAction(): ReplyAction {
+  return { type: 'decline_payment', label: ACTION_WORDS.declineCard, style: 'danger', clickLabel: ACTION_WORDS.declineCard, typed: ACTION_WORDS.declineCardTyped };
+}
+
+function viewBookingAction(url: string): ReplyAction {
+  return { type: 'open_url', purpose: 'booking', url, label: ACTION_WORDS.viewBooking, textLabel: ACTION_WORDS.viewBookingText };
+}
+
+function cancelBookingAction(bookingId: string, hotelName: string | undefined): ReplyAction {
+  return definedOnly({ type: 'cancel_booking' as const, bookingId, label: ACTION_WORDS.cancelBooking, style: 'danger' as const, clickLabel: hotelName, typed: ACTION_WORDS.cancelBookingTyped, confirm: { ...ACTION_WORDS.cancelConfirm } });
+}
+
+/**
+ * The reply's actions, each complete. A reply stored by an earlier version (a turn's sending
+ * step, re-rendered by a later attempt) has actions with only their type, ids and label: they
+ * are rebuilt from those, so a replayed cancel still asks first and a fallback still says what to type.
+ */
+export function actionsOf(reply: Reply): ReplyAction[] {
+  return reply.actions.map((action) => {
+    if (action.type === 'open_url' ? action.textLabel !== undefined : action.style !== undefined) return action;
+    switch (action.type) {
+      case 'book_option':
+        return bookAction(action.index, action.optionId, reply.options.find((o) => o.index === action.index)?.name);
+      case 'confirm_payment_card':
+        return confirmCardAction(action.paymentMethodId);
+      case 'decline_payment':
+        return declineCardAction();
+      case 'cancel_booking':
+        return cancelBookingAction(action.bookingId, reply.booking?.hotelName);
+      case 'open_url':
+        return action.url === reply.booking?.confirmationUrl ? viewBookingAction(action.url) : setupAction(action.url);
+    }
+  });
+}
+
+/** What a write action's button carries back: its ids, its owner, what it is about. */
+export function buttonPayloadOf(action: ReplyAction, ownerActorId: string): ButtonPayload | undefined {
+  if (action.type === 'open_url') return undefined;
+  const about = action.clickLabel ? { label: action.clickLabel } : {};
+  switch (action.type) {
+    case 'book_option':
+      return { action: action.type, ownerActorId, optionId: action.optionId, ...about };
+    case 'confirm_payment_card':
+      return { action: action.type, ownerActorId, ...(action.paymentMethodId ? { paymentMethodId: action.paymentMethodId } : {}), ...about };
+    case 'decline_payment':
+      return { action: action.type, ownerActorId, ...about };
+    case 'cancel_booking':
+      return { action: action.type, ownerActorId, bookingId: action.bookingId, ...about };
+  }
+}
+
+/** A write action's button value, or undefined when its ids do not fit one (fitButton says why). */
+export function fittedButton(action: ReplyAction, ownerActorId: string): Record<string, string> | undefined {
+  const payload = buttonPayloadOf(action, ownerActorId);
+  return payload && fitButton(payload);
+}
+
 export function textReply(ownerActorId: string, status: string, text: string): Reply {
   return { kind: 'text', status, text, options: [], actions: [], ownerActorId };
 }
@@ -176,7 +295,7 @@ export function replyFromResult(result: EventResult, ownerActorId: string): Repl
       base.options = (artifacts.shortlist ?? []).map((o, i) => toOption(o, i + 1));
       for (const option of base.options) {
         if (option.optionId) {
-          base.actions.push({ type: 'book_option', index: option.index, optionId: option.optionId, label: 'Book' });
+          base.actions.push(bookAction(option.index, option.optionId, option.name));
         }
       }
       if (base.options.length === 0) base.kind = 'text'; // nothing to choose from: just the message
@@ -186,22 +305,19 @@ export function replyFromResult(result: EventResult, ownerActorId: string): Repl
       const url = safeUrl(artifacts.payment?.setupUrl);
       if (url) {
         base.paymentSetupUrl = url;
-        base.actions.push({ type: 'open_url', url, label: 'Set up payment' });
+        base.actions.push(setupAction(url));
       }
       break;
     }
     case 'payment_confirmation_required': {
       if (artifacts.payment) base.paymentMethod = toPaymentMethod(artifacts.payment);
-      base.actions.push(
-        definedOnly({ type: 'confirm_payment_card' as const, paymentMethodId: base.paymentMethod?.paymentMethodId, label: 'Yes, use this card' }),
-        { type: 'decline_payment', label: 'No' },
-      );
+      base.actions.push(confirmCardAction(base.paymentMethod?.paymentMethodId), declineCardAction());
       break;
     }
     case 'booked': {
       if (artifacts.booking) base.booking = toBooking(artifacts.booking);
-      if (base.booking?.confirmationUrl) base.actions.push({ type: 'open_url', url: base.booking.confirmationUrl, label: 'View booking' });
-      if (base.booking?.bookingId) base.actions.push({ type: 'cancel_booking', bookingId: base.booking.bookingId, label: 'Cancel booking' });
+      if (base.booking?.confirmationUrl) base.actions.push(viewBookingAction(base.booking.confirmationUrl));
+      if (base.booking?.bookingId) base.actions.push(cancelBookingAction(base.booking.bookingId, base.booking.hotelName));
       break;
     }
     default:
@@ -342,17 +458,6 @@ export function numberChoice(numbers: readonly number[]): string {
 export function cardName(card: ReplyPaymentMethod | undefined): string | undefined {
   if (!card?.brand && !card?.last4) return undefined;
   return `${clipText(card.brand ?? 'card', 24).toUpperCase()} •••• ${clipText(card.last4 ?? '????', 8)}`;
-}
-
-/** The plain-text version of a reply, for notifications and screen readers. */
-export function plainSummary(reply: Reply, maxOptions: number): string {
-  const said = replyText(reply);
-  if (reply.kind === 'shortlist') return [said, ...reply.options.slice(0, maxOptions).map((o) => `${o.index}. ${clipText(o.name ?? 'Option', 100)}`)].join('\n');
-  if (reply.kind === 'booked') {
-    const b = reply.booking;
-    return [said, b?.hotelName && clipText(b.hotelName, 100), b?.bookingId && `Booking ${clipText(b.bookingId, 100)}`, b?.confirmationUrl].filter(Boolean).join(' — ');
-  }
-  return said;
 }
 
 // ---------------------------------------------------------------- length

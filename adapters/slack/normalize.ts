@@ -5,6 +5,7 @@ import { json, mediaType, text, type HttpRequest } from '../../core/http.ts';
 import { slackActorId } from './profile.ts';
 import { encodeReference, keywordOf, OWN_MENTION, readReference, withoutOwnMention, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
 import { actionInputOf } from '../../core/reply.ts';
+import { isObj, str } from '../../core/util.ts';
 import type { Normalized } from '../../core/ingress.ts';
 import { readButton } from './render.ts';
 
@@ -12,8 +13,6 @@ const ok = (note: string): Normalized => ({ type: 'respond', response: json(200,
 const bad = (reason: string): Normalized => ({ type: 'reject', status: 400, reason });
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** Message subtypes that are still a person writing to us; every other subtype is ignored. */
 const PERSON_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast']);

@@ -3,9 +3,11 @@
 // readers. Brek's text is data, never markup: escaped for mrkdwn in the blocks and the fallback.
 // Any Reply stays within Block Kit's limits: long texts are cut (never inside an entity or a
 // character), options beyond MAX_OPTIONS_SHOWN are summarised, a link too long for a button is
-// left to the text, and a button whose ids do not fit its value is left out.
+// left to the text, and a button whose ids do not fit its value is left out. Every button is one
+// of the Reply's actions (core/reply.ts), with the label, style and value the action gives.
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
-import { cardName, clickedNote, clipText, fitButton, formatMoney, packButton, plainSummary, replyText, unpackButton, type ButtonPayload, type Reply, type ReplyOption } from '../../core/reply.ts';
+import { actionsOf, cardName, clickedNote, clipText, fittedButton, packButton, replyText, unpackButton, type ActionStyle, type ButtonPayload, type Reply, type ReplyAction, type ReplyOption } from '../../core/reply.ts';
+import { bookingFacts, cardExpiry, factsLine, moreOptionsNote, optionLine, plainSummary, priceLine, shownOptions } from '../../core/reply-format.ts';
 
 export interface SlackMessage {
   text: string;
@@ -29,9 +31,6 @@ export const SLACK_LIMITS = {
   elementsPerActions: 25,
   contextElements: 10,
 } as const;
-
-/** Options shown in one message; the rest are summarised so the message stays readable. */
-export const MAX_OPTIONS_SHOWN = 10;
 
 /** Button values: the core's packed payload as JSON (ids and the owner, nothing secret). */
 export function buttonValue(payload: ButtonPayload): string {
@@ -75,11 +74,6 @@ function link(url: string, label: string): string {
   return `<${url.replace(/[|<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}|${escapeMrkdwn(label)}>`;
 }
 
-const money = (amount: number | undefined, currency: string | undefined) => {
-  const formatted = formatMoney(amount, currency);
-  return formatted === undefined ? undefined : mrkdwn(formatted, 60); // the currency is Brek's text
-};
-
 /**
  * Our own mrkdwn, whose Brek parts are already escaped and cut to size, so this never cuts what
  * this file builds; as a guard, a cut leaves no half entity (`&am`) or unclosed `<link`.
@@ -103,46 +97,35 @@ function button(text: string, actionId: string, extra: Partial<Button> = {}): Bu
   return { type: 'button', text: { type: 'plain_text', text: clipText(text, SLACK_LIMITS.buttonText), emoji: true }, action_id: actionId, ...extra };
 }
 
+/** Block Kit's button styles are the action's own; no style is Slack's default look. */
+const styleOf = (style: ActionStyle | undefined): Partial<Button> => (style ? { style } : {});
+
 /** A write button, or undefined when its ids do not fit a value (core/reply.ts fitButton says why). */
-function writeButton(text: string, actionId: string, payload: ButtonPayload, extra: Partial<Button> = {}): Button | undefined {
-  const packed = fitButton(payload);
-  return packed && button(text, actionId, { ...extra, value: JSON.stringify(packed) });
+function writeButton(action: ReplyAction, owner: string, actionId: string, extra: Partial<Button> = {}): Button | undefined {
+  const packed = fittedButton(action, owner);
+  return packed && button(action.label, actionId, { ...styleOf(action.style), ...extra, value: JSON.stringify(packed) });
 }
 
 /** A URL button, or undefined when the URL is over Slack's limit (the caller keeps it in text). */
-function linkButton(text: string, url: string, actionId: string, style?: 'primary'): Button | undefined {
-  return url.length <= SLACK_LIMITS.url ? button(text, actionId, { url, ...(style ? { style } : {}) }) : undefined;
+function linkButton(action: Extract<ReplyAction, { type: 'open_url' }>): Button | undefined {
+  return action.url.length <= SLACK_LIMITS.url ? button(action.label, `open_url:${action.purpose}`, { url: action.url, ...styleOf(action.style) }) : undefined;
 }
 
 const TOO_LONG = '_(The link is too long for Slack to show here; ask me for it again.)_';
 
 /** One option: what it is and what it costs, each of Brek's fields cut to a readable length. */
 function optionLines(option: ReplyOption): string {
-  const name = mrkdwn(option.name ?? `Option ${option.index}`, 300);
-  const prices = [
-    money(option.pricePerNight, option.currency) && `${money(option.pricePerNight, option.currency)}/night`,
-    money(option.totalPrice, option.currency) && `${money(option.totalPrice, option.currency)} total`,
-  ].filter(Boolean);
-  const facts = [
-    option.refundable === undefined ? undefined : option.refundable ? 'Refundable' : 'Non-refundable',
-    option.rating === undefined ? undefined : `★ ${mrkdwn(String(option.rating), 30)}`,
-    option.distanceTo === undefined ? undefined : mrkdwn(option.distanceTo, 300),
-  ].filter(Boolean);
-  const lines = [`*${option.index}. ${name}*`];
-  if (prices.length) lines.push(prices.join(' · '));
-  if (facts.length) lines.push(facts.join(' · '));
-  return lines.join('\n');
+  const line = optionLine(option, mrkdwn);
+  return [`*${option.index}. ${line.name}*`, priceLine(line), factsLine(line)].filter(Boolean).join('\n');
 }
 
 function shortlistBlocks(reply: Reply): KnownBlock[] {
   const blocks: KnownBlock[] = [section(mrkdwn(reply.text.trim() || 'Here are some options.', SLACK_LIMITS.sectionText))];
-  const shown = reply.options.slice(0, MAX_OPTIONS_SHOWN);
+  const { shown, hidden } = shownOptions(reply);
+  const actions = actionsOf(reply);
   for (const option of shown) {
-    const book = reply.actions.find((a) => a.type === 'book_option' && a.index === option.index);
-    const accessory =
-      book?.type === 'book_option'
-        ? writeButton('Book', `book_option:${option.index}`, { action: 'book_option', ownerActorId: reply.ownerActorId, optionId: book.optionId, ...(option.name ? { label: option.name } : {}) }, { style: 'primary' })
-        : undefined;
+    const book = actions.find((a) => a.type === 'book_option' && a.index === option.index);
+    const accessory = book && writeButton(book, reply.ownerActorId, `book_option:${option.index}`);
     const body = optionLines(option);
     const details = option.detailsUrl ? link(option.detailsUrl, 'View details') : undefined;
     if (!details) blocks.push(section(body, accessory));
@@ -152,29 +135,19 @@ function shortlistBlocks(reply: Reply): KnownBlock[] {
       blocks.push(section(body, accessory), context(details.length <= SLACK_LIMITS.sectionText ? details : TOO_LONG));
     }
   }
-  const hidden = reply.options.length - shown.length;
-  if (hidden > 0) blocks.push(context(`…and ${hidden} more. Tell me more about what you need to narrow it down.`));
+  if (hidden > 0) blocks.push(context(moreOptionsNote(hidden)));
   return blocks;
 }
 
 function cardLabel(reply: Reply): string | undefined {
   const card = reply.paymentMethod;
   const name = cardName(card);
-  const expiry = card?.expMonth && card.expYear ? ` (exp ${String(card.expMonth).padStart(2, '0')}/${card.expYear})` : '';
-  return name && `${name}${expiry}`;
+  const expiry = cardExpiry(card);
+  return name && `${name}${expiry ? ` (exp ${expiry})` : ''}`;
 }
 
 function bookingFields(reply: Reply): SectionBlock | undefined {
-  const b = reply.booking;
-  if (!b) return undefined;
-  const field = (title: string, raw: string) => `*${title}*\n${mrkdwn(raw, SLACK_LIMITS.fieldText - title.length - 3)}`;
-  const total = formatMoney(b.totalPrice, b.currency);
-  const fields = [
-    b.hotelName && field('Hotel', b.hotelName),
-    total && field('Total', total),
-    b.bookingId && field('Booking id', b.bookingId),
-    b.cancelPolicy && field('Cancellation', b.cancelPolicy),
-  ].filter((f): f is string => Boolean(f));
+  const fields = bookingFacts(reply.booking).map(({ title, value, max }) => `*${title}*\n${mrkdwn(value, Math.min(max, SLACK_LIMITS.fieldText - title.length - 3))}`);
   if (fields.length === 0) return undefined;
   return { type: 'section', fields: fields.map((f) => ({ type: 'mrkdwn', text: f })) };
 }
@@ -197,87 +170,99 @@ function withinLimits(blocks: KnownBlock[]): KnownBlock[] {
   return kept;
 }
 
+/** What a reply's actions become: buttons in one actions block, and the notes for those that could not be buttons. */
+interface Controls {
+  buttons: Button[];
+  notes: string[];
+  /** Links no block could hold (over 3,000 characters): the top-level text keeps them. */
+  overflow: string[];
+}
+
+/** Each action but Book (beside its option) as a button, or a note saying what to type instead. */
+function controls(reply: Reply): Controls {
+  const out: Controls = { buttons: [], notes: [], overflow: [] };
+  const owner = reply.ownerActorId;
+  for (const action of actionsOf(reply)) {
+    switch (action.type) {
+      case 'book_option':
+        break;
+      case 'open_url': {
+        const link = linkButton(action);
+        if (link) out.buttons.push(link);
+        else {
+          out.overflow.push(action.url);
+          out.notes.push(TOO_LONG);
+        }
+        // After the setup link, what to say once the card is added.
+        if (action.purpose === 'setup') out.notes.push('Reply *done* here when you have added your card.');
+        break;
+      }
+      case 'confirm_payment_card': {
+        const yes = writeButton(action, owner, 'confirm_payment_card');
+        if (yes) out.buttons.push(yes);
+        else out.notes.push(`Reply *${action.typed}* here to use this card.`);
+        break;
+      }
+      case 'decline_payment': {
+        const no = writeButton(action, owner, 'decline_payment');
+        if (no) out.buttons.push(no);
+        else out.notes.push(`Reply *${action.typed}* here to decline.`);
+        break;
+      }
+      case 'cancel_booking': {
+        const cancel = writeButton(action, owner, 'cancel_booking', { confirm: cancelDialog(reply, action) });
+        if (cancel) out.buttons.push(cancel);
+        else out.notes.push(`To cancel, reply *${action.typed}* here.`);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** Block Kit's confirm dialog: which booking, where, and its cancel policy, before anything is cancelled. */
+function cancelDialog(reply: Reply, action: Extract<ReplyAction, { type: 'cancel_booking' }>): NonNullable<Button['confirm']> {
+  const hotel = reply.booking?.hotelName;
+  const policy = reply.booking?.cancelPolicy;
+  const question = `Cancel booking *${mrkdwn(action.bookingId, 60)}*${hotel ? ` at ${mrkdwn(hotel, 80)}` : ''}?`;
+  const rest = policy ? ` ${mrkdwn(policy, SLACK_LIMITS.confirmText - question.length - 1)}` : '';
+  return {
+    title: { type: 'plain_text', text: action.confirm.title },
+    text: { type: 'mrkdwn', text: fit(`${question}${rest}`, SLACK_LIMITS.confirmText) },
+    confirm: { type: 'plain_text', text: action.label },
+    deny: { type: 'plain_text', text: action.confirm.no },
+    style: 'danger',
+  };
+}
+
 export function renderSlack(reply: Reply): SlackMessage {
   // Slack refuses empty texts; Brek's message is optional in practice, so say something useful.
   const message = mrkdwn(replyText(reply), SLACK_LIMITS.sectionText);
   const blocks: KnownBlock[] = [];
-  // Links no block could hold (over 3,000 characters): the top-level text keeps them.
-  const overflow: string[] = [];
 
   switch (reply.kind) {
-    case 'shortlist': {
+    case 'shortlist':
       blocks.push(...shortlistBlocks(reply));
       break;
-    }
-    case 'payment_setup_required': {
-      blocks.push(section(message));
-      if (reply.paymentSetupUrl) {
-        const setup = linkButton('Set up payment', reply.paymentSetupUrl, 'open_url:setup', 'primary');
-        if (setup) blocks.push({ type: 'actions', elements: [setup] } satisfies ActionsBlock);
-        else {
-          overflow.push(reply.paymentSetupUrl);
-          blocks.push(context(TOO_LONG));
-        }
-        blocks.push(context('Reply *done* here when you have added your card.'));
-      }
-      break;
-    }
     case 'payment_confirmation_required': {
       blocks.push(section(message));
       const card = cardLabel(reply);
       if (card) blocks.push(section(`*Card:* ${mrkdwn(card, 200)}`));
-      const owner = reply.ownerActorId;
-      const confirm = reply.actions.find((a) => a.type === 'confirm_payment_card');
-      const paymentMethodId = confirm?.type === 'confirm_payment_card' ? confirm.paymentMethodId : undefined;
-      const yes = writeButton('Yes, use this card', 'confirm_payment_card', { action: 'confirm_payment_card', ownerActorId: owner, ...(paymentMethodId ? { paymentMethodId } : {}), label: 'Yes, use this card' }, { style: 'primary' });
-      const no = writeButton('No', 'decline_payment', { action: 'decline_payment', ownerActorId: owner, label: 'No' }, { style: 'danger' });
-      const elements = [yes, no].filter((b): b is Button => b !== undefined);
-      if (elements.length) blocks.push({ type: 'actions', elements });
-      if (!yes) blocks.push(context('Reply *yes* here to use this card.'));
       break;
     }
     case 'booked': {
       blocks.push(section(message));
       const fields = bookingFields(reply);
       if (fields) blocks.push(fields);
-      const elements: Button[] = [];
-      const b = reply.booking;
-      if (b?.confirmationUrl) {
-        const view = linkButton('View booking', b.confirmationUrl, 'open_url:booking');
-        if (view) elements.push(view);
-        else overflow.push(b.confirmationUrl); // plainSummary carries it already; noted below
-      }
-      if (b?.bookingId) {
-        const id = mrkdwn(b.bookingId, 60);
-        const at = b.hotelName ? ` at ${mrkdwn(b.hotelName, 80)}` : '';
-        const question = `Cancel booking *${id}*${at}?`;
-        const policy = b.cancelPolicy ? ` ${mrkdwn(b.cancelPolicy, SLACK_LIMITS.confirmText - question.length - 1)}` : '';
-        const cancel = writeButton(
-          'Cancel booking',
-          'cancel_booking',
-          { action: 'cancel_booking', ownerActorId: reply.ownerActorId, bookingId: b.bookingId, ...(b.hotelName ? { label: b.hotelName } : {}) },
-          {
-            style: 'danger',
-            confirm: {
-              title: { type: 'plain_text', text: 'Cancel this booking?' },
-              text: { type: 'mrkdwn', text: fit(`${question}${policy}`, SLACK_LIMITS.confirmText) },
-              confirm: { type: 'plain_text', text: 'Cancel booking' },
-              deny: { type: 'plain_text', text: 'Keep it' },
-              style: 'danger',
-            },
-          },
-        );
-        if (cancel) elements.push(cancel);
-        else blocks.push(context('To cancel, reply *cancel my booking* here.'));
-      }
-      if (elements.length) blocks.push({ type: 'actions', elements });
-      if (b?.confirmationUrl && !elements.some((e) => e.url)) blocks.push(context(TOO_LONG));
       break;
     }
     default:
-      // guest_name_required, error and any other status: the message, no write buttons.
+      // payment_setup_required, guest_name_required, error and any other status: the message.
       blocks.push(section(message));
   }
+  const { buttons, notes, overflow } = controls(reply);
+  if (buttons.length) blocks.push({ type: 'actions', elements: buttons } satisfies ActionsBlock);
+  blocks.push(...notes.map(context));
   return { text: fallbackText(reply, overflow), blocks: withinLimits(blocks) };
 }
 
@@ -286,7 +271,7 @@ export function renderSlack(reply: Reply): SlackMessage {
  * blocks: Slack parses it as mrkdwn too. Links too long for any block are written out here.
  */
 function fallbackText(reply: Reply, overflow: string[]): string {
-  let text = mrkdwn(plainSummary(reply, MAX_OPTIONS_SHOWN), SLACK_LIMITS.fallbackText);
+  let text = mrkdwn(plainSummary(reply), SLACK_LIMITS.fallbackText);
   for (const url of overflow) {
     const line = `\n${escapeMrkdwn(url)}`;
     if (!text.includes(escapeMrkdwn(url)) && text.length + line.length <= SLACK_LIMITS.topLevelText) text += line;

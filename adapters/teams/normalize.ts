@@ -9,10 +9,9 @@ import { encodeReference, keywordOf, OWN_MENTION, readReference, withoutOwnMenti
 import type { Normalized } from '../../core/ingress.ts';
 import { actionInputOf, unpackButton } from '../../core/reply.ts';
 import { MESSAGES } from '../../core/wording.ts';
+import { isObj, str } from '../../core/util.ts';
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 export const INVOKE_CARD_ACTION = 'adaptiveCard/action';
 const ignore = (note: string): Normalized => ({ type: 'respond', response: { status: 200 }, note });

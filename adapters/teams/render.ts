@@ -1,7 +1,8 @@
 // Reply → Adaptive Card (schema 1.5, the version Teams supports), built with the Teams SDK's typed
 // card builders and serialised to plain JSON. Pure. Write actions are Action.Execute (Universal
 // Actions): the click arrives as an invoke whose HTTP answer replaces the card at once, so it
-// cannot be clicked twice. The activity's text is a short summary for notifications, not a copy
+// cannot be clicked twice. Every action is one of the Reply's (core/reply.ts), with the label,
+// style and data the action gives. The activity's text is a short summary for notifications, not a copy
 // of the card (Teams shows both). Any Reply fits the activity within TEAMS_LIMITS: options are
 // dropped from the end, then texts trimmed, until it does.
 //
@@ -21,7 +22,8 @@ import {
   TextRun,
   type CardElement,
 } from '@microsoft/teams.cards';
-import { cardName, clickedNote, clipText, fitButton, formatMoney, replyText, type ButtonPayload, type Reply, type ReplyOption } from '../../core/reply.ts';
+import { actionsOf, cardName, clickedNote, clipText, fittedButton, replyText, type ActionStyle, type Reply, type ReplyAction, type ReplyOption } from '../../core/reply.ts';
+import { bookingFacts, cardExpiry, moreOptionsNote, optionFacts, optionLine, shownOptions, summaryLine, MAX_OPTIONS_SHOWN } from '../../core/reply-format.ts';
 
 export type CardJson = Record<string, unknown>;
 
@@ -30,9 +32,6 @@ export interface TeamsMessage {
   text: string;
   card: CardJson;
 }
-
-/** Options shown on one card, to keep it scannable (the rest are summarised). */
-export const MAX_OPTIONS_SHOWN = 10;
 
 export const TEAMS_LIMITS = {
   /** The whole activity, as UTF-16 bytes: Microsoft's recommendation under its 100 KB limit. */
@@ -66,12 +65,16 @@ interface Budget {
 /** Texts cut to this at first (readability); then 1,000, 300 and 100 while the activity is too big. */
 const TEXT_STEPS = [4000, 1000, 300, 100] as const;
 
-function execute(title: string, payload: ButtonPayload, style?: 'positive' | 'destructive'): ExecuteAction | undefined {
+/** Adaptive Cards' names for the action's style. */
+const CARD_STYLE = { primary: 'positive', danger: 'destructive' } as const satisfies Record<ActionStyle, string>;
+
+/** A write action as Action.Execute, titled `title` (the action's label unless a step asks first). */
+function execute(action: ReplyAction, owner: string, title = action.label): ExecuteAction | undefined {
   // Ids too long for a button value: no button (core/reply.ts fitButton says why).
-  const data = fitButton(payload);
+  const data = fittedButton(action, owner);
   if (!data) return undefined;
-  const action = new ExecuteAction({ title, verb: payload.action, data });
-  return style ? action.withStyle(style) : action;
+  const button = new ExecuteAction({ title, verb: action.type, data });
+  return action.style ? button.withStyle(CARD_STYLE[action.style]) : button;
 }
 
 interface TextStyle {
@@ -105,39 +108,36 @@ function words(value: string, style: TextStyle = {}): RichTextBlock[] {
 }
 
 /** "Title: value" lines; a FactSet would have Teams parse Brek's values as markdown. */
-function facts(pairs: [string, string | undefined][], max: number): RichTextBlock[] {
+function facts(pairs: [string, string | undefined, number][]): RichTextBlock[] {
   return pairs
-    .filter((p): p is [string, string] => p[1] !== undefined && p[1] !== '')
-    .map(([title, value], i) => {
-      const line = new RichTextBlock().withInlines(new TextRun(`${title}: `, { weight: 'Bolder' }), new TextRun(clipText(value.replace(/\s+/g, ' '), max)));
+    .filter((p): p is [string, string, number] => p[1] !== undefined && p[1] !== '')
+    .map(([title, value, max], i) => {
+      const line = new RichTextBlock().withInlines(new TextRun(`${title}: `, { weight: 'Bolder' }), new TextRun(oneLine(value, max)));
       return i === 0 ? line : line.withSpacing('None');
     });
 }
 
+/** Brek's text on one line (a TextRun would show its line breaks), at most `max` long. */
+const oneLine = (value: string, max: number) => clipText(value.replace(/\s+/g, ' '), max);
+
 const TOO_LONG = 'The link is too long to show here; ask me for it again.';
 
 /** A link: a button when its URL is short enough, else written out (or, when space is short, mentioned). */
-function linkOut(title: string, url: string, budget: Budget): { action?: OpenUrlAction; note?: CardElement[] } {
-  if (url.length <= TEAMS_LIMITS.buttonUrl) return { action: new OpenUrlAction(url, { title }) };
+function linkOut(title: string, url: string, budget: Budget, style?: ActionStyle): { action?: OpenUrlAction; note?: CardElement[] } {
+  if (url.length <= TEAMS_LIMITS.buttonUrl) {
+    const action = new OpenUrlAction(url, { title });
+    return { action: style ? action.withStyle(CARD_STYLE[style]) : action };
+  }
   return { note: budget.longLinks ? words(`${title}: ${url}`, { isSubtle: true }) : [note(TOO_LONG)] };
 }
 
-function optionContainer(option: ReplyOption, owner: string, optionId: string | undefined, budget: Budget): Container {
-  const name = clipText((option.name ?? `Option ${option.index}`).replace(/\s+/g, ' '), Math.min(200, budget.text));
-  const items: CardElement[] = words(`${option.index}. ${name}`, { weight: 'Bolder' });
-  items.push(...facts(
-    [
-      ['Per night', formatMoney(option.pricePerNight, option.currency)],
-      ['Total', formatMoney(option.totalPrice, option.currency)],
-      ['Refundable', option.refundable === undefined ? undefined : option.refundable ? 'Yes' : 'No'],
-      ['Rating', option.rating === undefined ? undefined : `★ ${option.rating}`],
-      ['Distance', option.distanceTo],
-    ],
-    Math.min(300, budget.text),
-  ));
+function optionContainer(option: ReplyOption, owner: string, book: ReplyAction | undefined, budget: Budget): Container {
+  const line = optionLine(option, (raw, max) => oneLine(raw, Math.min(max, budget.text)));
+  const items: CardElement[] = words(`${option.index}. ${line.name}`, { weight: 'Bolder' });
+  items.push(...facts(optionFacts(line).map(([title, value]) => [title, value, Math.min(300, budget.text)])));
   const actions = [];
-  const book = optionId ? execute('Book', { action: 'book_option', ownerActorId: owner, optionId, ...(option.name ? { label: option.name } : {}) }, 'positive') : undefined;
-  if (book) actions.push(book);
+  const bookButton = book && execute(book, owner);
+  if (bookButton) actions.push(bookButton);
   const details = option.detailsUrl ? linkOut('Details', option.detailsUrl, budget) : {};
   if (details.action) actions.push(details.action);
   if (details.note && budget.longLinks) items.push(...details.note); // a details link is not worth a note
@@ -151,80 +151,73 @@ function plain(card: AdaptiveCard): CardJson {
 
 function buildCard(reply: Reply, budget: Budget): CardJson {
   const body: CardElement[] = words(clipText(replyText(reply), budget.text));
-  const actions = [];
   const owner = reply.ownerActorId;
+  const replyActions = actionsOf(reply);
 
   switch (reply.kind) {
     case 'shortlist': {
-      const shown = reply.options.slice(0, budget.options);
-      for (const option of shown) {
-        const book = reply.actions.find((a) => a.type === 'book_option' && a.index === option.index);
-        body.push(optionContainer(option, owner, book?.type === 'book_option' ? book.optionId : undefined, budget));
+      const { shown } = shownOptions(reply);
+      for (const option of shown.slice(0, budget.options)) {
+        body.push(optionContainer(option, owner, replyActions.find((a) => a.type === 'book_option' && a.index === option.index), budget));
       }
-      const hidden = reply.options.length - shown.length;
-      if (hidden > 0) body.push(note(`…and ${hidden} more. Tell me more about what you need to narrow it down.`));
+      const hidden = reply.options.length - Math.min(shown.length, budget.options);
+      if (hidden > 0) body.push(note(moreOptionsNote(hidden)));
       break;
     }
-    case 'payment_setup_required':
-      if (reply.paymentSetupUrl) {
-        const setup = linkOut('Set up payment', reply.paymentSetupUrl, budget);
-        if (setup.action) actions.push(setup.action.withStyle('positive'));
-        if (setup.note) body.push(...setup.note);
-        body.push(note('Reply **done** here when you have added your card.'));
-      }
-      break;
     case 'payment_confirmation_required': {
       const card = reply.paymentMethod;
-      const expiry = card?.expMonth && card.expYear ? `${String(card.expMonth).padStart(2, '0')}/${card.expYear}` : undefined;
       body.push(
-        ...facts(
-          [
-            ['Card', cardName(card)],
-            ['Expires', expiry],
-          ],
-          100,
-        ),
+        ...facts([
+          ['Card', cardName(card), 100],
+          ['Expires', cardExpiry(card), 100],
+        ]),
       );
-      const confirm = reply.actions.find((a) => a.type === 'confirm_payment_card');
-      const paymentMethodId = confirm?.type === 'confirm_payment_card' ? confirm.paymentMethodId : undefined;
-      const yes = execute('Yes, use this card', { action: 'confirm_payment_card', ownerActorId: owner, label: 'Yes, use this card', ...(paymentMethodId ? { paymentMethodId } : {}) }, 'positive');
-      const no = execute('No', { action: 'decline_payment', ownerActorId: owner, label: 'No' }, 'destructive');
-      if (yes) actions.push(yes);
-      else body.push(note('Reply **yes** here to use this card.'));
-      if (no) actions.push(no);
       break;
     }
-    case 'booked': {
-      const b = reply.booking;
-      body.push(
-        ...facts(
-          [
-            ['Hotel', b?.hotelName],
-            ['Total', formatMoney(b?.totalPrice, b?.currency)],
-            ['Booking id', b?.bookingId],
-            ['Cancellation', b?.cancelPolicy],
-          ],
-          Math.min(500, budget.text),
-        ),
-      );
-      if (b?.confirmationUrl) {
-        const view = linkOut('View booking', b.confirmationUrl, budget);
-        if (view.action) actions.push(view.action);
-        if (view.note) body.push(...view.note);
+    case 'booked':
+      body.push(...facts(bookingFacts(reply.booking).map(({ title, value, max }) => [title, value, Math.min(max, budget.text)])));
+      break;
+    default:
+      // payment_setup_required, guest_name_required, error and any other status: the message.
+      break;
+  }
+
+  // Each action but Book (on its option) at the card's foot, or a note saying what to type instead.
+  const actions = [];
+  for (const action of replyActions) {
+    switch (action.type) {
+      case 'book_option':
+        break;
+      case 'open_url': {
+        const link = linkOut(action.label, action.url, budget, action.style);
+        if (link.action) actions.push(link.action);
+        if (link.note) body.push(...link.note);
+        if (action.purpose === 'setup') body.push(note('Reply **done** here when you have added your card.'));
+        break;
       }
-      if (b?.bookingId) {
-        const yes = execute('Yes, cancel it', { action: 'cancel_booking', ownerActorId: owner, bookingId: b.bookingId, ...(b.hotelName ? { label: b.hotelName } : {}) }, 'destructive');
+      case 'confirm_payment_card': {
+        const yes = execute(action, owner);
+        if (yes) actions.push(yes);
+        else body.push(note(`Reply **${action.typed}** here to use this card.`));
+        break;
+      }
+      case 'decline_payment': {
+        const no = execute(action, owner);
+        if (no) actions.push(no);
+        else body.push(note(`Reply **${action.typed}** here to decline.`));
+        break;
+      }
+      case 'cancel_booking': {
+        const yes = execute(action, owner, action.confirm.yes);
         if (yes) {
           // Adaptive Cards have no confirm dialog: a Show Card asks before anything is cancelled.
-          const question = `Cancel booking ${clipText(b.bookingId, 60)}${b.hotelName ? ` at ${clipText(b.hotelName, 100)}` : ''}? ${clipText(b.cancelPolicy ?? '', Math.min(500, budget.text))}`.trim();
-          actions.push(new ShowCardAction({ title: 'Cancel booking', card: new AdaptiveCard(...words(question)).withActions(yes) }));
-        } else body.push(note('To cancel, reply **cancel my booking** here.'));
+          const b = reply.booking;
+          const question = `Cancel booking ${clipText(action.bookingId, 60)}${b?.hotelName ? ` at ${clipText(b.hotelName, 100)}` : ''}? ${clipText(b?.cancelPolicy ?? '', Math.min(500, budget.text))}`.trim();
+          actions.push(new ShowCardAction({ title: action.label, card: new AdaptiveCard(...words(question)).withActions(yes) }));
+        } else body.push(note(`To cancel, reply **${action.typed}** here.`));
+        break;
       }
-      break;
     }
-    default:
-      // guest_name_required, error and any other status: the message only, no write actions.
-      break;
   }
 
   const card = new AdaptiveCard(...body).withVersion('1.5');
@@ -232,14 +225,8 @@ function buildCard(reply: Reply, budget: Budget): CardJson {
   return plain(card);
 }
 
-/** The activity text: the message's first line, cut short — what a notification shows. */
-function summary(reply: Reply): string {
-  const first = replyText(reply).split('\n').find((line) => line.trim() !== '') ?? replyText(reply);
-  return clipText(first.trim(), TEAMS_LIMITS.summary);
-}
-
 export function renderTeams(reply: Reply): TeamsMessage {
-  const said = summary(reply);
+  const said = summaryLine(reply, TEAMS_LIMITS.summary);
   const most = reply.kind === 'shortlist' ? Math.min(reply.options.length, MAX_OPTIONS_SHOWN) : 0;
   // Options dropped from the end first, then the texts trimmed, until the activity fits.
   for (const [step, max] of TEXT_STEPS.entries()) {

@@ -2,12 +2,13 @@
 // buttons, links written out in full and each once. Long messages are split at line boundaries,
 // then at spaces (never inside a link), and only a token longer than a whole message is cut, at a
 // character boundary (never inside a surrogate pair or an emoji): every body is 1–1,600 units.
-import { cardName, clipText, formatMoney, graphemeBoundary, numberChoice, replyText, type Reply, type ReplyOption } from '../../core/reply.ts';
+// Each of the Reply's actions (core/reply.ts) becomes a line: a numbered option, a link with the
+// action's words, or what to reply ("YES", "cancel my booking").
+import { actionsOf, cardName, clipText, graphemeBoundary, numberChoice, replyText, type Reply, type ReplyAction, type ReplyOption } from '../../core/reply.ts';
+import { bookingFacts, factsLine, moreOptionsNote, optionLine, priceLine, shownOptions } from '../../core/reply-format.ts';
 
 /** Twilio's limit for one WhatsApp body, in characters (UTF-16 units). */
 export const MAX_BODY = 1600;
-/** Options listed, as on Slack and Teams; the rest are counted. Typing a number still books any. */
-export const MAX_OPTIONS_SHOWN = 10;
 /** Brek's message, at most: about three messages, past which it is noise. */
 const MAX_TEXT = 4500;
 
@@ -39,21 +40,14 @@ function mentions(text: string, url: string): boolean {
 
 const TOO_LONG = 'the link is too long to send on WhatsApp; ask me for it again.';
 
-function optionLines(o: ReplyOption, links: Links): string[] {
-  const name = clipText(o.name ?? `Option ${o.index}`, 200);
-  // Only an option with an id can be booked by its number: the others are listed unnumbered.
-  const lines = [o.optionId ? `*${o.index}. ${name}*` : `• *${name}*`];
-  const prices = [
-    formatMoney(o.pricePerNight, o.currency) && `${formatMoney(o.pricePerNight, o.currency)}/night`,
-    formatMoney(o.totalPrice, o.currency) && `${formatMoney(o.totalPrice, o.currency)} total`,
-  ].filter(Boolean);
-  if (prices.length) lines.push(clipText(prices.join(' · '), 200));
-  const facts = [
-    o.refundable === undefined ? undefined : o.refundable ? 'Refundable' : 'Non-refundable',
-    o.rating === undefined ? undefined : `★ ${o.rating}`,
-    o.distanceTo && clipText(o.distanceTo, 200),
-  ].filter(Boolean);
-  if (facts.length) lines.push(facts.join(' · '));
+function optionLines(o: ReplyOption, bookable: boolean, links: Links): string[] {
+  const line = optionLine(o);
+  // Only an option with a Book action can be booked by its number: the others are listed unnumbered.
+  const lines = [bookable ? `*${o.index}. ${line.name}*` : `• *${line.name}*`];
+  const prices = priceLine(line);
+  const facts = factsLine(line);
+  if (prices) lines.push(prices);
+  if (facts) lines.push(facts);
   const details = o.detailsUrl && Links.fits(o.detailsUrl) ? links.once(o.detailsUrl) : undefined;
   if (details) lines.push(details);
   return lines;
@@ -68,6 +62,7 @@ export function renderWhatsApp(reply: Reply): string[] {
   const said = clipText(replyText(reply), MAX_TEXT);
   const links = new Links(said);
   const blocks: string[] = [said];
+  const actions = actionsOf(reply);
   const link = (label: string, url: string) => {
     if (!Links.fits(url)) return `${label}: ${TOO_LONG}`;
     const once = links.once(url);
@@ -75,43 +70,57 @@ export function renderWhatsApp(reply: Reply): string[] {
   };
   switch (reply.kind) {
     case 'shortlist': {
-      const shown = reply.options.slice(0, MAX_OPTIONS_SHOWN);
-      for (const option of shown) blocks.push(optionLines(option, links).join('\n'));
-      const hidden = reply.options.length - shown.length;
-      if (hidden > 0) blocks.push(`…and ${hidden} more. Tell me more about what you need to narrow it down.`);
-      const prompt = howToBook(shown.filter((o) => o.optionId).map((o) => o.index));
+      const { shown, hidden } = shownOptions(reply);
+      const bookable = new Set(actions.flatMap((a) => (a.type === 'book_option' ? [a.index] : [])));
+      for (const option of shown) blocks.push(optionLines(option, bookable.has(option.index), links).join('\n'));
+      if (hidden > 0) blocks.push(moreOptionsNote(hidden));
+      const prompt = howToBook(shown.filter((o) => bookable.has(o.index)).map((o) => o.index));
       if (prompt) blocks.push(prompt);
       break;
     }
-    case 'payment_setup_required':
-      if (reply.paymentSetupUrl) {
-        const setup = link('Set up payment', reply.paymentSetupUrl);
-        // Brek's message usually carries the link already: then it is pointed at, not repeated.
-        blocks.push(setup ?? 'Set up payment with the link above.', 'Reply *DONE* when you have added your card.');
-      }
-      break;
-    case 'payment_confirmation_required':
-      blocks.push(`Reply *YES* to pay with ${cardName(reply.paymentMethod) ?? 'your saved card'}, or *NO*.`);
-      break;
     case 'booked': {
-      const b = reply.booking;
-      const total = formatMoney(b?.totalPrice, b?.currency);
-      const facts = [
-        b?.hotelName && `*Hotel:* ${clipText(b.hotelName, 200)}`,
-        total && `*Total:* ${clipText(total, 100)}`,
-        b?.bookingId && `*Booking id:* ${clipText(b.bookingId, 200)}`,
-        b?.cancelPolicy && `*Cancellation:* ${clipText(b.cancelPolicy, 500)}`,
-      ].filter(Boolean);
+      const facts = bookingFacts(reply.booking).map(({ title, value, max }) => `*${title}:* ${clipText(value, max)}`);
       if (facts.length) blocks.push(facts.join('\n'));
-      const view = b?.confirmationUrl && link('View your booking', b.confirmationUrl);
-      if (view) blocks.push(view);
-      if (b?.bookingId) blocks.push('_To cancel, reply *cancel my booking*._');
       break;
     }
     default:
       break;
   }
+  blocks.push(...actionLines(reply, actions, link));
   return splitMessage(blocks.join('\n\n'));
+}
+
+/** What each action but Book (numbered with its option) asks the traveller to do, in words. */
+function actionLines(reply: Reply, actions: ReplyAction[], link: (label: string, url: string) => string | undefined): string[] {
+  const lines: string[] = [];
+  const decline = actions.find((a) => a.type === 'decline_payment');
+  for (const action of actions) {
+    switch (action.type) {
+      case 'book_option':
+        break;
+      case 'open_url': {
+        const line = link(action.textLabel, action.url);
+        if (action.purpose === 'setup') {
+          // Brek's message usually carries the link already: then it is pointed at, not repeated.
+          lines.push(line ?? `${action.textLabel} with the link above.`, 'Reply *DONE* when you have added your card.');
+        } else if (line) lines.push(line);
+        break;
+      }
+      case 'confirm_payment_card': {
+        const no = decline?.type === 'decline_payment' ? `, or *${decline.typed.toUpperCase()}*` : '';
+        lines.push(`Reply *${action.typed.toUpperCase()}* to pay with ${cardName(reply.paymentMethod) ?? 'your saved card'}${no}.`);
+        break;
+      }
+      case 'decline_payment':
+        // Said with the card's YES; alone, its own line.
+        if (!actions.some((a) => a.type === 'confirm_payment_card')) lines.push(`Reply *${action.typed.toUpperCase()}* to decline this payment.`);
+        break;
+      case 'cancel_booking':
+        lines.push(`_To cancel, reply *${action.typed}*._`);
+        break;
+    }
+  }
+  return lines;
 }
 
 /** Cuts a token longer than `max` into pieces of at most `max`, at character (grapheme) boundaries. */

@@ -1,6 +1,7 @@
 // Defensive readers for Brek's success bodies. The guides tell partners to treat every artifact
 // field as optional: a field of the wrong type is dropped (never trusted, never a crash), unknown
 // fields are kept so newer Brek payloads survive a round trip through our store.
+import { isObj } from '../util.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -98,9 +99,8 @@ const BOOKING_FIELDS: Record<string, FieldType> = {
   cancelPolicy: 'string',
 };
 
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/** A JSON object: what a parsed body's object values are. */
+export const isObject = (value: unknown): value is JsonObject => isObj<Json>(value);
 
 function isFieldOfType(value: unknown, type: FieldType): boolean {
   if (type === 'number') return typeof value === 'number' && Number.isFinite(value);

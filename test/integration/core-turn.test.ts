@@ -67,7 +67,7 @@ describe('the golden path and scenarios through the pipeline', () => {
     const bookActions = shortlist.actions.filter((a) => a.type === 'book_option');
     expect(bookActions).toHaveLength(shortlist.options.length);
     const first = bookActions[0]!;
-    expect(first).toEqual({ type: 'book_option', index: 1, optionId: shortlist.options[0]?.optionId, label: 'Book' });
+    expect(first).toEqual({ type: 'book_option', index: 1, optionId: shortlist.options[0]?.optionId, label: 'Book', style: 'primary', clickLabel: 'Branding Iron Motel' });
 
     const guestPrompt = await t.say({ type: 'action', action: 'book_option', optionId: first.optionId, ownerActorId: t.actorId });
     expect(guestPrompt).toMatchObject({ kind: 'guest_name_required', actions: [], options: [] });
@@ -76,15 +76,15 @@ describe('the golden path and scenarios through the pipeline', () => {
     const setup = await t.say('guest name is John Doe');
     expect(setup.kind).toBe('payment_setup_required');
     expect(setup.paymentSetupUrl).toMatch(/\/portal\/payment\?token=psu_/);
-    expect(setup.actions).toEqual([{ type: 'open_url', url: setup.paymentSetupUrl, label: 'Set up payment' }]);
+    expect(setup.actions).toEqual([{ type: 'open_url', purpose: 'setup', url: setup.paymentSetupUrl, label: 'Set up payment', textLabel: 'Set up payment', style: 'primary' }]);
 
     await attachTestCard(setup.paymentSetupUrl);
     const consent = await t.say('done');
     expect(consent.kind).toBe('payment_confirmation_required');
     expect(consent.paymentMethod).toEqual({ paymentMethodId: 'pm_card_visa', brand: 'visa', last4: '4242', expMonth: 12, expYear: 2030 });
     expect(consent.actions).toEqual([
-      { type: 'confirm_payment_card', paymentMethodId: 'pm_card_visa', label: 'Yes, use this card' },
-      { type: 'decline_payment', label: 'No' },
+      { type: 'confirm_payment_card', paymentMethodId: 'pm_card_visa', label: 'Yes, use this card', style: 'primary', clickLabel: 'Yes, use this card', typed: 'yes' },
+      { type: 'decline_payment', label: 'No', style: 'danger', clickLabel: 'No', typed: 'no' },
     ]);
 
     const booked = await t.say({ type: 'action', action: 'confirm_payment_card', paymentMethodId: 'pm_card_visa', ownerActorId: t.actorId });
@@ -92,8 +92,16 @@ describe('the golden path and scenarios through the pipeline', () => {
     expect(booked.booking).toMatchObject({ hotelName: 'Branding Iron Motel', totalPrice: 110.26, currency: 'USD' });
     expect(booked.booking?.cancelPolicy).toMatch(/^Refundable until \d{4}-05-15T01:00:00Z$/);
     expect(booked.actions).toEqual([
-      { type: 'open_url', url: booked.booking?.confirmationUrl, label: 'View booking' },
-      { type: 'cancel_booking', bookingId: booked.booking?.bookingId, label: 'Cancel booking' },
+      { type: 'open_url', purpose: 'booking', url: booked.booking?.confirmationUrl, label: 'View booking', textLabel: 'View your booking' },
+      {
+        type: 'cancel_booking',
+        bookingId: booked.booking?.bookingId,
+        label: 'Cancel booking',
+        style: 'danger',
+        clickLabel: 'Branding Iron Motel',
+        typed: 'cancel my booking',
+        confirm: { title: 'Cancel this booking?', yes: 'Yes, cancel it', no: 'Keep it' },
+      },
     ]);
 
     // One Brek session for the thread, created with the traveller's timezone.

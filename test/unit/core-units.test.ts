@@ -41,8 +41,8 @@ describe('Reply model', () => {
       { index: 3, optionId: 'o3' }, // an unsafe link is dropped
     ]);
     expect(reply.actions).toEqual([
-      { type: 'book_option', index: 1, optionId: 'o1', label: 'Book' },
-      { type: 'book_option', index: 3, optionId: 'o3', label: 'Book' },
+      { type: 'book_option', index: 1, optionId: 'o1', label: 'Book', style: 'primary', clickLabel: 'A' },
+      { type: 'book_option', index: 3, optionId: 'o3', label: 'Book', style: 'primary' },
     ]);
     expect(reply.ownerActorId).toBe(OWNER);
   });
@@ -60,7 +60,7 @@ describe('Reply model', () => {
   it('payment_setup_required: the setup URL as a link action; without a URL, text only', () => {
     const reply = replyFromResult(result('payment_setup_required', { payment: { setupUrl: 'https://b.test/portal/payment?token=psu_1_a' } }), OWNER);
     expect(reply.paymentSetupUrl).toBe('https://b.test/portal/payment?token=psu_1_a');
-    expect(reply.actions).toEqual([{ type: 'open_url', url: 'https://b.test/portal/payment?token=psu_1_a', label: 'Set up payment' }]);
+    expect(reply.actions).toEqual([{ type: 'open_url', purpose: 'setup', url: 'https://b.test/portal/payment?token=psu_1_a', label: 'Set up payment', textLabel: 'Set up payment', style: 'primary' }]);
     expect(replyFromResult(result('payment_setup_required', {}), OWNER)).toMatchObject({ kind: 'payment_setup_required', actions: [] });
   });
 
@@ -72,7 +72,10 @@ describe('Reply model', () => {
     expect(reply.paymentMethod).toEqual({ paymentMethodId: 'pm_card_visa', brand: 'visa', last4: '4242', expMonth: 12, expYear: 2030 });
     expect(reply.actions.map((a) => a.type)).toEqual(['confirm_payment_card', 'decline_payment']);
     const bare = replyFromResult(result('payment_confirmation_required'), OWNER);
-    expect(bare.actions).toEqual([{ type: 'confirm_payment_card', label: 'Yes, use this card' }, { type: 'decline_payment', label: 'No' }]);
+    expect(bare.actions).toEqual([
+      { type: 'confirm_payment_card', label: 'Yes, use this card', style: 'primary', clickLabel: 'Yes, use this card', typed: 'yes' },
+      { type: 'decline_payment', label: 'No', style: 'danger', clickLabel: 'No', typed: 'no' },
+    ]);
   });
 
   it('booked: every booking field, a View booking link and a Cancel action', () => {
@@ -80,8 +83,16 @@ describe('Reply model', () => {
     const reply = replyFromResult(result('booked', { booking }), OWNER);
     expect(reply.booking).toEqual(booking);
     expect(reply.actions).toEqual([
-      { type: 'open_url', url: 'https://b.test/my-bookings/c1', label: 'View booking' },
-      { type: 'cancel_booking', bookingId: 'A1WDDC', label: 'Cancel booking' },
+      { type: 'open_url', purpose: 'booking', url: 'https://b.test/my-bookings/c1', label: 'View booking', textLabel: 'View your booking' },
+      {
+        type: 'cancel_booking',
+        bookingId: 'A1WDDC',
+        label: 'Cancel booking',
+        style: 'danger',
+        clickLabel: 'H',
+        typed: 'cancel my booking',
+        confirm: { title: 'Cancel this booking?', yes: 'Yes, cancel it', no: 'Keep it' },
+      },
     ]);
     expect(replyFromResult(result('booked', { booking: 'x' }), OWNER)).toMatchObject({ kind: 'booked', actions: [] });
   });

@@ -5,10 +5,7 @@
 // HTML / template / mention / link injection — rendered for every channel and checked against
 // every limit of DESIGN.md "Within each platform's rules". A table of named cases, then a
 // property over generated results (fast-check, fixed seed).
-import { existsSync, readFileSync } from 'node:fs';
 import type { Button, KnownBlock } from '@slack/types';
-import { Ajv, type ValidateFunction } from 'ajv';
-import * as addFormatsModule from 'ajv-formats';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readButton, renderClicked as slackClicked, renderSlack, type SlackMessage } from '../../adapters/slack/render.ts';
@@ -17,59 +14,13 @@ import { renderWhatsApp, splitMessage } from '../../adapters/whatsapp/render.ts'
 import { parseEventData, type EventResult } from '../../core/brek/results.ts';
 import { KNOWN_STATUSES } from '../../core/brek/types.ts';
 import { fitButton, replyFromResult, textReply, unpackButton, type Reply } from '../../core/reply.ts';
+import { cardProblems } from '../support/adaptive-cards.ts';
 import { blockKitProblems } from '../support/blockkit.ts';
 
-// ajv-formats is CommonJS with a default export; under NodeNext it arrives wrapped.
-const addFormats = addFormatsModule.default as unknown as (ajv: Ajv) => Ajv;
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const OWNER = 'slack:T0123ABCD:U0123ABCD';
-
-// ---------------------------------------------------------------- the official Adaptive Card schemas
-
-/** Read from the shared folder (never copied into the repo), with SOURCES.md's loading notes applied in memory. */
-const SCHEMA_DIR = new URL('../../../shared/platform-schemas/adaptive-cards/', import.meta.url);
-// CI always has it; a clone without it still checks every other limit, and says what it skipped.
-const haveSchemas = existsSync(SCHEMA_DIR);
-if (!haveSchemas) console.warn('render-limits: ../shared/platform-schemas/adaptive-cards is absent, so cards are not validated against the official schema here');
-const draft06 = JSON.parse(readFileSync(new URL('../../node_modules/ajv/dist/refs/json-schema-draft-06.json', import.meta.url), 'utf8')) as Obj;
-
-function withoutRequiredFalse(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutRequiredFalse);
-  if (!isObj(value)) return value;
-  const out: Obj = {};
-  for (const [k, v] of Object.entries(value)) if (!(k === 'required' && v === false)) out[k] = withoutRequiredFalse(v);
-  return out;
-}
-
-const validators = new Map<string, ValidateFunction>();
-function cardValidator(version: string): ValidateFunction {
-  let validate = validators.get(version);
-  if (!validate) {
-    const schema = withoutRequiredFalse(JSON.parse(readFileSync(new URL(`adaptive-card-${version}.0.json`, SCHEMA_DIR), 'utf8'))) as Obj;
-    delete schema.id; // a draft-04 spelling of $id; the schema is not referenced by it
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    ajv.addMetaSchema(draft06);
-    addFormats(ajv);
-    validate = ajv.compile(schema);
-    validators.set(version, validate);
-  }
-  return validate;
-}
-
-/** Schema errors for a card against the version it declares; the first few, readable. */
-function cardProblems(card: CardJson): string[] {
-  if (!haveSchemas) return [];
-  const version = typeof card.version === 'string' ? card.version : '';
-  if (!['1.3', '1.4', '1.5', '1.6'].includes(version)) return [`declares version ${version || '(none)'}`];
-  const validate = cardValidator(version);
-  if (validate(card)) return [];
-  // anyOf over element types floods the list; the deepest paths say what is wrong.
-  const errors = validate.errors ?? [];
-  const deepest = Math.max(...errors.map((e) => e.instancePath.split('/').length));
-  return errors.filter((e) => e.instancePath.split('/').length === deepest).slice(0, 4).map((e) => `${e.instancePath} ${e.message ?? ''}`);
-}
 
 // ---------------------------------------------------------------- hostile material
 

@@ -4,7 +4,8 @@ import type { Button, KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { parseEventData } from '../../core/brek/results.ts';
 import { replyFromResult, textReply, type Reply } from '../../core/reply.ts';
-import { escapeMrkdwn, MAX_OPTIONS_SHOWN, readButton, renderClicked, renderSlack } from '../../adapters/slack/render.ts';
+import { MAX_OPTIONS_SHOWN } from '../../core/reply-format.ts';
+import { escapeMrkdwn, readButton, renderClicked, renderSlack } from '../../adapters/slack/render.ts';
 import { blockKitProblems } from '../support/blockkit.ts';
 
 const OWNER = 'slack:T1:U1';

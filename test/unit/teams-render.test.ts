@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseEventData } from '../../core/brek/results.ts';
 import { replyFromResult, textReply, unpackButton, type Reply } from '../../core/reply.ts';
-import { MAX_OPTIONS_SHOWN, renderClicked, renderTeams, type CardJson } from '../../adapters/teams/render.ts';
+import { MAX_OPTIONS_SHOWN } from '../../core/reply-format.ts';
+import { renderClicked, renderTeams, type CardJson } from '../../adapters/teams/render.ts';
 
 const OWNER = 'teams:tenant:aad-1';
 

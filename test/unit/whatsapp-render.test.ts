@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseEventData } from '../../core/brek/results.ts';
 import { replyFromResult, textReply, type Reply } from '../../core/reply.ts';
-import { MAX_BODY, MAX_OPTIONS_SHOWN, renderWhatsApp, splitMessage } from '../../adapters/whatsapp/render.ts';
+import { MAX_OPTIONS_SHOWN } from '../../core/reply-format.ts';
+import { MAX_BODY, renderWhatsApp, splitMessage } from '../../adapters/whatsapp/render.ts';
 
 const OWNER = 'whatsapp:0123456789abcdef0123456789abcdef';
 function reply(status: string, artifacts?: unknown, text = 'Message from Brek'): Reply {
