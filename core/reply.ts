@@ -5,7 +5,7 @@ import { parseArtifacts, type BookingArtifact, type BookingFields, type EventRes
 import { KNOWN_STATUSES } from './brek/types.ts';
 import type { ActionInput } from './inbound.ts';
 
-export type ReplyKind =
+type ReplyKind =
   | 'shortlist'
   | 'guest_name_required'
   | 'payment_setup_required'
@@ -42,7 +42,7 @@ interface WriteLook {
 }
 
 /** Asked before the action is taken: Slack's confirm dialog, a Teams Show Card. */
-export interface ConfirmStep {
+interface ConfirmStep {
   title: string;
   /** The button that goes ahead, where the step has its own (Teams; Slack's dialog repeats the action's label). */
   yes: string;
@@ -251,7 +251,7 @@ export function actionsOf(reply: Reply): ReplyAction[] {
 }
 
 /** What a write action's button carries back: its ids, its owner, what it is about. */
-export function buttonPayloadOf(action: ReplyAction, ownerActorId: string): ButtonPayload | undefined {
+function buttonPayloadOf(action: ReplyAction, ownerActorId: string): ButtonPayload | undefined {
   if (action.type === 'open_url') return undefined;
   const about = action.clickLabel ? { label: action.clickLabel } : {};
   switch (action.type) {
@@ -330,7 +330,7 @@ export function replyFromResult(result: EventResult, ownerActorId: string): Repl
 // ---------------------------------------------------------------- buttons
 
 /** The write actions a rendered button can carry back. */
-export type ButtonAction = 'book_option' | 'confirm_payment_card' | 'decline_payment' | 'cancel_booking';
+type ButtonAction = 'book_option' | 'confirm_payment_card' | 'decline_payment' | 'cancel_booking';
 const BUTTON_ACTIONS: readonly string[] = ['book_option', 'confirm_payment_card', 'decline_payment', 'cancel_booking'];
 
 /** What a button carries: the action, its ids, and who it belongs to — never anything secret. */
@@ -358,7 +358,7 @@ export function packButton(payload: ButtonPayload): Record<string, string> {
  * A button value's limit as JSON: Slack's (2,000), the tightest channel; Teams' Action.Execute
  * data is held to it too, so one reply offers the same buttons everywhere.
  */
-export const BUTTON_VALUE_MAX = 2000;
+const BUTTON_VALUE_MAX = 2000;
 
 /**
  * The packed payload if its JSON fits BUTTON_VALUE_MAX, else undefined: the renderer then leaves

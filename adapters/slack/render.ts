@@ -15,7 +15,7 @@ export interface SlackMessage {
 }
 
 /** Block Kit's limits that shape what we render (https://api.slack.com/reference/block-kit). */
-export const SLACK_LIMITS = {
+const SLACK_LIMITS = {
   blocksPerMessage: 50,
   sectionText: 3000,
   fieldsPerSection: 10,

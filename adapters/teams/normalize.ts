@@ -13,16 +13,16 @@ import { isObj, str } from '../../core/util.ts';
 
 type Obj = Record<string, unknown>;
 
-export const INVOKE_CARD_ACTION = 'adaptiveCard/action';
+const INVOKE_CARD_ACTION = 'adaptiveCard/action';
 const ignore = (note: string): Normalized => ({ type: 'respond', response: { status: 200 }, note });
 
 /** The answer to an invoke the bridge does not act on: shown to the clicker only. */
-export function invokeMessage(message: string): Normalized {
+function invokeMessage(message: string): Normalized {
   return { type: 'respond', response: json(200, { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: message }) };
 }
 
 /** "2026-11-28T09:00:00.000-08:00" → -480: the traveller's offset, as Teams reports it. */
-export function offsetFromLocalTimestamp(value: unknown): number | undefined {
+function offsetFromLocalTimestamp(value: unknown): number | undefined {
   const match = typeof value === 'string' ? /([+-])(\d{2}):(\d{2})$/.exec(value) : null;
   if (!match) return undefined;
   const minutes = Number(match[2]) * 60 + Number(match[3]);

@@ -24,7 +24,6 @@ function schemaDir(): URL | undefined {
 const SCHEMA_DIR = schemaDir();
 // CI always has it; a clone without it still checks every other limit, and says what it skipped.
 if (!SCHEMA_DIR) console.warn('adaptive-cards: shared/platform-schemas/adaptive-cards is absent, so cards are not validated against the official schema here');
-export const haveCardSchemas = SCHEMA_DIR !== undefined;
 const draft06 = JSON.parse(readFileSync(new URL('../../node_modules/ajv/dist/refs/json-schema-draft-06.json', import.meta.url), 'utf8')) as Obj;
 
 function withoutRequiredFalse(value: unknown): unknown {
