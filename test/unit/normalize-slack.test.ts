@@ -13,9 +13,9 @@ import { slackActorId } from '../../adapters/slack/profile.ts';
 import type { InboundTurn } from '../../core/inbound.ts';
 import type { Normalized } from '../../core/ingress.ts';
 import { blockAction, messageEvent, type SlackUser } from '../../dev/simulate/slack.ts';
+import { isObj } from '../../core/util.ts';
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const jsonRequest = (payload: unknown): HttpRequest => ({ method: 'POST', path: '/slack/events', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(payload)) });
 const formRequest = (fields: Record<string, string>): HttpRequest => ({

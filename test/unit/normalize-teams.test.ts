@@ -11,9 +11,9 @@ import { teamsActorId } from '../../adapters/teams/profile.ts';
 import type { InboundTurn } from '../../core/inbound.ts';
 import type { Normalized } from '../../core/ingress.ts';
 import { packButton } from '../../core/reply.ts';
+import { isObj } from '../../core/util.ts';
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const APP_ID = '00000000-aaaa-4bbb-8ccc-000000000001';
 const BOT = `28:${APP_ID}`;

@@ -16,9 +16,9 @@ import { KNOWN_STATUSES } from '../../core/brek/types.ts';
 import { fitButton, replyFromResult, textReply, unpackButton, type Reply } from '../../core/reply.ts';
 import { cardProblems } from '../support/adaptive-cards.ts';
 import { blockKitProblems } from '../support/blockkit.ts';
+import { isObj } from '../../core/util.ts';
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const OWNER = 'slack:T0123ABCD:U0123ABCD';
 
