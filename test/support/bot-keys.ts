@@ -30,14 +30,14 @@ export interface BotTokenOptions {
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-/** `alg: none`: a header and claims with an empty signature. */
-export function unsignedToken(claims: Record<string, unknown>): string {
-  return `${b64url({ alg: 'none', typ: 'JWT', kid: KID })}.${b64url(claims)}.`;
-}
-
-export async function startBotKeyServer(): Promise<BotKeyServer & { publicKeyPem: string; claims(options: BotTokenOptions): Record<string, unknown> }> {
-  const signing = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const foreign = generateKeyPairSync('rsa', { modulusLength: 2048 });
+/**
+ * The Bot Framework's OpenID metadata and its key set (`published()`, read on each fetch) over
+ * real HTTP, so the SDK's validator fetches and checks them as it does Microsoft's.
+ */
+export async function serveOpenIdKeys(
+  published: () => object[],
+  onKeySetFetch: () => void = () => undefined,
+): Promise<{ openIdMetadataUrl: string; close(): Promise<void> }> {
   let base = '';
   const server = createServer((req, res) => {
     const send = (status: number, body: unknown) => {
@@ -48,12 +48,34 @@ export async function startBotKeyServer(): Promise<BotKeyServer & { publicKeyPem
       return send(200, { issuer: BOT_FRAMEWORK_ISSUER, jwks_uri: `${base}/v1/.well-known/keys`, id_token_signing_alg_values_supported: ['RS256'] });
     }
     if (req.url === '/v1/.well-known/keys') {
-      return send(200, { keys: [{ ...(signing.publicKey as KeyObject).export({ format: 'jwk' }), kid: KID, use: 'sig', alg: 'RS256', endorsements: ['msteams'] }] });
+      onKeySetFetch();
+      return send(200, { keys: published() });
     }
     return send(404, { error: 'not found' });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    openIdMetadataUrl: `${base}/v1/.well-known/openidconfiguration`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** `alg: none`: a header and claims with an empty signature. */
+export function unsignedToken(claims: Record<string, unknown>): string {
+  return `${b64url({ alg: 'none', typ: 'JWT', kid: KID })}.${b64url(claims)}.`;
+}
+
+export async function startBotKeyServer(): Promise<BotKeyServer & { publicKeyPem: string; claims(options: BotTokenOptions): Record<string, unknown> }> {
+  const signing = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const foreign = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keys = await serveOpenIdKeys(() => [
+    { ...(signing.publicKey as KeyObject).export({ format: 'jwk' }), kid: KID, use: 'sig', alg: 'RS256', endorsements: ['msteams'] },
+  ]);
 
   const claims = (o: BotTokenOptions): Record<string, unknown> => {
     const now = Math.floor(Date.now() / 1000);
@@ -68,14 +90,10 @@ export async function startBotKeyServer(): Promise<BotKeyServer & { publicKeyPem
     };
   };
   return {
-    openIdMetadataUrl: `${base}/v1/.well-known/openidconfiguration`,
+    openIdMetadataUrl: keys.openIdMetadataUrl,
     publicKeyPem: signing.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
     claims,
     sign: (o) => jwt.sign(claims(o), (o.foreignKey ? foreign : signing).privateKey, { algorithm: 'RS256', keyid: KID }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: keys.close,
   };
 }

@@ -17,6 +17,7 @@ import { fitButton, replyFromResult, textReply, unpackButton, type Reply } from 
 import { cardProblems } from '../support/adaptive-cards.ts';
 import { blockKitProblems } from '../support/blockkit.ts';
 import { isObj } from '../../core/util.ts';
+import { brekOption } from '../support/brek-options.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -299,18 +300,7 @@ function fromBrek(result: unknown): Reply {
 
 // ---------------------------------------------------------------- the table
 
-const option = (i: number, over: Obj = {}): Obj => ({
-  optionId: `o-${i}`,
-  name: `Hotel ${i}`,
-  pricePerNight: 100 + i,
-  totalPrice: 300 + i,
-  currency: 'USD',
-  refundable: i % 2 === 0,
-  rating: 4.5,
-  distanceTo: '0.4 miles from the centre',
-  detailsUrl: `https://b.test/book/hotel/${i}`,
-  ...over,
-});
+const option = brekOption;
 
 const CASES: [string, unknown][] = [
   ['40-option shortlist', { status: 'shortlist', message: { text: 'Found 40.' }, artifacts: { shortlist: Array.from({ length: 40 }, (_, i) => option(i)) } }],

@@ -15,6 +15,7 @@ import { MAX_OPTIONS_SHOWN, moreOptionsNote, OPTION_TEXT_MAX, plainSummary, summ
 import { ACTION_WORDS, actionsOf, fittedButton, replyFromResult, replyText, textReply, unpackButton, type Reply, type ReplyAction } from '../../core/reply.ts';
 import { cardProblems } from '../support/adaptive-cards.ts';
 import { blockKitProblems } from '../support/blockkit.ts';
+import { brekOption } from '../support/brek-options.ts';
 
 const OWNER = 'slack:T0123ABCD:U0123ABCD';
 type Obj = Record<string, unknown>;
@@ -23,18 +24,7 @@ function fromBrek(status: string, artifacts?: unknown, text = 'Message from Brek
   return replyFromResult(parseEventData({ result: { status, message: { text }, artifacts } })!.result, owner);
 }
 
-const option = (i: number, over: Obj = {}): Obj => ({
-  optionId: `o-${i}`,
-  name: `Hotel ${i}`,
-  pricePerNight: 100 + i,
-  totalPrice: 300 + i,
-  currency: 'USD',
-  refundable: i % 2 === 0,
-  rating: 4.5,
-  distanceTo: '0.4 miles from the centre',
-  detailsUrl: `https://b.test/book/hotel/${i}`,
-  ...over,
-});
+const option = brekOption;
 const options = (n: number, over: (i: number) => Obj = () => ({})) => Array.from({ length: n }, (_, i) => option(i + 1, over(i + 1)));
 const LONG_URL = `https://b.test/${'a'.repeat(3_100)}`;
 const LONG_NAME = `Grand ${'Hôtel & <Spa> '.repeat(40)}`;

@@ -10,7 +10,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { verifySlack } from '../../adapters/slack/verify.ts';
 import { fromLambdaEvent, type HttpRequest } from '../../core/http.ts';
-import type { Verdict } from '../../core/ingress.ts';
+import { checkVerdict, type VerdictRow } from '../support/verdicts.ts';
 
 const SIGNING_SECRET = 'unit-test-slack-signing-secret';
 /** The receiver's clock, mid-second so that whole-second bounds are unambiguous. */
@@ -98,14 +98,8 @@ function toRequest(d: Delivery): HttpRequest {
   });
 }
 
-type Expected = 'accepted' | RegExp;
-type Row = [name: string, mutate: (d: Delivery) => Delivery, expected: Expected];
-
-function check(verdict: Verdict, expected: Expected) {
-  if (expected === 'accepted') return expect(verdict).toEqual({ ok: true });
-  expect(verdict.ok).toBe(false);
-  expect(verdict.ok ? '' : verdict.reason).toMatch(expected);
-}
+type Row = VerdictRow<Delivery>;
+const check = checkVerdict;
 
 const MISMATCH = /signature mismatch/;
 const seconds = (offset: number) => String(NOW_SECONDS + offset);

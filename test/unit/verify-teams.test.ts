@@ -8,13 +8,12 @@
 // 300 s before `nbf`), signed RS256 by a published key whose endorsements include the
 // activity's channelId, and a serviceurl claim matching the activity's serviceUrl.
 import { createHmac, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TeamsVerifier } from '../../adapters/teams/verify.ts';
 import type { HttpRequest } from '../../core/http.ts';
-import type { Verdict } from '../../core/ingress.ts';
+import { serveOpenIdKeys } from '../support/bot-keys.ts';
+import { checkVerdict, type VerdictRow } from '../support/verdicts.ts';
 
 const APP_ID = '00000000-0000-4000-8000-00000000b07a';
 const BOT_FRAMEWORK_ISSUER = 'https://api.botframework.com';
@@ -30,38 +29,19 @@ const keys = {
 };
 type KeyName = keyof typeof keys;
 
-let server: Server;
-let openIdMetadataUrl = '';
+let keyServer: Awaited<ReturnType<typeof serveOpenIdKeys>> | undefined;
 /** How many times the key set was fetched. */
 let keySetFetches = 0;
 let verifier: TeamsVerifier;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    if (req.url === '/v1/.well-known/openidconfiguration') {
-      return send(200, { issuer: BOT_FRAMEWORK_ISSUER, jwks_uri: `${base}/v1/.well-known/keys`, id_token_signing_alg_values_supported: ['RS256'] });
-    }
-    if (req.url === '/v1/.well-known/keys') {
-      keySetFetches += 1;
-      const published = [keys.teams, keys.webchat].map((k) => ({ ...(k.pair.publicKey as KeyObject).export({ format: 'jwk' }), kid: k.kid, use: 'sig', alg: 'RS256', endorsements: k.endorsements }));
-      return send(200, { keys: published });
-    }
-    return send(404, { error: 'not found' });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  openIdMetadataUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/.well-known/openidconfiguration`;
-  verifier = new TeamsVerifier({ appId: APP_ID, openIdMetadataUrl });
+  const published = () =>
+    [keys.teams, keys.webchat].map((k) => ({ ...(k.pair.publicKey as KeyObject).export({ format: 'jwk' }), kid: k.kid, use: 'sig', alg: 'RS256', endorsements: k.endorsements }));
+  keyServer = await serveOpenIdKeys(published, () => (keySetFetches += 1));
+  verifier = new TeamsVerifier({ appId: APP_ID, openIdMetadataUrl: keyServer.openIdMetadataUrl });
 });
 
-afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-});
+afterAll(() => keyServer?.close());
 
 /** One delivery as the Bot Framework would make it: a token, its header and key, the activity. */
 interface Delivery {
@@ -122,14 +102,8 @@ function toRequest(d: Delivery): HttpRequest {
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
 
-type Expected = 'accepted' | RegExp;
-type Row = [name: string, mutate: (d: Delivery) => Delivery, expected: Expected];
-
-function check(verdict: Verdict, expected: Expected) {
-  if (expected === 'accepted') return expect(verdict).toEqual({ ok: true });
-  expect(verdict.ok).toBe(false);
-  expect(verdict.ok ? '' : verdict.reason).toMatch(expected);
-}
+type Row = VerdictRow<Delivery>;
+const check = checkVerdict;
 
 const REJECTED = /^token rejected/;
 /** One claim set, or removed when `value` is undefined. */

@@ -11,7 +11,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { verifyTwilio } from '../../adapters/whatsapp/verify.ts';
 import type { HttpRequest } from '../../core/http.ts';
-import type { Verdict } from '../../core/ingress.ts';
+import { checkVerdict, type VerdictRow } from '../support/verdicts.ts';
 
 const AUTH_TOKEN = 'unit-test-twilio-auth-token-0123';
 const WEBHOOK_URL = 'https://bridge.example.com/whatsapp/webhook';
@@ -101,14 +101,8 @@ function toRequest(d: Delivery): HttpRequest {
   };
 }
 
-type Expected = 'accepted' | RegExp;
-type Row = [name: string, mutate: (d: Delivery) => Delivery, expected: Expected];
-
-function check(verdict: Verdict, expected: Expected) {
-  if (expected === 'accepted') return expect(verdict).toEqual({ ok: true });
-  expect(verdict.ok).toBe(false);
-  expect(verdict.ok ? '' : verdict.reason).toMatch(expected);
-}
+type Row = VerdictRow<Delivery>;
+const check = checkVerdict;
 
 const MISMATCH = /signature does not match/;
 const withValue = (params: Params, name: string, value: string): Params => params.map(([n, v]) => [n, n === name ? value : v]);
