@@ -13,6 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from './log.ts';
 import type { Reply } from './reply.ts';
 import type { InboxRecord } from './store/inbox.ts';
+import type { ProgressNote } from './wording.ts';
 
 export type FailureKind = 'not_delivered' | 'permanent' | 'ambiguous';
 
@@ -99,7 +100,7 @@ export interface ChannelSender<Part = unknown> {
    * called once per attempt. Resolves to the id of a placeholder message the reply is then to
    * replace, where the channel posts one (Teams: an update in place is safe to repeat).
    */
-  progress?(record: InboxRecord): Promise<string | void>;
+  progress?(record: InboxRecord, note: ProgressNote): Promise<string | void>;
   /**
    * Takes the progress marker away once the turn is over, whatever its outcome. Best effort.
    * `outcome.placeholder`: the placeholder the reply was to replace, when the reply did not arrive.
@@ -107,6 +108,8 @@ export interface ChannelSender<Part = unknown> {
   clearProgress?(record: InboxRecord, outcome: { delivered: boolean; placeholder?: string }): Promise<void>;
   /** The traveller's UTC offset in minutes, when the channel can tell; asked once per new session. */
   timezoneOffsetMinutes?(record: InboxRecord): Promise<number | undefined>;
+  /** The traveller's IANA time zone, when the channel can tell (Slack `users.info` tz); asked with the offset. */
+  timeZone?(record: InboxRecord): Promise<string | undefined>;
 }
 
 /** What the delivery layer reads of a turn's `sending` step: which turn, since when, by which attempt. */
@@ -135,7 +138,7 @@ export interface TurnAttempt {
   token: string;
   posted: Map<number, string | 'attempted'>;
   /** A Brek session this attempt created, kept for its retries (one session, one idempotency key). */
-  session?: { sessionId: string; timezoneOffsetMinutes?: number };
+  session?: { sessionId: string; timezoneOffsetMinutes?: number; timeZone?: string };
   /** Progress shown by this attempt (so its retries do not show it again): the placeholder's id, if one was posted. */
   progress?: Promise<string | undefined>;
   /** When the invocation processing this record ends (epoch ms), if it does (a Lambda's time limit). */

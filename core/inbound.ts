@@ -9,7 +9,9 @@ export type ActionInput =
   | { type: 'action'; action: 'book_option'; optionId: string; ownerActorId: string }
   | { type: 'action'; action: 'confirm_payment_card'; paymentMethodId?: string; ownerActorId: string }
   | { type: 'action'; action: 'decline_payment'; ownerActorId: string }
-  | { type: 'action'; action: 'cancel_booking'; bookingId: string; ownerActorId: string };
+  | { type: 'action'; action: 'cancel_booking'; bookingId: string; ownerActorId: string }
+  /** A suggested message tapped ("Done", a sample search): sent to Brek as if typed, by its owner only. */
+  | { type: 'action'; action: 'say'; text: string; ownerActorId: string };
 
 export type TurnInput =
   | { type: 'text'; text: string }
@@ -65,6 +67,8 @@ export interface InboundTurn {
   /** Brek's channel.workspaceId: Slack team, Teams tenant. */
   workspaceId?: string;
   timezoneOffsetMinutes?: number;
+  /** The traveller's IANA time zone, where the message says it (Teams `localTimezone`); dates are shown in it. */
+  timeZone?: string;
   receivedAt?: string;
   /**
    * Answer only if this traveller already has a session in this conversation (a Slack thread

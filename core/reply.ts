@@ -60,6 +60,8 @@ export type ReplyAction =
   | ({ type: 'confirm_payment_card'; paymentMethodId?: string; typed: string } & WriteLook)
   | ({ type: 'decline_payment'; typed: string } & WriteLook)
   | ({ type: 'cancel_booking'; bookingId: string; typed: string; confirm: ConfirmStep } & WriteLook)
+  /** A message the traveller can send with one tap: what it says, and its label where that is shorter. */
+  | ({ type: 'say'; text: string } & WriteLook)
   | {
       type: 'open_url';
       /** Which link: it names the control (Slack's action_id `open_url:setup`). */
@@ -84,6 +86,10 @@ export const ACTION_WORDS = {
   cancelBooking: 'Cancel booking',
   cancelBookingTyped: 'cancel my booking',
   cancelConfirm: { title: 'Cancel this booking?', yes: 'Yes, cancel it', no: 'Keep it' },
+  /** Brek's guides: the traveller says "Done" once the card is set up. */
+  setupDone: 'Done',
+  /** What a new traveller might ask first (the welcome's and help's suggestions). */
+  samples: ['Find a refundable hotel in Las Vegas this weekend', 'Seattle Mar 20-23, 1 room', 'Help'],
 } as const;
 
 export interface Reply {
@@ -219,6 +225,11 @@ function declineCardAction(): ReplyAction {
   return { type: 'decline_payment', label: ACTION_WORDS.declineCard, style: 'danger', clickLabel: ACTION_WORDS.declineCard, typed: ACTION_WORDS.declineCardTyped };
 }
 
+/** A suggested message; its label is the message itself, cut for a button. */
+function sayAction(text: string): ReplyAction {
+  return { type: 'say', text, label: clipText(text, 60) };
+}
+
 function viewBookingAction(url: string): ReplyAction {
   return { type: 'open_url', purpose: 'booking', url, label: ACTION_WORDS.viewBooking, textLabel: ACTION_WORDS.viewBookingText };
 }
@@ -234,7 +245,7 @@ function cancelBookingAction(bookingId: string, hotelName: string | undefined): 
  */
 export function actionsOf(reply: Reply): ReplyAction[] {
   return reply.actions.map((action) => {
-    if (action.type === 'open_url' ? action.textLabel !== undefined : action.style !== undefined) return action;
+    if (action.type === 'say' || (action.type === 'open_url' ? action.textLabel !== undefined : action.style !== undefined)) return action;
     switch (action.type) {
       case 'book_option':
         return bookAction(action.index, action.optionId, reply.options.find((o) => o.index === action.index)?.name);
@@ -263,6 +274,8 @@ function buttonPayloadOf(action: ReplyAction, ownerActorId: string): ButtonPaylo
       return { action: action.type, ownerActorId, ...about };
     case 'cancel_booking':
       return { action: action.type, ownerActorId, bookingId: action.bookingId, ...about };
+    case 'say':
+      return { action: action.type, ownerActorId, text: action.text, label: action.text };
   }
 }
 
@@ -272,8 +285,9 @@ export function fittedButton(action: ReplyAction, ownerActorId: string): Record<
   return payload && fitButton(payload);
 }
 
-export function textReply(ownerActorId: string, status: string, text: string): Reply {
-  return { kind: 'text', status, text, options: [], actions: [], ownerActorId };
+/** The bridge's own message; `suggestions`: messages the traveller can send next with one tap. */
+export function textReply(ownerActorId: string, status: string, text: string, suggestions: readonly string[] = []): Reply {
+  return { kind: 'text', status, text, options: [], actions: suggestions.map(sayAction), ownerActorId };
 }
 
 export function replyFromResult(result: EventResult, ownerActorId: string): Reply {
@@ -306,6 +320,7 @@ export function replyFromResult(result: EventResult, ownerActorId: string): Repl
       if (url) {
         base.paymentSetupUrl = url;
         base.actions.push(setupAction(url));
+        base.actions.push(sayAction(ACTION_WORDS.setupDone));
       }
       break;
     }
@@ -330,8 +345,8 @@ export function replyFromResult(result: EventResult, ownerActorId: string): Repl
 // ---------------------------------------------------------------- buttons
 
 /** The write actions a rendered button can carry back. */
-type ButtonAction = 'book_option' | 'confirm_payment_card' | 'decline_payment' | 'cancel_booking';
-const BUTTON_ACTIONS: readonly string[] = ['book_option', 'confirm_payment_card', 'decline_payment', 'cancel_booking'];
+type ButtonAction = 'book_option' | 'confirm_payment_card' | 'decline_payment' | 'cancel_booking' | 'say';
+const BUTTON_ACTIONS: readonly string[] = ['book_option', 'confirm_payment_card', 'decline_payment', 'cancel_booking', 'say'];
 
 /** What a button carries: the action, its ids, and who it belongs to — never anything secret. */
 export interface ButtonPayload {
@@ -342,6 +357,8 @@ export interface ButtonPayload {
   bookingId?: string;
   /** What the click is about, shown at once when the clicked message is updated. */
   label?: string;
+  /** A `say` button's message. */
+  text?: string;
 }
 
 /** Compact keys keep button values well inside channel limits (Slack: 2000 characters). */
@@ -351,6 +368,7 @@ export function packButton(payload: ButtonPayload): Record<string, string> {
   if (payload.paymentMethodId) packed.p = payload.paymentMethodId;
   if (payload.bookingId) packed.b = payload.bookingId;
   if (payload.label) packed.l = clipText(payload.label, 200);
+  if (payload.text) packed.t = payload.text;
   return packed;
 }
 
@@ -384,6 +402,7 @@ export function unpackButton(value: unknown): ButtonPayload | undefined {
   if (typeof v.p === 'string') out.paymentMethodId = v.p;
   if (typeof v.b === 'string') out.bookingId = v.b;
   if (typeof v.l === 'string') out.label = v.l;
+  if (typeof v.t === 'string') out.text = v.t;
   return out;
 }
 
@@ -399,14 +418,29 @@ export function actionInputOf(button: ButtonPayload): ActionInput | undefined {
       return { type: 'action', action: 'decline_payment', ownerActorId: owner };
     case 'cancel_booking':
       return button.bookingId ? { type: 'action', action: 'cancel_booking', bookingId: button.bookingId, ownerActorId: owner } : undefined;
+    case 'say':
+      return button.text?.trim() ? { type: 'action', action: 'say', text: button.text, ownerActorId: owner } : undefined;
   }
 }
 
 /** The one-line note a clicked message becomes, so its buttons cannot be clicked twice. */
 export function clickedNote(action: string, label: string | undefined): string {
-  if (action === 'decline_payment') return '✋ You declined this payment.';
-  const doing: Record<string, string> = { book_option: 'Booking', confirm_payment_card: 'Confirming payment for', cancel_booking: 'Cancelling' };
-  return `⏳ ${doing[action] ?? 'Working on'}${label ? ` ${label}` : ''}…`;
+  switch (action) {
+    case 'decline_payment':
+      return '✋ You declined this payment.';
+    case 'book_option':
+      return `⏳ Booking ${label ?? 'your room'}…`;
+    case 'confirm_payment_card':
+      // The button's own label ("Yes, use this card") is not what the traveller is waiting for.
+      return '⏳ Confirming your payment with this card…';
+    case 'cancel_booking':
+      return `⏳ Cancelling your booking${label ? ` at ${label}` : ''}…`;
+    case 'say':
+      // The tapped suggestion, as the traveller's own words (a click posts no message of theirs).
+      return `💬 “${label ?? '…'}”`;
+    default:
+      return '⏳ On it…';
+  }
 }
 
 /** "$98.11"; a currency code Intl does not know still shows its amount. */

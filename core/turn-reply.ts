@@ -3,16 +3,18 @@
 // shortlist); everything else is Brek's answer, asked at the pace of its quota, with the progress
 // marker shown alongside. When Brek cannot answer the traveller gets an apology (a TurnFailure).
 import { BrekError, isBrekError } from './brek/errors.ts';
+import type { EventResult } from './brek/results.ts';
 import { QuotaQueueFull } from './brek/quota.ts';
 import { bareNumber, newSession, sendToBrek, type TurnSession } from './brek/turn-call.ts';
 import { sendFailureCode, type TurnAttempt } from './delivery.ts';
 import type { Logger } from './log.ts';
-import { textReply, replyFromResult, type Reply } from './reply.ts';
+import { ACTION_WORDS, textReply, replyFromResult, type Reply } from './reply.ts';
 import type { InboxRecord, StoredBrekResult } from './store/inbox.ts';
 import type { ThreadRecord, ThreadUpdate } from './store/threads.ts';
 import type { TurnDeps } from './turn.ts';
+import { localizeReply } from './reply-time.ts';
 import { quotaQueue } from './turn-queue.ts';
-import { MESSAGES } from './wording.ts';
+import { MESSAGES, progressNote } from './wording.ts';
 
 /** What a turn produced besides its reply: changes for its thread, and Brek's answer if any. */
 export interface TurnWork {
@@ -37,9 +39,10 @@ export async function produceReply(record: InboxRecord, claimed: ThreadRecord, w
   if (record.cardNumberRemoved) return textReply(owner, 'bridge_card_number_refused', MESSAGES.cardNumber);
   const input = record.input;
   if (input.type === 'unsupported') return textReply(owner, 'bridge_unsupported_input', MESSAGES.unsupported(input.what));
-  if (input.type === 'welcome') return textReply(owner, 'bridge_welcome', MESSAGES.welcome);
+  if (input.type === 'welcome') return textReply(owner, 'bridge_welcome', MESSAGES.welcome, ACTION_WORDS.samples);
   if (input.type === 'keyword') {
     if (input.keyword === 'forget') throw new Error('a forget turn is handled by forgetTraveller');
+    // HELP is a carrier keyword on WhatsApp: its answer stays the one text.
     if (input.keyword === 'help') return textReply(owner, 'bridge_help', MESSAGES.help);
     work.update.optedOut = input.keyword === 'stop';
     return textReply(owner, input.keyword === 'stop' ? 'bridge_opted_out' : 'bridge_opted_in', input.keyword === 'stop' ? MESSAGES.optedOut : MESSAGES.optedIn);
@@ -64,7 +67,7 @@ export async function produceReply(record: InboxRecord, claimed: ThreadRecord, w
   if (sender?.progress && !attempt.progress) {
     // Alongside the Brek call, not before it: the traveller sees progress at once, and a slow
     // placeholder post still gets its id (the reply waits for it, below).
-    attempt.progress = sender.progress(record).then(
+    attempt.progress = sender.progress(record, progressNote(input, live)).then(
       (placeholder) => placeholder || undefined,
       (error: unknown) => void log.warn('progress indicator failed', { error: sendFailureCode(error) }),
     );
@@ -107,7 +110,16 @@ export async function produceReply(record: InboxRecord, claimed: ThreadRecord, w
       ? { paymentMethodId: result.artifacts.payment.paymentMethodId }
       : {}),
   };
-  return replyFromResult(result, owner);
+  return brekReply(result, record, claimed, work);
+}
+
+/**
+ * Brek's answer as the traveller's Reply, its dates in their time zone: the thread's (learnt with
+ * the session), the message's own, or UTC.
+ */
+export function brekReply(result: EventResult, record: InboxRecord, claimed: ThreadRecord, work: TurnWork): Reply {
+  const timeZone = work.update.session?.timeZone ?? claimed.timeZone ?? record.timeZone ?? 'UTC';
+  return localizeReply(replyFromResult(result, record.actorId), timeZone);
 }
 
 /** What the traveller hears when Brek cannot answer, and what the record says. */

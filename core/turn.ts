@@ -12,12 +12,12 @@ import { QuotaQueueFull } from './brek/quota.ts';
 import { DeliveryError, newAttempt, type ChannelSender, type DeliveryPolicy, type FailureKind, type TurnAttempt } from './delivery.ts';
 import type { Channel } from './identity.ts';
 import type { Logger } from './log.ts';
-import { replyFromResult, textReply, type Reply } from './reply.ts';
+import { textReply, type Reply } from './reply.ts';
 import type { InboxRecord, InboxStore, SendingStep, StoredBrekResult } from './store/inbox.ts';
 import type { ThreadRecord, ThreadStore, Thread, TurnState } from './store/threads.ts';
 import { forgetTraveller } from './turn-forget.ts';
 import { DEFAULT_LEASE_MS, type QuotaPacing } from './turn-queue.ts';
-import { produceReply, TurnFailure, type TurnWork } from './turn-reply.ts';
+import { brekReply, produceReply, TurnFailure, type TurnWork } from './turn-reply.ts';
 import { deliver } from './turn-send.ts';
 import { MESSAGES } from './wording.ts';
 
@@ -160,7 +160,7 @@ async function runClaimedTurn(record: InboxRecord, claimed: ThreadRecord, attemp
   if (earlier) reply = earlier.reply;
   else {
     try {
-      reply = record.brek ? replyFromResult(record.brek.result, record.actorId) : await produceReply(record, claimed, work, attempt, deps, log);
+      reply = record.brek ? brekReply(record.brek.result, record, claimed, work) : await produceReply(record, claimed, work, attempt, deps, log);
     } catch (error) {
       // The invocation ends before the turn's place in Brek's queue: the stream retries it, lease freed.
       if (error instanceof QuotaQueueFull && error.invocationEnding) throw error;

@@ -1,6 +1,7 @@
 // The bridge's own words: everything it says without Brek (an apology, a refusal, help, the
 // confirmation of an erase). Kept together so every channel says the same thing, and so a change of
 // wording is one file.
+import type { TurnInput } from './inbound.ts';
 import { numberChoice } from './reply.ts';
 
 export const MESSAGES = {
@@ -22,3 +23,37 @@ export const MESSAGES = {
   welcome:
     'Hi! I can find and book hotels for you. Tell me where and when — for example "Seattle Mar 20-23, 1 room, refundable" — and I will show you options to book.',
 } as const;
+
+/** What the traveller sees while Brek works: one status line, and the lines a channel may rotate through. */
+export interface ProgressNote {
+  status: string;
+  loading: string[];
+}
+
+/** "Find a hotel in Las Vegas this weekend" → "Las Vegas": a capitalised place after "in". */
+const PLACE = /\bin ((?:\p{Lu}[\p{L}'.-]*)(?: (?:\p{Lu}[\p{L}'.-]*)){0,3})/u;
+
+/** The progress line for a turn about to ask Brek, from what the traveller did and what is open. */
+export function progressNote(input: TurnInput, open: { lastStatus?: string } | undefined): ProgressNote {
+  const one = (status: string): ProgressNote => ({ status, loading: [status] });
+  if (input.type === 'action') {
+    switch (input.action) {
+      case 'book_option':
+        return one('Booking your room…');
+      case 'confirm_payment_card':
+        return one('Confirming your payment…');
+      case 'cancel_booking':
+        return one('Cancelling your booking…');
+      case 'decline_payment':
+        return one('Letting the hotel know…');
+      case 'say':
+        break;
+    }
+  }
+  const text = input.type === 'text' || (input.type === 'action' && input.action === 'say') ? input.text : '';
+  if (/^\s*#?\d{1,2}\s*[.)]?\s*$/.test(text) && open?.lastStatus === 'shortlist') return one(`Booking option ${text.replace(/\D/g, '')}…`);
+  if (open?.lastStatus === 'payment_setup_required') return one('Checking your card…');
+  const place = PLACE.exec(text)?.[1];
+  const searching = place ? `Searching hotels in ${place}…` : 'Searching hotels…';
+  return { status: searching, loading: [searching, 'Comparing prices and cancellation terms…', 'Almost there…'] };
+}

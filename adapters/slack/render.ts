@@ -182,6 +182,7 @@ interface Controls {
 function controls(reply: Reply): Controls {
   const out: Controls = { buttons: [], notes: [], overflow: [] };
   const owner = reply.ownerActorId;
+  let said = 0;
   for (const action of actionsOf(reply)) {
     switch (action.type) {
       case 'book_option':
@@ -213,6 +214,13 @@ function controls(reply: Reply): Controls {
         const cancel = writeButton(action, owner, 'cancel_booking', { confirm: cancelDialog(reply, action) });
         if (cancel) out.buttons.push(cancel);
         else out.notes.push(`To cancel, reply *${action.typed}* here.`);
+        break;
+      }
+      case 'say': {
+        // action_ids must differ within a message: the suggestion's place among them.
+        const say = writeButton(action, owner, `say:${said++}`);
+        if (say) out.buttons.push(say);
+        else out.notes.push(`Or reply: *${mrkdwn(action.text, 200)}*`);
         break;
       }
     }

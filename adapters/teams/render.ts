@@ -217,6 +217,12 @@ function buildCard(reply: Reply, budget: Budget): CardJson {
         } else body.push(note(`To cancel, reply **${action.typed}** here.`));
         break;
       }
+      case 'say': {
+        const say = execute(action, owner);
+        if (say) actions.push(say);
+        else body.push(note(`Or reply: **${clipText(action.text, 200)}**`));
+        break;
+      }
     }
   }
 

@@ -4,7 +4,7 @@
 // character boundary (never inside a surrogate pair or an emoji): every body is 1–1,600 units.
 // Each of the Reply's actions (core/reply.ts) becomes a line: a numbered option, a link with the
 // action's words, or what to reply ("YES", "cancel my booking").
-import { actionsOf, cardName, clipText, graphemeBoundary, numberChoice, replyText, type Reply, type ReplyAction, type ReplyOption } from '../../core/reply.ts';
+import { ACTION_WORDS, actionsOf, cardName, clipText, graphemeBoundary, numberChoice, replyText, type Reply, type ReplyAction, type ReplyOption } from '../../core/reply.ts';
 import { bookingFacts, factsLine, moreOptionsNote, optionLine, priceLine, shownOptions } from '../../core/reply-format.ts';
 
 /** Twilio's limit for one WhatsApp body, in characters (UTF-16 units). */
@@ -117,6 +117,10 @@ function actionLines(reply: Reply, actions: ReplyAction[], link: (label: string,
         break;
       case 'cancel_booking':
         lines.push(`_To cancel, reply *${action.typed}*._`);
+        break;
+      case 'say':
+        // "Done" after the setup link is said with it; any other suggestion as a line to send.
+        if (!(action.text === ACTION_WORDS.setupDone && actions.some((a) => a.type === 'open_url' && a.purpose === 'setup'))) lines.push(`You can reply: _${action.text}_`);
         break;
     }
   }

@@ -54,6 +54,9 @@ function brekCallFor(record: InboxRecord, session: Pick<ThreadRecord, 'shortlist
       case 'decline_payment':
         // Brek has no decline kind; "no" is how its guide declines (scenario C).
         return { action: 'decline', event: { actor, text: 'no' } };
+      case 'say':
+        // A tapped suggestion is the traveller's message, as if typed.
+        return { action: 'text', event: { actor, text: input.text } };
     }
   }
   const text = input.type === 'text' ? input.text : '';
@@ -83,8 +86,11 @@ export async function newSession(
     return { sessionId: attempt.session.sessionId };
   }
   // Asked only here, so once per session: the channel lookup may cost an API call.
-  const timezoneOffsetMinutes =
-    record.timezoneOffsetMinutes ?? (await deps.senders[record.channel]?.timezoneOffsetMinutes?.(record).catch(() => undefined));
+  const sender = deps.senders[record.channel];
+  const [timezoneOffsetMinutes, timeZone] = await Promise.all([
+    record.timezoneOffsetMinutes ?? sender?.timezoneOffsetMinutes?.(record).catch(() => undefined),
+    record.timeZone ?? sender?.timeZone?.(record).catch(() => undefined),
+  ]);
   const created = await deps.brek.createSession(
     {
       actor: {
@@ -98,7 +104,7 @@ export async function newSession(
     { onAttempt: logFailedTries(log), ...(gate ? { gate } : {}) },
   );
   const sessionId = created.data.sessionId;
-  update.session = { sessionId, ...(timezoneOffsetMinutes === undefined ? {} : { timezoneOffsetMinutes }) };
+  update.session = { sessionId, ...(timezoneOffsetMinutes === undefined ? {} : { timezoneOffsetMinutes }), ...(timeZone ? { timeZone } : {}) };
   attempt.session = update.session;
   return { sessionId };
 }

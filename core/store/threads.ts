@@ -73,6 +73,8 @@ export interface ThreadRecord extends ItemKey {
   createdAt?: string;
   lastUsedAt?: number;
   timezoneOffsetMinutes?: number;
+  /** The traveller's IANA time zone, learnt with the session: every date the bridge shows is in it. */
+  timeZone?: string;
   /** optionIds of the last shortlist, in order, so "2" can mean the second option. */
   shortlist?: string[];
   lastStatus?: string;
@@ -101,7 +103,7 @@ export type ClaimResult =
 /** What a finished turn changes on its thread, besides its outcome. */
 export interface ThreadUpdate {
   /** A Brek session created during the turn. */
-  session?: { sessionId: string; timezoneOffsetMinutes?: number };
+  session?: { sessionId: string; timezoneOffsetMinutes?: number; timeZone?: string };
   /** Brek answered: the session stays alive and remembers what the answer offered. */
   answered?: { status: string; shortlist?: string[]; paymentMethodId?: string };
   reference?: { [key: string]: Json };
@@ -260,6 +262,7 @@ export class ThreadStore {
     if (update.session) {
       changes.set('sessionId', update.session.sessionId).set('createdAt', new Date(now).toISOString()).set('lastUsedAt', now);
       if (update.session.timezoneOffsetMinutes !== undefined) changes.set('timezoneOffsetMinutes', update.session.timezoneOffsetMinutes);
+      if (update.session.timeZone !== undefined) changes.set('timeZone', update.session.timeZone);
       // A new session has offered nothing yet.
       for (const stale of ['shortlist', 'lastStatus', 'paymentMethodId']) removes.add(stale);
     }

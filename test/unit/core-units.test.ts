@@ -60,7 +60,11 @@ describe('Reply model', () => {
   it('payment_setup_required: the setup URL as a link action; without a URL, text only', () => {
     const reply = replyFromResult(result('payment_setup_required', { payment: { setupUrl: 'https://b.test/portal/payment?token=psu_1_a' } }), OWNER);
     expect(reply.paymentSetupUrl).toBe('https://b.test/portal/payment?token=psu_1_a');
-    expect(reply.actions).toEqual([{ type: 'open_url', purpose: 'setup', url: 'https://b.test/portal/payment?token=psu_1_a', label: 'Set up payment', textLabel: 'Set up payment', style: 'primary' }]);
+    expect(reply.actions).toEqual([
+      { type: 'open_url', purpose: 'setup', url: 'https://b.test/portal/payment?token=psu_1_a', label: 'Set up payment', textLabel: 'Set up payment', style: 'primary' },
+      // Brek's guides: the traveller says "Done" once the card is added — one tap where the channel can.
+      { type: 'say', text: 'Done', label: 'Done' },
+    ]);
     expect(replyFromResult(result('payment_setup_required', {}), OWNER)).toMatchObject({ kind: 'payment_setup_required', actions: [] });
   });
 

@@ -395,7 +395,7 @@ describe('hostile Brek: every rendered payload within every platform limit', () 
 
   it('specific promises: long links go to text, long ids lose their button only, each link once', () => {
     const setup = checkAll(fromBrek(CASES.find(([n]) => n === 'payment setup, 3,100-character URL')![1]));
-    expect(buttonsOf(setup.slack.blocks)).toEqual([]);
+    expect(buttonsOf(setup.slack.blocks).map((b) => b.action_id)).toEqual(['say:0']);
     expect(setup.slack.text).toContain(URLS[1]);
     expect(JSON.stringify(setup.teams.card)).toContain(`Set up payment: ${URLS[1]}`);
     expect(setup.whatsapp.join('\n')).toContain('too long to send on WhatsApp');

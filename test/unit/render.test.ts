@@ -328,6 +328,8 @@ function legacyAction(action: ReplyAction): ReplyAction {
       return { type, label, bookingId: action.bookingId } as ReplyAction;
     case 'open_url':
       return { type, label, url: action.url } as ReplyAction;
+    case 'say':
+      return action; // newer than any stored reply
     default:
       return { type, label } as ReplyAction;
   }
