@@ -33,14 +33,25 @@ export interface SlackReference {
   clickedAction?: string;
   clickedLabel?: string;
   responseUrl?: string;
+  /**
+   * The turn is in an assistant thread (Slack's AI app container, `threadTs` its thread): progress
+   * is the thread's status, suggestions are its suggested prompts, a shortlist titles the thread.
+   */
+  assistantThread?: boolean;
 }
 
 const REFERENCE_STRINGS = ['channel', 'threadTs', 'messageTs', 'teamId', 'userId', 'enterpriseId', 'clickedMessageTs', 'clickedAction', 'clickedLabel', 'responseUrl'] as const;
 
+/**
+ * What marks the blocks of a reply posted in an assistant thread (their block_id's prefix): a
+ * click's payload names its block, so a click there is known to belong to that thread's conversation.
+ */
+export const ASSISTANT_BLOCK_PREFIX = 'assistant:';
+
 const encodeSlackReference = (reference: SlackReference) => encodeReference(reference);
 
 export function slackReference(record: { reference: Record<string, Json> }): SlackReference {
-  return readReference(record.reference, REFERENCE_STRINGS, ['isEnterpriseInstall']);
+  return readReference(record.reference, REFERENCE_STRINGS, ['isEnterpriseInstall', 'assistantThread']);
 }
 
 export interface SlackNormalizeOptions {
@@ -108,6 +119,10 @@ function fromEnvelope(body: Obj, options: SlackNormalizeOptions): Normalized {
       response: json(200, { ok: true }),
     };
   }
+  if (event.type === 'assistant_thread_started') return fromAssistantThreadStarted(body, event, eventId, teamId);
+  // The channel the traveller is looking at: the bridge reads no channel (no scope for it), so
+  // there is nothing to keep and nothing to answer.
+  if (event.type === 'assistant_thread_context_changed') return ok('assistant thread context changed: nothing to answer');
   if (event.type !== 'message' && event.type !== 'app_mention') return ok(`event ${String(event.type)} not handled`);
   // Slackbot and every app or integration (bot_id, bot_profile, bot_message) are not travellers:
   // answering them invites bot-to-bot loops.
@@ -140,10 +155,13 @@ function fromEnvelope(body: Obj, options: SlackNormalizeOptions): Normalized {
         ? { type: 'unsupported', what: 'files' }
         : { type: 'text', text: 'help' };
 
-  // A DM is one conversation; in a channel, a thread is (a top-level mention starts one).
-  const conversationId = isDm ? channel : `${channel}:${threadTs ?? ts}`;
+  // Slack marks a message in an assistant thread with `assistant_thread` (its action_token).
+  const assistantThread = isDm && threadTs !== undefined && isObj(event.assistant_thread);
+  // A DM is one conversation, and so is each assistant thread; in a channel, a thread is (a
+  // top-level mention starts one).
+  const conversationId = assistantThread ? `${channel}:${threadTs}` : isDm ? channel : `${channel}:${threadTs ?? ts}`;
   const replyThreadTs = isDm ? threadTs : (threadTs ?? ts);
-  const reference = encodeSlackReference({ channel, messageTs: ts, teamId, userId: user, threadTs: replyThreadTs, ...workspaceOf(body) });
+  const reference = encodeSlackReference({ channel, messageTs: ts, teamId, userId: user, threadTs: replyThreadTs, ...(assistantThread ? { assistantThread } : {}), ...workspaceOf(body) });
   const turn: InboundTurn = {
     channel: 'slack',
     channelMessageId: eventId,
@@ -160,6 +178,32 @@ function fromEnvelope(body: Obj, options: SlackNormalizeOptions): Normalized {
   const receivedAt = typeof body.event_time === 'number' ? new Date(body.event_time * 1000) : undefined;
   if (receivedAt && Number.isFinite(receivedAt.getTime())) turn.receivedAt = receivedAt.toISOString();
   if (!isDm && !mentionsBot) turn.onlyInKnownThread = true;
+  return { type: 'turn', turn };
+}
+
+/**
+ * The traveller opened the app's assistant container (a new thread): the bridge's welcome, whose
+ * sample searches become the thread's suggested prompts. One welcome per thread, however often
+ * Slack delivers the event.
+ */
+function fromAssistantThreadStarted(body: Obj, event: Obj, eventId: string, teamId: string): Normalized {
+  const thread = isObj(event.assistant_thread) ? event.assistant_thread : {};
+  const user = str(thread.user_id);
+  const channel = str(thread.channel_id);
+  const threadTs = str(thread.thread_ts);
+  if (!user || !channel || !threadTs) return ok('assistant_thread_started without user_id, channel_id or thread_ts');
+  const turn: InboundTurn = {
+    channel: 'slack',
+    channelMessageId: eventId,
+    dedupeKey: `assistant:${channel}:${threadTs}`,
+    actorId: slackActorId(teamId, user),
+    conversationId: `${channel}:${threadTs}`,
+    input: { type: 'welcome' },
+    reference: encodeSlackReference({ channel, threadTs, teamId, userId: user, assistantThread: true, ...workspaceOf(body) }),
+    workspaceId: teamId,
+  };
+  const receivedAt = typeof body.event_time === 'number' ? new Date(body.event_time * 1000) : undefined;
+  if (receivedAt && Number.isFinite(receivedAt.getTime())) turn.receivedAt = receivedAt.toISOString();
   return { type: 'turn', turn };
 }
 
@@ -262,8 +306,11 @@ function fromInteraction(payload: Obj, options: SlackNormalizeOptions): Normaliz
   const message = isObj(payload.message) ? payload.message : {};
   const threadTs = str(container.thread_ts) ?? str(message.thread_ts);
   const isDm = channel.startsWith('D');
-  const conversationId = isDm ? channel : `${channel}:${threadTs ?? messageTs}`;
+  // A button on a reply in an assistant thread: that thread is the conversation (see ASSISTANT_BLOCK_PREFIX).
+  const assistantThread = isDm && threadTs !== undefined && (str(action.block_id)?.startsWith(ASSISTANT_BLOCK_PREFIX) ?? false);
+  const conversationId = assistantThread ? `${channel}:${threadTs}` : isDm ? channel : `${channel}:${threadTs ?? messageTs}`;
   const reference = encodeSlackReference({
+    ...(assistantThread ? { assistantThread } : {}),
     channel,
     teamId,
     userId: user,

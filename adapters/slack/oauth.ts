@@ -27,7 +27,7 @@ import { SLACK_METRIC } from './profile.ts';
 import { INSTALL_STORAGE_ERROR, InstallStorageError, OAUTH_STATE_TTL_S } from './oauth-state.ts';
 
 /** The bot scopes the bridge uses (manifests/slack-app.yaml lists the same; a test compares). */
-export const BOT_SCOPES = ['app_mentions:read', 'channels:history', 'groups:history', 'im:history', 'chat:write', 'reactions:write', 'users:read'];
+export const BOT_SCOPES = ['app_mentions:read', 'assistant:write', 'channels:history', 'groups:history', 'im:history', 'chat:write', 'reactions:write', 'users:read'];
 
 export interface SlackOAuthConfig {
   clientId: string;

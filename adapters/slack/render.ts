@@ -30,6 +30,11 @@ const SLACK_LIMITS = {
   topLevelText: 40_000,
   elementsPerActions: 25,
   contextElements: 10,
+  /** assistant.threads.setSuggestedPrompts: "up to four suggested prompts". */
+  suggestedPrompts: 4,
+  /** Our own caps for a prompt's title (a chip, like a button) and its message (what the traveller sends). */
+  promptTitle: 75,
+  promptMessage: 2000,
 } as const;
 
 /** Button values: the core's packed payload as JSON (ids and the owner, nothing secret). */
@@ -292,4 +297,45 @@ export function renderClicked(label: string | undefined, action: string): SlackM
   // The label comes back from a button value (Brek's text): escaped, and short.
   const line = clickedNote(action, label && mrkdwn(label, 200));
   return { text: line, blocks: [context(line)] };
+}
+
+/** A thread's suggested prompts, as assistant.threads.setSuggestedPrompts takes them. */
+export interface SuggestedPrompts {
+  title: string;
+  prompts: { title: string; message: string }[];
+}
+
+/** An assistant thread's reply: the message, and its `say` actions as the thread's suggested prompts. */
+export interface SlackAssistantMessage {
+  message: SlackMessage;
+  prompts?: SuggestedPrompts;
+  /** The message with the suggestions as buttons, for when the prompts cannot be set. */
+  withButtons?: SlackMessage;
+}
+
+/**
+ * A reply in an assistant thread (Slack's AI app container): what the traveller can say next
+ * becomes the thread's suggested prompts (at most four; the rest stay buttons), every other
+ * control is as anywhere else. Each block's id marks the thread (`blockIdPrefix`), so a click
+ * there is known to be in it.
+ */
+export function renderSlackAssistant(reply: Reply, blockIdPrefix: string): SlackAssistantMessage {
+  const says = actionsOf(reply).filter((action): action is Extract<ReplyAction, { type: 'say' }> => action.type === 'say');
+  // actionsOf hands a `say` back as it is in reply.actions: the same objects, left out below.
+  const prompted = new Set<ReplyAction>(says.slice(0, SLACK_LIMITS.suggestedPrompts));
+  const withButtons = marked(renderSlack(reply), blockIdPrefix);
+  if (prompted.size === 0) return { message: withButtons };
+  const rest: Reply = { ...reply, actions: reply.actions.filter((action) => !prompted.has(action)) };
+  return {
+    message: marked(renderSlack(rest), blockIdPrefix),
+    prompts: {
+      title: reply.status === 'bridge_welcome' ? 'Try asking' : 'Reply with one tap',
+      prompts: says.slice(0, SLACK_LIMITS.suggestedPrompts).map((say) => ({ title: clipText(say.label, SLACK_LIMITS.promptTitle), message: clipText(say.text, SLACK_LIMITS.promptMessage) })),
+    },
+    withButtons,
+  };
+}
+
+function marked(message: SlackMessage, prefix: string): SlackMessage {
+  return { ...message, blocks: message.blocks.map((block, index) => ({ ...block, block_id: `${prefix}${index}` })) };
 }

@@ -1,7 +1,10 @@
 // Delivers Replies through Slack's Web API (@slack/web-api WebClient): in the DM, or in the
 // thread of a channel mention; a refusal to someone who clicked another traveller's button is
 // ephemeral. Progress shows within a second: an hourglass reaction on the traveller's message,
-// or the clicked message replaced by what is happening (which also retires its buttons).
+// or the clicked message replaced by what is happening (which also retires its buttons). In an
+// assistant thread (Slack's AI app container) progress is the thread's status instead
+// (assistant.threads.setStatus, cleared with the answer), what the traveller can say next becomes
+// the thread's suggested prompts, and a shortlist titles the thread with the search.
 //
 // Exactly once (core/delivery.ts): the WebClient never retries (a retried chat.postMessage whose
 // answer was lost is a second message); each failure is classified here, and every posted reply
@@ -11,10 +14,11 @@
 import { WebClient, type WebAPICallResult } from '@slack/web-api';
 import { DeliveryError, PermanentSendError, type ChannelSender, type FailureClass, type PartContext } from '../../core/delivery.ts';
 import type { Logger } from '../../core/log.ts';
-import type { Reply } from '../../core/reply.ts';
+import { clipText, type Reply } from '../../core/reply.ts';
 import type { InboxRecord } from '../../core/store/inbox.ts';
-import { slackReference } from './normalize.ts';
-import { escapeMrkdwn, renderClicked, renderSlack, type SlackMessage } from './render.ts';
+import type { ProgressNote } from '../../core/wording.ts';
+import { ASSISTANT_BLOCK_PREFIX, slackReference } from './normalize.ts';
+import { escapeMrkdwn, renderClicked, renderSlack, renderSlackAssistant, type SlackMessage, type SuggestedPrompts } from './render.ts';
 import { plainReplyText } from '../../core/plain-text.ts';
 
 const PROGRESS_REACTION = 'hourglass_flowing_sand';
@@ -34,6 +38,14 @@ export const NOT_INSTALLED = 'not_installed';
 /** How far back a lookup reaches before the delivery began: clocks differ a little. */
 const LOOKUP_SKEW_SECONDS = 60;
 const LOOKUP_PAGES = 5;
+/** assistant.threads.setStatus rotates through at most ten loading messages. */
+const MAX_LOADING_MESSAGES = 10;
+/** Our own caps: a status line and a thread title stay one short line. */
+const STATUS_MAX = 100;
+const TITLE_MAX = 60;
+/** Travellers whose users.info is kept (tz and tz_offset from one call), and for how long. */
+const PEOPLE_KEPT = 5_000;
+const PERSON_TTL_MS = 6 * 3_600_000;
 
 /** An empty token (every workspace installed through OAuth) makes a client each call names its token for. */
 export function slackWebClient(token: string, apiUrl: string, options: { timeoutMs?: number } = {}): WebClient {
@@ -97,6 +109,26 @@ export interface SlackTokenFor {
 export interface SlackPart {
   message: SlackMessage;
   ephemeralFor?: string;
+  /** In an assistant thread: the prompts set before the message, and the title set after it. */
+  assistant?: {
+    prompts?: SuggestedPrompts;
+    /** Posted instead of `message` when the prompts cannot be set: the suggestions as buttons. */
+    withButtons?: SlackMessage;
+    title?: string;
+  };
+}
+
+/** What users.info says of a traveller's time zone. */
+interface PersonZone {
+  timeZone?: string;
+  offsetMinutes?: number;
+}
+
+/** The thread's title from the traveller's search: what they asked, cut to one line. */
+function threadTitle(record: InboxRecord): string | undefined {
+  const input = record.input;
+  const text = input.type === 'text' || (input.type === 'action' && input.action === 'say') ? input.text.replace(/\s+/g, ' ').trim() : '';
+  return text ? clipText(text, TITLE_MAX) : undefined;
 }
 
 interface HistoryMessage {
@@ -110,6 +142,9 @@ export class SlackSender implements ChannelSender<SlackPart> {
     private readonly logger?: Logger,
     private readonly tokenFor?: SlackTokenFor,
   ) {}
+
+  /** users.info per traveller (`team:user`): one call serves both the zone and the offset. */
+  private readonly people = new Map<string, { at: number; zone: Promise<PersonZone> }>();
 
   /** The `token` argument of every Web API call for this turn's workspace. */
   private async auth(record: InboxRecord): Promise<{ token?: string }> {
@@ -138,7 +173,14 @@ export class SlackSender implements ChannelSender<SlackPart> {
   }
 
   compose(reply: Reply, record: InboxRecord): SlackPart[] {
-    const user = slackReference(record).userId;
+    const ref = slackReference(record);
+    const user = ref.userId;
+    if (ref.assistantThread && ref.threadTs && reply.status !== 'bridge_not_your_button') {
+      const { message, prompts, withButtons } = renderSlackAssistant(reply, ASSISTANT_BLOCK_PREFIX);
+      const title = reply.kind === 'shortlist' ? threadTitle(record) : undefined;
+      const assistant = { ...(prompts ? { prompts } : {}), ...(withButtons && prompts ? { withButtons } : {}), ...(title ? { title } : {}) };
+      return [{ message, ...(Object.keys(assistant).length ? { assistant } : {}) }];
+    }
     const message = renderSlack(reply);
     return [reply.status === 'bridge_not_your_button' && user ? { message, ephemeralFor: user } : { message }];
   }
@@ -153,10 +195,21 @@ export class SlackSender implements ChannelSender<SlackPart> {
     const { channel, threadTs } = slackReference(context.record);
     if (!channel) throw new PermanentSendError('slack reference without a channel', 'no_channel');
     const thread = threadTs ? { thread_ts: threadTs } : {};
-    const { text } = part.message;
-    // A plain-text fallback has no blocks: the text is the message.
-    const blocks = part.message.blocks.length ? { blocks: part.message.blocks } : {};
     return this.withToken(context.record, async (auth) => {
+      // Set before the message, so the traveller sees the suggestions with it; setting them again
+      // (a retried post) changes nothing. Refused, the suggestions go in the message as buttons.
+      let message = part.message;
+      const prompts = part.assistant?.prompts;
+      if (prompts && threadTs) {
+        await this.web.assistant.threads.setSuggestedPrompts({ ...auth, channel_id: channel, thread_ts: threadTs, title: prompts.title, prompts: prompts.prompts }).catch((error: unknown) => {
+          if (classifySlackError(error).code === NOT_INSTALLED) throw error;
+          this.logger?.warn('suggested prompts not set', { error: classifySlackError(error).code });
+          if (part.assistant?.withButtons) message = part.assistant.withButtons;
+        });
+      }
+      const { text } = message;
+      // A plain-text fallback has no blocks: the text is the message.
+      const blocks = message.blocks.length ? { blocks: message.blocks } : {};
       if (part.ephemeralFor) {
         const result = await this.web.chat.postEphemeral({ ...auth, channel, user: part.ephemeralFor, text, ...blocks, ...thread });
         return String(result.message_ts ?? 'ephemeral');
@@ -171,6 +224,13 @@ export class SlackSender implements ChannelSender<SlackPart> {
         ...thread,
         metadata: { event_type: REPLY_EVENT_TYPE, event_payload: { part: context.tag } },
       });
+      const title = part.assistant?.title;
+      if (title && threadTs) {
+        // Best effort: the answer is out; an untitled thread is still the traveller's.
+        await this.web.assistant.threads
+          .setTitle({ ...auth, channel_id: channel, thread_ts: threadTs, title })
+          .catch((error: unknown) => this.logger?.warn('assistant thread title not set', { error: classifySlackError(error).code }));
+      }
       return String(result.ts);
     });
   }
@@ -198,34 +258,71 @@ export class SlackSender implements ChannelSender<SlackPart> {
     });
   }
 
-  async progress(record: InboxRecord): Promise<void> {
+  async progress(record: InboxRecord, note?: ProgressNote): Promise<void> {
     const ref = slackReference(record);
     if (!ref.channel) return;
     const channel = ref.channel;
     await this.withToken(record, async (auth) => {
-      if (record.input.type === 'action' && ref.clickedMessageTs) {
+      const clicked = record.input.type === 'action' && ref.clickedMessageTs;
+      if (clicked) {
         // An update: safe to repeat, so an ambiguous failure here needs no check.
-        const message = renderClicked(ref.clickedLabel, ref.clickedAction ?? record.input.action);
-        await this.web.chat.update({ ...auth, channel, ts: ref.clickedMessageTs, text: message.text, blocks: message.blocks });
+        const message = renderClicked(ref.clickedLabel, ref.clickedAction ?? (record.input.type === 'action' ? record.input.action : ''));
+        await this.web.chat.update({ ...auth, channel, ts: clicked, text: message.text, blocks: message.blocks });
+      }
+      if (ref.assistantThread && ref.threadTs) {
+        // The thread's own "is working" line, rotating through what Brek is doing; Slack clears it
+        // when the answer is posted (and drops it after two minutes without one).
+        const status = clipText(note?.status ?? 'Working on it…', STATUS_MAX);
+        const loading = (note?.loading ?? []).slice(0, MAX_LOADING_MESSAGES).map((line) => clipText(line, STATUS_MAX));
+        await this.web.assistant.threads.setStatus({ ...auth, channel_id: channel, thread_ts: ref.threadTs, status, ...(loading.length ? { loading_messages: loading } : {}) });
         return;
       }
-      if (ref.messageTs) await this.web.reactions.add({ ...auth, channel, timestamp: ref.messageTs, name: PROGRESS_REACTION });
+      if (!clicked && ref.messageTs) await this.web.reactions.add({ ...auth, channel, timestamp: ref.messageTs, name: PROGRESS_REACTION });
     });
   }
 
   async clearProgress(record: InboxRecord, _outcome?: { delivered: boolean }): Promise<void> {
     const ref = slackReference(record);
-    if (!ref.channel || !ref.messageTs || record.input.type !== 'text') return;
+    if (!ref.channel) return;
     const auth = await this.auth(record);
+    if (ref.assistantThread && ref.threadTs) {
+      if (record.input.type !== 'text' && record.input.type !== 'action') return;
+      // The answer cleared it already where it was posted; an empty status also ends one left by a failed turn.
+      await this.web.assistant.threads.setStatus({ ...auth, channel_id: ref.channel, thread_ts: ref.threadTs, status: '' }).catch(() => undefined);
+      return;
+    }
+    if (!ref.messageTs || record.input.type !== 'text') return;
     // A reaction that is already gone (or never went on) is fine.
     await this.web.reactions.remove({ ...auth, channel: ref.channel, timestamp: ref.messageTs, name: PROGRESS_REACTION }).catch(() => undefined);
   }
 
   async timezoneOffsetMinutes(record: InboxRecord): Promise<number | undefined> {
-    const user = slackReference(record).userId;
-    if (!user) return undefined;
-    const info = await this.withToken(record, (auth) => this.web.users.info({ ...auth, user }));
-    const seconds = info.user?.tz_offset;
-    return typeof seconds === 'number' ? Math.round(seconds / 60) : undefined;
+    return (await this.zoneOf(record)).offsetMinutes;
+  }
+
+  /** The traveller's IANA zone (users.info `tz`): every date they read is written in it. */
+  async timeZone(record: InboxRecord): Promise<string | undefined> {
+    return (await this.zoneOf(record)).timeZone;
+  }
+
+  /** One users.info per traveller, shared by the zone and the offset (asked together) and kept a while. */
+  private zoneOf(record: InboxRecord): Promise<PersonZone> {
+    const { teamId, userId } = slackReference(record);
+    if (!userId) return Promise.resolve({});
+    const key = `${teamId ?? ''}:${userId}`;
+    const now = Date.now();
+    const known = this.people.get(key);
+    if (known && now - known.at < PERSON_TTL_MS) return known.zone;
+    const zone = this.withToken(record, (auth) => this.web.users.info({ ...auth, user: userId })).then(({ user }) => {
+      const seconds = user?.tz_offset;
+      return { ...(typeof user?.tz === 'string' && user.tz ? { timeZone: user.tz } : {}), ...(typeof seconds === 'number' ? { offsetMinutes: Math.round(seconds / 60) } : {}) };
+    });
+    // A failed lookup is not kept: the next session asks again.
+    zone.catch(() => this.people.get(key)?.zone === zone && this.people.delete(key));
+    this.people.delete(key);
+    this.people.set(key, { at: now, zone });
+    // Oldest first out (a Map keeps insertion order).
+    if (this.people.size > PEOPLE_KEPT) this.people.delete(this.people.keys().next().value!);
+    return zone;
   }
 }

@@ -3,6 +3,9 @@
 // (posting with message metadata, reading history and threads back), and fails the way Slack
 // does (dev/fakes/faults.ts): refusing before the work (429 with Retry-After, an error code), or
 // posting and then losing the answer (dropped connection, HTTP 5xx, an answer past the timeout).
+// Assistant threads (Slack's AI app container) are opened with openAssistantThread, as a
+// traveller opening the container would; assistant.threads.* then set their status, suggested
+// prompts and title as Slack documents, refusing what Slack refuses.
 import { slackRefusal } from './blockkit-limits.ts';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -53,12 +56,34 @@ interface SlackMessage {
   botId?: string;
   /** A thread reply also sent to the channel (reply_broadcast): it shows in the history too. */
   replyBroadcast?: boolean;
+  /** The root message Slack posts for an assistant thread (as the user who opened it). */
+  subtype?: 'assistant_app_thread';
 }
+
+/** An assistant thread as the container shows it: its status line, suggested prompts and title. */
+interface FakeAssistantThread {
+  channel: string;
+  threadTs: string;
+  userId: string;
+  /** "" when none shows. */
+  status: string;
+  loadingMessages: string[];
+  prompts: { title: string; message: string }[];
+  promptsTitle?: string;
+  title?: string;
+}
+
+/**
+ * What assistant.threads.* accept. Slack documents "up to four" prompts and "a maximum of 10"
+ * loading messages; it publishes no length for a status, a prompt or a title, so these are the
+ * fake's stand-ins, generous enough for anything a person can read at a glance.
+ */
+const ASSISTANT_LIMITS = { prompts: 4, loadingMessages: 10, status: 250, promptTitle: 75, promptMessage: 4000, promptsTitle: 150, title: 255 } as const;
 
 /** A message as conversations.history / conversations.replies return it. */
 interface SlackHistoryMessage {
   type: 'message';
-  subtype?: 'thread_broadcast';
+  subtype?: 'thread_broadcast' | 'assistant_app_thread';
   ts: string;
   text: string;
   user?: string;
@@ -98,7 +123,15 @@ export interface FakeSlack {
   faults: FaultPlan;
   /** The truth: every message `channel` (or every channel) shows now, in post order, updates applied, no ephemerals. */
   posted(channel?: string): SlackMessage[];
-  setTimezone(userId: string, tzOffsetSeconds: number): void;
+  /** users.info's tz_offset (and tz, the zone's IANA name) for a user; default America/Los_Angeles. */
+  setTimezone(userId: string, tzOffsetSeconds: number, tz?: string): void;
+  /**
+   * The user opens the app's assistant container: a new thread, its root message posted as Slack
+   * does (subtype assistant_app_thread). Send assistant_thread_started for it (dev/simulate/slack.ts).
+   */
+  openAssistantThread(userId: string, channel?: string): FakeAssistantThread;
+  /** Assistant threads by `channel:thread_ts`, as they show now. */
+  assistantThreads: Map<string, FakeAssistantThread>;
   /** OAuth v2: the app's client credentials, and the workspaces that will approve an install. */
   oauth: {
     clientId: string;
@@ -199,7 +232,8 @@ function toFault(fault: SlackFault): Fault {
 export async function startFakeSlack(options: { token?: string; port?: number; host?: string } = {}): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const plan = new FaultPlan(SLACK_POSTING_METHODS, { refuse: { status: 429, retryAfter: 1 }, error_after: [{ status: 500 }, { status: 503 }] });
-  const timezones = new Map<string, number>();
+  const timezones = new Map<string, { offset: number; tz: string }>();
+  const assistantThreads = new Map<string, FakeAssistantThread>();
   const messages: FakeSlack['messages'] = new Map();
   const listeners = new Set<(call: SlackCall) => void>();
   let lastMicros = 0;
@@ -246,7 +280,7 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
     const replies = message.threadTs ? 0 : [...messages.values()].filter((m) => m.channel === message.channel && m.threadTs === message.ts && !m.ephemeralFor).length;
     return {
       type: 'message',
-      ...(message.replyBroadcast ? { subtype: 'thread_broadcast' as const } : {}),
+      ...(message.replyBroadcast ? { subtype: 'thread_broadcast' as const } : message.subtype ? { subtype: message.subtype } : {}),
       ts: message.ts,
       text: message.text ?? '',
       ...(message.user ? { user: message.user } : {}),
@@ -331,6 +365,16 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
       const since = Number(new URL(req.url, 'http://fake').searchParams.get('since') ?? 0) || 0;
       return reply(res, 200, { calls: calls.slice(since), next: calls.length });
     }
+    // A user opening the assistant container, for `npm run chat` (another process): POST
+    // /__fake/assistant_threads {user, channel?} → the thread; GET lists them as they show now.
+    if (req.url === '/__fake/assistant_threads') {
+      if (req.method === 'GET') return reply(res, 200, { threads: [...assistantThreads.values()] });
+      const asked = safeJson(raw);
+      const user = typeof asked === 'object' && asked !== null ? (asked as Record<string, unknown>).user : undefined;
+      const channel = typeof asked === 'object' && asked !== null ? (asked as Record<string, unknown>).channel : undefined;
+      if (req.method !== 'POST' || typeof user !== 'string' || !user) return reply(res, 400, { ok: false, error: 'invalid_arguments' });
+      return reply(res, 200, { thread: openThread(user, typeof channel === 'string' && channel ? channel : undefined) });
+    }
     // The user's side of the OAuth flow: Slack's authorize page, approving at once for the next
     // workspace added with oauth.addWorkspace (in order), redirecting back with a code. A `team`
     // naming an added workspace (Slack's own parameter to preselect one) approves that one instead.
@@ -411,6 +455,9 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
             ...(threadTs && flag(args.reply_broadcast) ? { replyBroadcast: true } : {}),
           };
           messages.set(`${channel}:${ts}`, message);
+          // The app's answer in an assistant thread ends its status line, as Slack's does.
+          const assistantThread = threadTs ? assistantThreads.get(`${channel}:${threadTs}`) : undefined;
+          if (assistantThread) Object.assign(assistantThread, { status: '', loadingMessages: [] });
           const echoed = { type: 'message', text: message.text, user: bot.user, bot_id: bot.botId, ts, ...(threadTs ? { thread_ts: threadTs } : {}), ...(metadata ? { metadata } : {}), ...(args.blocks === undefined ? {} : { blocks: args.blocks }) };
           return done(ok({ channel, ts, message: echoed }), ts);
         }
@@ -451,7 +498,14 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
           return done(ok({}));
         case 'users.info': {
           const user = String(args.user ?? '');
-          return done(ok({ user: { id: user, tz_offset: timezones.get(user) ?? -28_800, tz: 'America/Los_Angeles' } }));
+          const zone = timezones.get(user) ?? { offset: -28_800, tz: 'America/Los_Angeles' };
+          return done(ok({ user: { id: user, tz: zone.tz, tz_offset: zone.offset } }));
+        }
+        case 'assistant.threads.setStatus':
+        case 'assistant.threads.setSuggestedPrompts':
+        case 'assistant.threads.setTitle': {
+          const answer = assistantCall(method, args);
+          return (answer.body as { ok?: unknown }).ok ? done(answer) : answer;
         }
         case 'auth.test': {
           const workspace = tokenTeam ? workspaces.get(tokenTeam) : undefined;
@@ -463,6 +517,68 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
       }
     });
   });
+  function openThread(userId: string, channel = `D${userId}`): FakeAssistantThread {
+    const threadTs = nextTs();
+    messages.set(`${channel}:${threadTs}`, { channel, ts: threadTs, text: `Chats from ${new Date().toISOString()}`, user: userId, subtype: 'assistant_app_thread' });
+    const thread: FakeAssistantThread = { channel, threadTs, userId, status: '', loadingMessages: [], prompts: [] };
+    assistantThreads.set(`${channel}:${threadTs}`, thread);
+    return thread;
+  }
+
+  /**
+   * assistant.threads.*: channel_id and thread_ts name an assistant thread (missing: Slack's
+   * invalid_arguments; no such thread: invalid_thread_ts, or channel_not_found for a channel
+   * with none), then each method's own arguments, within ASSISTANT_LIMITS.
+   */
+  function assistantCall(method: string, args: Record<string, unknown>): Answer {
+    const invalid = (message: string): Answer => ({ status: 200, body: { ok: false, error: 'invalid_arguments', response_metadata: { messages: [`[ERROR] ${message}`] } } });
+    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    const channel = text(args.channel_id);
+    const threadTs = text(args.thread_ts);
+    if (!channel) return invalid('missing required field: channel_id');
+    if (!threadTs) return invalid('missing required field: thread_ts');
+    const thread = assistantThreads.get(`${channel}:${threadTs}`);
+    if (!thread) return refused([...assistantThreads.values()].some((t) => t.channel === channel) ? 'invalid_thread_ts' : 'channel_not_found');
+    switch (method) {
+      case 'assistant.threads.setStatus': {
+        const status = text(args.status);
+        if (status === undefined) return invalid('missing required field: status');
+        if (status.length > ASSISTANT_LIMITS.status) return invalid(`must be less than ${ASSISTANT_LIMITS.status + 1} characters [json-pointer:/status]`);
+        const loading = args.loading_messages ?? [];
+        if (!Array.isArray(loading) || loading.some((line) => typeof line !== 'string' || !line.trim() || line.length > ASSISTANT_LIMITS.status)) return invalid('loading_messages must be an array of non-empty strings');
+        if (loading.length > ASSISTANT_LIMITS.loadingMessages) return invalid(`no more than ${ASSISTANT_LIMITS.loadingMessages} items allowed [json-pointer:/loading_messages]`);
+        Object.assign(thread, { status, loadingMessages: status ? (loading as string[]) : [] });
+        return ok({});
+      }
+      case 'assistant.threads.setSuggestedPrompts': {
+        const prompts = args.prompts;
+        if (!Array.isArray(prompts) || prompts.length === 0) return invalid('missing required field: prompts');
+        if (prompts.length > ASSISTANT_LIMITS.prompts) return invalid(`no more than ${ASSISTANT_LIMITS.prompts} items allowed [json-pointer:/prompts]`);
+        const read: { title: string; message: string }[] = [];
+        for (const prompt of prompts) {
+          const title = typeof prompt === 'object' && prompt !== null ? text((prompt as Record<string, unknown>).title) : undefined;
+          const message = typeof prompt === 'object' && prompt !== null ? text((prompt as Record<string, unknown>).message) : undefined;
+          if (!title?.trim() || !message?.trim()) return invalid('each prompt needs a title and a message');
+          if (title.length > ASSISTANT_LIMITS.promptTitle || message.length > ASSISTANT_LIMITS.promptMessage) return invalid('prompt title or message too long');
+          read.push({ title, message });
+        }
+        const title = args.title === undefined ? undefined : text(args.title);
+        if (args.title !== undefined && (title === undefined || title.length > ASSISTANT_LIMITS.promptsTitle)) return invalid('title must be a string of at most 150 characters');
+        thread.prompts = read;
+        if (title) thread.promptsTitle = title;
+        else delete thread.promptsTitle;
+        return ok({});
+      }
+      default: {
+        const title = text(args.title);
+        if (!title?.trim()) return invalid('missing required field: title');
+        if (title.length > ASSISTANT_LIMITS.title) return invalid(`must be less than ${ASSISTANT_LIMITS.title + 1} characters [json-pointer:/title]`);
+        thread.title = title;
+        return ok({});
+      }
+    }
+  }
+
   /** oauth.v2.access: client credentials in HTTP Basic or the form, then a code or a refresh token. */
   function oauthAccess(req: IncomingMessage, args: Record<string, unknown>, done: (answer: Answer) => Answer): Answer {
     const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
@@ -489,7 +605,7 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
       ok({
         app_id: 'A0LOCAL',
         authed_user: { id: 'UINSTALLER' },
-        scope: 'app_mentions:read,chat:write,im:history,reactions:write,users:read',
+        scope: 'app_mentions:read,assistant:write,chat:write,im:history,reactions:write,users:read',
         token_type: 'bot',
         access_token: access,
         ...rotation,
@@ -517,7 +633,9 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
     injected: () => ({ ...plan.injected }),
     faults: plan,
     posted: (channel) => [...messages.values()].filter((m) => !m.ephemeralFor && (channel === undefined || m.channel === channel)).map((m) => ({ ...m })),
-    setTimezone: (userId, seconds) => void timezones.set(userId, seconds),
+    setTimezone: (userId, seconds, tz = 'America/Los_Angeles') => void timezones.set(userId, { offset: seconds, tz }),
+    assistantThreads,
+    openAssistantThread: (userId, channel) => openThread(userId, channel),
     oauth: {
       ...oauthClient,
       authorizeUrl: `${url}/oauth/v2/authorize`,

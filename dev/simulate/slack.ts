@@ -36,6 +36,8 @@ export interface MessageEventOptions {
   eventId?: string;
   botUserId?: string;
   appId?: string;
+  /** Sent in an assistant thread (`threadTs`): Slack adds `assistant_thread` with an action_token. */
+  assistantThread?: boolean;
   extra?: Record<string, unknown>;
 }
 
@@ -50,8 +52,14 @@ export function messageEvent(user: SlackUser, options: MessageEventOptions): Rec
     event_ts: options.ts ?? slackTs(),
     ...(options.type === 'app_mention' ? {} : { channel_type: options.channelType ?? (channel.startsWith('D') ? 'im' : 'channel') }),
     ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
+    ...(options.assistantThread ? { parent_user_id: options.botUserId ?? 'UBOT', assistant_thread: { action_token: `${Date.now()}.${randomUUID().replace(/-/g, '')}` } } : {}),
     ...options.extra,
   };
+  return envelope(user, event, options);
+}
+
+/** The Events API wrapper around one event, as Slack posts it. */
+function envelope(user: SlackUser, event: Record<string, unknown>, options: { eventId?: string; botUserId?: string; appId?: string }): Record<string, unknown> {
   return {
     token: 'deprecated-verification-token',
     team_id: user.teamId,
@@ -64,6 +72,29 @@ export function messageEvent(user: SlackUser, options: MessageEventOptions): Rec
   };
 }
 
+export interface AssistantThreadOptions {
+  /** The DM channel the container is (D…), and the thread the fake opened (FakeSlack.openAssistantThread). */
+  channel: string;
+  threadTs: string;
+  /** The channel the user is looking at: the event's context. */
+  contextChannel?: string;
+  eventId?: string;
+  appId?: string;
+}
+
+/**
+ * assistant_thread_started (the user opened the app's container: a new thread) or
+ * assistant_thread_context_changed (they moved to another channel with it open), as Slack sends them.
+ */
+export function assistantThreadEvent(user: SlackUser, type: 'assistant_thread_started' | 'assistant_thread_context_changed', options: AssistantThreadOptions): Record<string, unknown> {
+  const context = { ...(options.contextChannel ? { channel_id: options.contextChannel } : {}), team_id: user.teamId, enterprise_id: null };
+  return envelope(
+    user,
+    { type, assistant_thread: { user_id: user.userId, context, channel_id: options.channel, thread_ts: options.threadTs }, event_ts: slackTs() },
+    options,
+  );
+}
+
 export interface BlockActionOptions {
   actionId: string;
   value?: string;
@@ -72,6 +103,8 @@ export interface BlockActionOptions {
   threadTs?: string;
   actionTs?: string;
   appId?: string;
+  /** The clicked button's block (Slack names it in the payload). */
+  blockId?: string;
 }
 
 export function blockAction(user: SlackUser, options: BlockActionOptions): Record<string, unknown> {
@@ -95,7 +128,7 @@ export function blockAction(user: SlackUser, options: BlockActionOptions): Recor
       {
         type: 'button',
         action_id: options.actionId,
-        block_id: 'b',
+        block_id: options.blockId ?? 'b',
         ...(options.value ? { value: options.value } : {}),
         action_ts: options.actionTs ?? `${(Date.now() / 1000).toFixed(6)}`,
       },
