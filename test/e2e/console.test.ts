@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/log.ts';
+import { WebClient } from '@slack/web-api';
+import { LOCAL_SLACK_BOT_TOKEN } from '../../adapters/slack/profile.ts';
 import { startFakeSlack } from '../../dev/fakes/slack.ts';
 import { startStack } from '../../dev/stack.ts';
 import { messageEvent, postSlack, slackRequest } from '../../dev/simulate/slack.ts';
@@ -73,8 +75,8 @@ async function addCardThrough(link: Locator): Promise<void> {
   await payment.close();
 }
 
-async function screenshot(channel: string): Promise<void> {
-  await pane(channel).screenshot({ path: join(ARTIFACTS, `${channel}.png`) });
+async function screenshot(channel: string, name = channel): Promise<void> {
+  await pane(channel).screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 }
 
 async function waitFor(locator: Locator): Promise<void> {
@@ -106,6 +108,28 @@ describe('the console (GET /)', () => {
     await waitFor(botMessage('slack', 'Booked Branding Iron Motel'));
     await expect.poll(() => botMessage('slack', 'Booked').locator('a', { hasText: 'View booking' }).count()).toBe(1);
     await screenshot('slack');
+  }, 90_000);
+
+  it('the Slack pane is an assistant thread: the greeting, suggested prompts as Slack draws them, the status line, the title', async () => {
+    await pane('slack').locator('input[name="user"]').fill('Grace');
+    await pane('slack').locator('input[name="user"]').dispatchEvent('change');
+    await waitFor(botMessage('slack', 'I can find and book hotels'));
+    const prompt = pane('slack').locator('.sk-assistant:not([hidden]) button.sk-prompt', { hasText: 'Find a refundable hotel in Las Vegas this weekend' });
+    await waitFor(prompt);
+    await expect.poll(() => pane('slack').locator('.sk-assistant:not([hidden]) button.sk-prompt').count()).toBe(3);
+    await screenshot('slack', 'slack-assistant-prompts');
+    await prompt.click();
+    await waitFor(pane('slack').locator('.msg.user', { hasText: 'Find a refundable hotel in Las Vegas this weekend' }));
+    await waitFor(botMessage('slack', 'Las Vegas'));
+    await waitFor(pane('slack').locator('.sk-assistant:not([hidden]) .sk-thread-title', { hasText: 'Find a refundable hotel in Las Vegas this weekend' }));
+    // The status line as Slack shows it while the app works (set here as the sender sets it).
+    const thread = [...h.stack.fakeSlack!.assistantThreads.values()].filter((t) => t.title).at(-1)!;
+    const web = new WebClient(LOCAL_SLACK_BOT_TOKEN, { slackApiUrl: h.stack.fakeSlack!.apiUrl });
+    await web.assistant.threads.setStatus({ channel_id: thread.channel, thread_ts: thread.threadTs, status: 'Booking your room…', loading_messages: ['Booking your room…'] });
+    await waitFor(pane('slack').locator('.sk-assistant:not([hidden]) .sk-status', { hasText: 'Booking your room…' }));
+    await screenshot('slack', 'slack-assistant-status');
+    await web.assistant.threads.setStatus({ channel_id: thread.channel, thread_ts: thread.threadTs, status: '' });
+    await expect.poll(() => pane('slack').locator('.sk-assistant:not([hidden]) .sk-status').count()).toBe(0);
   }, 90_000);
 
   it('books a room in the Teams pane: Adaptive Cards drawn by Microsoft’s renderer, Action.Execute clicks', async () => {

@@ -1,9 +1,12 @@
 // Block Kit as Slack draws it, for the blocks the bridge sends: section (text, fields, accessory
 // button), actions, context, header, divider and image. Buttons with a URL open it; the others
 // send the real block_actions payload through the bridge (via the console server, which signs it).
+// The pane is the app's assistant container: the thread's status line ("Brek is searching…") and
+// its suggested prompts show under the newest message, as Slack draws them; a prompt, tapped,
+// is sent as the traveller's message.
 import type { Button, KnownBlock } from '@slack/types';
 import { appendLinkified, link } from './format.ts';
-import { senderLine, type ChannelView } from './pane.ts';
+import { senderLine, type ChannelView, type PaneContext } from './pane.ts';
 
 export interface SlackClick {
   actionId: string;
@@ -114,10 +117,60 @@ function mrkdwn(text: string): DocumentFragment {
   return out;
 }
 
+interface AssistantState {
+  status?: string;
+  loadingMessages?: string[];
+  prompts?: { title: string; message: string }[];
+  promptsTitle?: string;
+  title?: string;
+}
+
+/** The newest thread state drawn in each pane: an older one is hidden when a newer one is drawn (in message order). */
+const shownState = new Map<string, HTMLElement>();
+
+function renderAssistantState(state: AssistantState, pane: PaneContext, wrapper: HTMLElement): void {
+  shownState.get(pane.channel)?.setAttribute('hidden', '');
+  shownState.set(pane.channel, wrapper);
+  // Not a message bubble: Slack draws these under the thread, beside the composer.
+  wrapper.className = 'sk-assistant';
+  if (state.title) {
+    const title = document.createElement('div');
+    title.className = 'sk-context sk-thread-title';
+    title.textContent = `Thread: ${state.title}`;
+    wrapper.append(title);
+  }
+  if (state.status) {
+    // Slack writes the app's name before its status, and rotates the loading lines in its place.
+    const status = document.createElement('div');
+    status.className = 'sk-context sk-status';
+    status.append(Object.assign(document.createElement('b'), { textContent: 'Brek ' }), document.createTextNode(state.loadingMessages?.[0] ?? state.status));
+    status.title = (state.loadingMessages ?? [state.status]).join('\n');
+    wrapper.append(status);
+  }
+  if (state.prompts?.length) {
+    if (state.promptsTitle) wrapper.append(Object.assign(document.createElement('div'), { className: 'sk-context sk-prompts-title', textContent: state.promptsTitle }));
+    const chips = document.createElement('div');
+    chips.className = 'sk-actions sk-prompts';
+    for (const prompt of state.prompts) {
+      const chip = document.createElement('button');
+      chip.className = 'sk-btn sk-prompt';
+      chip.textContent = prompt.title;
+      chip.title = prompt.message;
+      chip.addEventListener('click', () => void pane.request('/console/send', { channel: pane.channel, name: pane.name(), text: prompt.message }));
+      chips.append(chip);
+    }
+    wrapper.append(chips);
+  }
+  // Nothing to show (no status, no prompts): the state takes no room.
+  if (!wrapper.childElementCount) wrapper.setAttribute('hidden', '');
+}
+
 /** The Slack pane: Block Kit messages; a button click is sent as the real block_actions payload. */
 export const view: ChannelView = {
   defaultName: 'Ada',
   render(message, pane, wrapper) {
+    const assistant = message.payload.assistant;
+    if (typeof assistant === 'object' && assistant !== null) return renderAssistantState(assistant as AssistantState, pane, wrapper);
     wrapper.append(senderLine());
     if (message.ephemeral) {
       const note = document.createElement('div');
