@@ -221,6 +221,8 @@ async function main(): Promise<void> {
   };
 
   process.stdout.write(`Talking to ${stack.url} as ${values.user} on ${first.name}. /b N clicks button N, /card adds a test card, /quit leaves.\n`);
+  // Opening the channel can be answered first (Slack's assistant thread greets, with suggestions).
+  if (first.greets) show(await link.withChannel((channel) => channel.replies(REPLY_TIMEOUT_MS)), state);
   try {
     if (values.script) {
       const lines = (await readFile(values.script, 'utf8')).split('\n');

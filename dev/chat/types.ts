@@ -26,8 +26,11 @@ export interface ChatChannel {
   replies(timeoutMs: number): Promise<ChatMessage[]>;
 }
 
-/** A chat channel ready to use: `start` skips what the stack sent before this session. */
-export type OpenChatChannel = ChatChannel & { start(): Promise<void> };
+/**
+ * A chat channel ready to use: `start` skips what the stack sent before this session; `greets`,
+ * once started, when opening it made the bridge say something first (Slack's assistant thread).
+ */
+export type OpenChatChannel = ChatChannel & { start(): Promise<void>; greets?: boolean };
 
 /** What a channel's chat side is opened from: the running stack's stack.json and dev secrets. */
 export interface ChatContext {

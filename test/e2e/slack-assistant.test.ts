@@ -12,6 +12,7 @@ import { attachTestCard } from '../../dev/simulate/payment.ts';
 import { assistantThreadEvent, blockAction, messageEvent, postSlack, slackRequest, slackTs, type SlackUser } from '../../dev/simulate/slack.ts';
 import { ACTION_WORDS } from '../../core/reply.ts';
 import { MESSAGES } from '../../core/wording.ts';
+import { SlackChat } from '../../dev/chat/slack.ts';
 import { SIGNING_SECRET, useStack } from '../support/stack.ts';
 
 const h = useStack();
@@ -241,5 +242,29 @@ describe('the fake assistant.threads.* refuse what Slack refuses', () => {
     expect(await error(web.assistant.threads.setSuggestedPrompts({ channel_id: thread.channel, thread_ts: thread.threadTs, prompts: [prompt, prompt, prompt, prompt] }))).toBe('ok');
     expect(await error(web.assistant.threads.setStatus({ channel_id: thread.channel, thread_ts: thread.threadTs, status: 'is thinking…', loading_messages: ['a', 'b'] }))).toBe('ok');
     expect(fake().assistantThreads.get(`${thread.channel}:${thread.threadTs}`)).toMatchObject({ status: 'is thinking…', loadingMessages: ['a', 'b'], prompts: [prompt, prompt, prompt, prompt] });
+  });
+});
+
+describe('npm run chat on Slack', () => {
+  it('opens an assistant thread: the greeting’s prompts, and later "Done", are numbered choices that send their message', async () => {
+    const chat = new SlackChat(h.stack.url, fake().url, SIGNING_SECRET, { teamId: 'T0TEST', userId: `U${++users}CHAT` }, { assistant: true });
+    await chat.start();
+    expect(chat.greets).toBe(true);
+    const [greeting] = await chat.replies(10_000);
+    expect(greeting?.text).toContain('I can find and book hotels');
+    expect(greeting?.buttons.map((b) => b.label)).toEqual(ACTION_WORDS.samples.map((sample) => `💬 ${sample}`));
+
+    await greeting!.buttons[0]!.click!();
+    const [list] = await chat.replies(10_000);
+    expect(list?.text).toContain('Las Vegas');
+    await list!.buttons.find((b) => b.label === 'Book')!.click!();
+    expect((await chat.replies(10_000))[0]?.text).toContain('guest name');
+    await chat.send('John Doe');
+    const [setup] = await chat.replies(10_000);
+    expect(setup?.buttons.map((b) => b.label)).toEqual(['Set up payment', '💬 Done']);
+    expect((await attachTestCard(setup!.buttons[0]!.url!)).status).toBe(200);
+    await setup!.buttons[1]!.click!();
+    const [consent] = await chat.replies(10_000);
+    expect(consent?.buttons.map((b) => b.label)).toEqual(['Yes, use this card', 'No']);
   });
 });
