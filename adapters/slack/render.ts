@@ -4,7 +4,9 @@
 // Any Reply stays within Block Kit's limits: long texts are cut (never inside an entity or a
 // character), options beyond MAX_OPTIONS_SHOWN are summarised, a link too long for a button is
 // left to the text, and a button whose ids do not fit its value is left out. Every button is one
-// of the Reply's actions (core/reply.ts), with the label, style and value the action gives.
+// of the Reply's actions (core/reply.ts), with the label, style and value the action gives. In an
+// assistant thread (renderSlackAssistant) what the traveller can say next is the thread's
+// suggested prompts instead of buttons.
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { actionsOf, cardName, clickedNote, clipText, fittedButton, packButton, replyText, unpackButton, type ActionStyle, type ButtonPayload, type Reply, type ReplyAction, type ReplyOption } from '../../core/reply.ts';
 import { bookingFacts, cardExpiry, factsLine, moreOptionsNote, optionLine, plainSummary, priceLine, shownOptions } from '../../core/reply-format.ts';

@@ -195,6 +195,19 @@ describe('outside the assistant container', () => {
     expect(delivered().filter((c) => c.method.startsWith('assistant.'))).not.toContainEqual(expect.objectContaining({ args: expect.objectContaining({ channel_id: channel }) }));
   });
 
+  it('a thread reply in a DM without Slack’s assistant_thread mark is still the DM’s conversation', async () => {
+    const user: SlackUser = { teamId: 'T0TEST', userId: `U${++users}DMT` };
+    const channel = `D${users}DMT`;
+    await post(messageEvent(user, { text: 'seattle tomorrow', channel }));
+    const list = calls('chat.postMessage').filter((c) => c.args.channel === channel).at(-1)!;
+    await post(messageEvent(user, { text: 'book option 1', channel, threadTs: String(list.ts) }));
+    const answer = calls('chat.postMessage').filter((c) => c.args.channel === channel).at(-1)!;
+    // The DM's session went on (Brek asks for the guest name), answered in that thread, with reactions.
+    expect(answer.args).toMatchObject({ thread_ts: list.ts, text: expect.stringContaining('guest name') });
+    expect(calls('reactions.add').filter((c) => c.args.channel === channel)).toHaveLength(2);
+    expect(delivered().some((c) => c.method.startsWith('assistant.') && c.args.channel_id === channel)).toBe(false);
+  });
+
   it('in a channel thread "Done" is a button, and only its owner’s tap counts', async () => {
     const user: SlackUser = { teamId: 'T0TEST', userId: `U${++users}CH` };
     const channel = `C${users}CH`;
