@@ -2,7 +2,7 @@
 // the local stack's /teams/messages, the worker on dynalite, the sandbox, and a fake connector
 // capturing what the SDK's client posts.
 import { describe, expect, it } from 'vitest';
-import { botAddedActivity, executeActivity, messageActivity, postActivity, type TeamsUser } from '../../dev/simulate/teams.ts';
+import { botAddedActivity, executeActivity, messageActivity, postActivity, refreshActivity, suggestedActionActivity, type SuggestedActionSent, type TeamsUser } from '../../dev/simulate/teams.ts';
 import { inboxKey } from '../../core/store/inbox.ts';
 import { teamsActorId } from '../../adapters/teams/profile.ts';
 import { MESSAGES } from '../../core/wording.ts';
@@ -12,18 +12,23 @@ import { useStack } from '../support/stack.ts';
 const h = useStack();
 let users = 0;
 
-type Card = { body?: unknown[]; actions?: Action[] };
+type Card = { body?: unknown[]; actions?: Action[]; refresh?: { action?: Action; userIds?: string[] } };
 type Action = { type: string; title?: string; verb?: string; data?: Record<string, string>; url?: string; style?: string; card?: Card };
 
 const fake = () => h.stack.fakeTeams!;
 /** A message as the traveller sees it in the conversation now: a reply replaces its placeholder. */
-type Seen = { id: string; body: { text?: string; summary?: string; attachments?: unknown[] } };
+type Seen = { id: string; body: { text?: string; summary?: string; attachments?: unknown[]; suggestedActions?: { to?: string[]; actions: SuggestedActionSent[] } } };
 const posts = (conversationId: string): Seen[] =>
   fake()
     .conversation(conversationId)
     .map((activity) => ({
       id: activity.id,
-      body: { ...(activity.text !== undefined ? { text: activity.text } : {}), ...(activity.summary !== undefined ? { summary: activity.summary } : {}), ...(activity.attachments ? { attachments: activity.attachments } : {}) },
+      body: {
+        ...(activity.text !== undefined ? { text: activity.text } : {}),
+        ...(activity.summary !== undefined ? { summary: activity.summary } : {}),
+        ...(activity.attachments ? { attachments: activity.attachments } : {}),
+        ...(activity.suggestedActions ? { suggestedActions: activity.suggestedActions } : {}),
+      },
     }));
 
 function cardOf(call: Seen | undefined): Card {
@@ -31,7 +36,7 @@ function cardOf(call: Seen | undefined): Card {
   return attachments.find((a) => a.contentType === 'application/vnd.microsoft.card.adaptive')?.content ?? {};
 }
 
-/** Every action on a card, nested containers and show-cards included. */
+/** Every button on a card, nested containers and show-cards included (its refresh is no button). */
 function actionsOf(card: Card): Action[] {
   const found: Action[] = [];
   const walk = (node: unknown) => {
@@ -39,15 +44,19 @@ function actionsOf(card: Card): Action[] {
     if (typeof node !== 'object' || node === null) return;
     const n = node as Record<string, unknown>;
     if (typeof n.type === 'string' && n.type.startsWith('Action.')) found.push(n as unknown as Action);
-    for (const value of Object.values(n)) walk(value);
+    for (const [key, value] of Object.entries(n)) if (key !== 'refresh') walk(value);
   };
   walk(card);
   return found;
 }
 
-function traveller(tenantId = 'tenant-test') {
+const chips = (message: Seen | undefined) => message?.body.suggestedActions?.actions ?? [];
+
+/** A traveller in their personal chat with the bot, or (`group`) in a group chat with it and others. */
+function traveller(tenantId = 'tenant-test', where: { group?: boolean } = {}) {
   const user: TeamsUser = { tenantId, aadObjectId: `aad-${++users}-user` };
-  const conversationId = `a:${user.aadObjectId}`;
+  const conversationId = where.group ? `19:group-${users}@thread.v2` : `a:${user.aadObjectId}`;
+  const place = where.group ? ({ conversationId, conversationType: 'groupChat', mention: true } as const) : { conversationId };
   const serviceUrl = () => fake().serviceUrl;
   const token = () => fake().signInbound({ serviceUrl: serviceUrl() });
   return {
@@ -56,7 +65,7 @@ function traveller(tenantId = 'tenant-test') {
     actorId: teamsActorId(tenantId, user.aadObjectId),
     async say(text: string) {
       const before = posts(conversationId).length;
-      const res = await postActivity(h.stack.url, messageActivity(user, text, { serviceUrl: serviceUrl() }), token());
+      const res = await postActivity(h.stack.url, messageActivity(user, text, { serviceUrl: serviceUrl(), ...place }), token());
       expect(res.status).toBe(200);
       await h.stack.idle();
       const after = posts(conversationId);
@@ -67,11 +76,31 @@ function traveller(tenantId = 'tenant-test') {
       const action = actionsOf(cardOf(message)).find((a) => a.type === 'Action.Execute' && a.verb === verb);
       expect(action, `action ${verb}`).toBeDefined();
       const before = posts(conversationId).length;
-      const res = await postActivity(h.stack.url, executeActivity(as, verb, action!.data, '1000000000001', { serviceUrl: serviceUrl(), conversationId }), token());
+      const res = await postActivity(h.stack.url, executeActivity(as, verb, action!.data, '1000000000001', { serviceUrl: serviceUrl(), ...place }), token());
       expect(res.status).toBe(200);
       const invokeAnswer = (await res.json()) as { statusCode: number; type: string; value: unknown };
       await h.stack.idle();
       return { invokeAnswer, reply: posts(conversationId).slice(before).at(-1) };
+    },
+    /** Taps the suggested action titled `title` under `message`, as `as` (the traveller). */
+    async tap(message: Seen, title: string, as: TeamsUser = user) {
+      const chip = chips(message).find((a) => a.title === title);
+      expect(chip, `suggested action ${title}`).toBeDefined();
+      const before = posts(conversationId).length;
+      const res = await postActivity(h.stack.url, suggestedActionActivity(as, chip!, { serviceUrl: serviceUrl(), ...place }), token());
+      expect(res.status).toBe(200);
+      await h.stack.idle();
+      const after = posts(conversationId);
+      expect(after.length).toBe(before + 1);
+      return after.at(-1)!;
+    },
+    /** Opens `message` as `as`: Teams asks the bot for the card as it stands (its refresh). */
+    async open(message: Seen, as: TeamsUser) {
+      const refresh = cardOf(message).refresh;
+      expect(refresh?.action?.verb).toBe('refresh');
+      const res = await postActivity(h.stack.url, refreshActivity(as, refresh!, { serviceUrl: serviceUrl(), ...place }), token());
+      expect(res.status).toBe(200);
+      return (await res.json()) as { statusCode: number; type: string; value: Card };
     },
   };
 }
@@ -95,15 +124,17 @@ describe('the golden path in Teams', () => {
     // A placeholder went out before the Brek call and the reply replaced it (one message, updated);
     // every call carried a token we issued.
     const calls = fake().calls.filter((c) => c.conversationId === t.conversationId);
-    expect(calls.find((c) => c.method === 'POST')?.body.text).toBe('⏳ Working on it…');
+    // The placeholder says what the turn is doing.
+    expect(calls.find((c) => c.method === 'POST')?.body.text).toBe('⏳ Searching hotels…');
     // The card is the message: a short summary for notifications, no text repeating it above the card.
     expect(list.body.text).toBeUndefined();
     expect(list.body.summary!.length).toBeLessThanOrEqual(200);
     expect(calls.find((c) => c.method === 'PUT')?.activityId).toBe(calls.find((c) => c.method === 'POST')?.id);
     expect(fake().calls.filter((c) => c.conversationId === t.conversationId).every((c) => c.authorized)).toBe(true);
-    // The timezone came from the activity's localTimestamp.
+    // The timezone came from the activity's localTimestamp, the zone from its localTimezone.
     const session = [...h.stack.sandbox!.world.sessions.values()].find((s) => s.actor.actorId === t.actorId);
     expect(session?.actor.timezoneOffsetMinutes).toBe(-480);
+    expect((await h.stack.core.threads.get({ actorId: t.actorId, conversationId: t.conversationId }))?.timeZone).toBe('America/Los_Angeles');
 
     const { invokeAnswer, reply: guest } = await t.click(list, 'book_option');
     expect(invokeAnswer).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
@@ -115,19 +146,19 @@ describe('the golden path in Teams', () => {
     expect(setupAction).toMatchObject({ type: 'Action.OpenUrl', style: 'positive' });
     await attach(setupAction!.url!);
 
+    // "Done" is a suggestion under the setup link; the yes/no, suggestions in place of card buttons.
+    expect(chips(setup).map((a) => a.title)).toEqual(['Done']);
     const consent = await t.say('done');
     expect(JSON.stringify(cardOf(consent))).toContain('VISA •••• 4242');
-    expect(actionsOf(cardOf(consent)).map((a) => [a.title, a.style])).toEqual([
-      ['Yes, use this card', 'positive'],
-      ['No', 'destructive'],
-    ]);
+    expect(actionsOf(cardOf(consent))).toEqual([]);
+    expect(chips(consent).map((a) => a.title)).toEqual(['Yes, use this card', 'No']);
 
-    const { reply: booked } = await t.click(consent, 'confirm_payment_card');
+    const booked = await t.tap(consent, 'Yes, use this card');
     expect(booked?.body.summary).toMatch(/^Booked Branding Iron Motel\./);
     const bookedActions = actionsOf(cardOf(booked));
     expect(bookedActions.find((a) => a.title === 'View booking')?.url).toMatch(/\/my-bookings\/[0-9a-f]{24}$/);
     expect(bookedActions.find((a) => a.type === 'Action.ShowCard')).toMatchObject({ title: 'Cancel booking' });
-    const { reply: cancelled } = await t.click(booked!, 'cancel_booking');
+    const { reply: cancelled } = await t.click(booked, 'cancel_booking');
     expect(cancelled?.body.summary).toContain('Cancelled your booking at Branding Iron Motel');
   });
 
@@ -152,11 +183,11 @@ describe('the golden path in Teams', () => {
     await t.say('boston tomorrow for 2 nights');
     await t.say('book option 1');
     const consent = await t.say('Ann Lee');
-    expect(actionsOf(cardOf(consent)).map((a) => a.verb)).toEqual(['confirm_payment_card', 'decline_payment']);
-    const { invokeAnswer, reply } = await t.click(consent, 'decline_payment');
-    expect(JSON.stringify(invokeAnswer.value)).toContain('You declined this payment');
-    expect(reply?.body.summary).toBe('No problem. I will not charge this card or continue this booking.');
+    expect(chips(consent).map((a) => a.title)).toEqual(['Yes, use this card', 'No']);
+    const reply = await t.tap(consent, 'No');
+    expect(reply.body.summary).toBe('No problem. I will not charge this card or continue this booking.');
     expect(actionsOf(cardOf(reply))).toEqual([]);
+    expect(chips(reply)).toEqual([]);
   });
 });
 
