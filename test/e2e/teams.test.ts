@@ -6,6 +6,7 @@ import { botAddedActivity, executeActivity, messageActivity, postActivity, refre
 import { inboxKey } from '../../core/store/inbox.ts';
 import { teamsActorId } from '../../adapters/teams/profile.ts';
 import { MESSAGES } from '../../core/wording.ts';
+import { ACTION_WORDS, unpackButton } from '../../core/reply.ts';
 import { attachTestCard } from '../../dev/simulate/payment.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -298,5 +299,102 @@ describe('the connector allowlist', () => {
     fake().fail({ status: 429, retryAfter: 1 });
     const reply = await t.say('orlando tomorrow');
     expect(reply.body.summary).toContain('Orlando');
+  });
+});
+
+describe('issue 21: suggested actions in a personal chat, refreshed cards, group chats as before', () => {
+  it('a booking with only suggested actions for the steps Teams suggests: a sample search, "Done", Yes', async () => {
+    const t = traveller();
+    await postActivity(h.stack.url, botAddedActivity(t.user, { serviceUrl: fake().serviceUrl }), fake().signInbound({ serviceUrl: fake().serviceUrl }));
+    await h.stack.idle();
+    const welcome = posts(t.conversationId).at(-1)!;
+    expect(chips(welcome).map((a) => a.title)).toEqual(ACTION_WORDS.samples);
+    // Each chip is for the traveller only, and carries its owner.
+    expect(welcome.body.suggestedActions?.to).toEqual([`29:${t.user.aadObjectId}`]);
+    expect(chips(welcome).every((a) => a.type === 'messageBack' && unpackButton(a.value)?.ownerActorId === t.actorId)).toBe(true);
+
+    const list = await t.tap(welcome, ACTION_WORDS.samples[0]);
+    expect(fake().calls.filter((c) => c.conversationId === t.conversationId && c.method === 'POST').at(-1)?.body.text).toBe('⏳ Searching hotels in Las Vegas…');
+    expect((await h.brekRequests()).some((r) => r.text === ACTION_WORDS.samples[0])).toBe(true);
+    // The welcome was not retired for the tap: a suggestion has no card.
+    expect(posts(t.conversationId).find((p) => p.id === welcome.id)?.body.summary).toBe(MESSAGES.welcome);
+    expect(chips(list)).toEqual([]);
+
+    const { reply: guest } = await t.click(list, 'book_option');
+    expect(guest?.body.summary).toContain('guest name');
+    const setup = await t.say('Kim Park');
+    expect(chips(setup).map((a) => [a.type, a.title, a.text])).toEqual([['messageBack', 'Done', 'Done']]);
+    await attach(actionsOf(cardOf(setup)).find((a) => a.title === 'Set up payment')!.url!);
+
+    const consent = await t.tap(setup, 'Done');
+    expect(JSON.stringify(cardOf(consent))).toContain('VISA •••• 4242');
+    expect(chips(consent).map((a) => [a.title, a.text, a.displayText])).toEqual([
+      ['Yes, use this card', 'yes', 'Yes, use this card'],
+      ['No', 'no', 'No'],
+    ]);
+    const booked = await t.tap(consent, 'Yes, use this card');
+    expect(booked.body.summary).toMatch(/^Booked /);
+    expect(cardOf(booked).refresh?.userIds).toEqual([`29:${t.user.aadObjectId}`]);
+  });
+
+  it('a suggestion carrying someone else’s button is refused by its owner check, and Brek is not asked', async () => {
+    const t = traveller();
+    await t.say('boston tomorrow');
+    await t.say('1');
+    const setup = await t.say('Lee Ann');
+    const done = chips(setup).find((a) => a.title === 'Done')!;
+    const intruder: TeamsUser = { tenantId: 'tenant-test', aadObjectId: 'aad-intruder-2' };
+    const before = (await h.brekRequests()).length;
+    const res = await postActivity(h.stack.url, suggestedActionActivity(intruder, done, { serviceUrl: fake().serviceUrl, conversationId: t.conversationId }), fake().signInbound({ serviceUrl: fake().serviceUrl }));
+    expect(res.status).toBe(200);
+    await h.stack.idle();
+    expect((await h.brekRequests()).length).toBe(before);
+    expect(posts(t.conversationId).at(-1)?.body.summary).toBe(MESSAGES.notYourButton);
+    // An imBack (the text alone) is the traveller's own message: "done" from the owner goes on.
+    const again = await t.tap({ ...setup, body: { ...setup.body, suggestedActions: { actions: [{ type: 'imBack', title: 'Done', value: 'done' }] } } }, 'Done');
+    expect(again.body.summary).toBeDefined();
+  });
+
+  it('in a group chat the card keeps its buttons; a booked card opened later shows it booked, then cancelled', async () => {
+    const t = traveller('tenant-test', { group: true });
+    const colleague: TeamsUser = { tenantId: 'tenant-test', aadObjectId: 'aad-colleague' };
+    const list = await t.say('find me a las vegas hotel from 5/15 to 5/16 that is cheap and refundable');
+    const { reply: guest } = await t.click(list, 'book_option');
+    expect(guest?.body.summary).toContain('guest name');
+    const setup = await t.say('Sam Doe');
+    expect(chips(setup)).toEqual([]);
+    expect(actionsOf(cardOf(setup)).map((a) => a.title)).toEqual(['Set up payment', 'Done']);
+    await attach(actionsOf(cardOf(setup)).find((a) => a.title === 'Set up payment')!.url!);
+    const consent = await t.say('done');
+    expect(chips(consent)).toEqual([]);
+    expect(actionsOf(cardOf(consent)).map((a) => a.verb)).toEqual(['confirm_payment_card', 'decline_payment']);
+    // Still open: whoever opens the consent card sees it as it was.
+    expect((await t.open(consent, colleague)).value.actions).toEqual(cardOf(consent).actions);
+
+    const { reply: booked } = await t.click(consent, 'confirm_payment_card');
+    const brekBefore = (await h.brekRequests()).length;
+    // The consent card, opened after the booking, says the payment went through.
+    expect(JSON.stringify((await t.open(consent, colleague)).value)).toContain('This payment was confirmed');
+    // The booked card, opened by a colleague: booked still, drawn as it was (its refresh kept).
+    const seenBooked = await t.open(booked!, colleague);
+    expect(seenBooked).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    expect(seenBooked.value.body).toEqual(cardOf(booked).body);
+    expect(seenBooked.value.refresh?.userIds).toEqual([`29:${colleague.aadObjectId}`]);
+
+    const { reply: cancelled } = await t.click(booked!, 'cancel_booking');
+    expect(cancelled?.body.summary).toContain('Cancelled your booking');
+    const seenCancelled = await t.open(booked!, colleague);
+    expect(JSON.stringify(seenCancelled.value)).toMatch(/❌ This booking at Branding Iron Motel \(booking \w+\) was cancelled\./);
+    expect(actionsOf(seenCancelled.value)).toEqual([]);
+    // Opening cards asked Brek nothing.
+    expect((await h.brekRequests()).filter((r) => r.status === 200).length).toBe(brekBefore + 1);
+  });
+
+  it('a refresh for a card of another tenant, or not ours, is answered without reading anything', async () => {
+    const t = traveller();
+    const stranger: TeamsUser = { tenantId: 'tenant-other', aadObjectId: 'aad-stranger' };
+    const forged = { action: { verb: 'refresh', data: { a: 'refresh', o: t.actorId, r: JSON.stringify({ status: 'booked', messageText: 'x', artifacts: {} }) } } };
+    const res = await postActivity(h.stack.url, refreshActivity(stranger, forged, { serviceUrl: fake().serviceUrl, conversationId: t.conversationId }), fake().signInbound({ serviceUrl: fake().serviceUrl }));
+    expect(await res.json()).toEqual({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'That card is not one of mine.' });
   });
 });
