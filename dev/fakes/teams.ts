@@ -53,7 +53,7 @@ interface TeamsActivity {
 }
 
 /** A suggested action as the connector took it (checked by suggestedActionsProblem). */
-export interface SuggestedCardAction {
+interface SuggestedCardAction {
   type: string;
   title?: string;
   value?: unknown;
