@@ -398,3 +398,34 @@ describe('issue 21: suggested actions in a personal chat, refreshed cards, group
     expect(await res.json()).toEqual({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'That card is not one of mine.' });
   });
 });
+
+describe('the fake connector and suggested actions', () => {
+  async function postToConnector(body: Record<string, unknown>): Promise<Response> {
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: fake().appId, client_secret: fake().appPassword, scope: 'https://api.botframework.com/.default' });
+    const { access_token: token } = (await (await fetch(fake().tokenUrl, { method: 'POST', body: form })).json()) as { access_token: string };
+    return fetch(`${fake().serviceUrl}v3/conversations/a%3Aaad-fake-check/activities`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ type: 'message', text: 'pick one', ...body }),
+    });
+  }
+  const chip = (title: string) => ({ type: 'imBack', title, value: title });
+
+  it('keeps up to three imBack / messageBack suggestions, and refuses more, other types, or ones without a title', async () => {
+    const ok = await postToConnector({ suggestedActions: { to: ['29:aad-fake-check'], actions: [chip('A'), { type: 'messageBack', title: 'B', text: 'b', value: { a: 'say' } }, chip('C')] } });
+    expect(ok.status).toBe(201);
+    expect(fake().conversation('a:aad-fake-check').at(-1)?.suggestedActions?.actions.map((a) => a.title)).toEqual(['A', 'B', 'C']);
+    const refused: Record<string, unknown>[] = [
+      { actions: [chip('A'), chip('B'), chip('C'), chip('D')] },
+      { actions: [{ type: 'openUrl', title: 'Site', value: 'https://example.com' }] },
+      { actions: [{ type: 'imBack', value: 'x' }] },
+      { actions: [{ type: 'imBack', title: 'x' }] },
+      { actions: 'A, B' },
+    ];
+    for (const suggestedActions of refused) {
+      const res = await postToConnector({ suggestedActions });
+      expect(res.status, JSON.stringify(suggestedActions)).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('BadArgument');
+    }
+  });
+});
