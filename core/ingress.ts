@@ -8,7 +8,7 @@ import type { InboundTurn } from './inbound.ts';
 import type { Logger } from './log.ts';
 import { METRIC, type BridgeMetrics } from './metrics.ts';
 import type { InboxRecord, InboxStore } from './store/inbox.ts';
-import type { DeliveryStatus } from './store/threads.ts';
+import type { DeliveryStatus, ThreadRecord } from './store/threads.ts';
 import type { WorkspaceEraseRecord } from './workspace-erase.ts';
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
@@ -29,6 +29,11 @@ export type Normalized =
    * kept on that conversation's thread for a trace, then acknowledged.
    */
   | { type: 'delivery_status'; thread: { actorId: string; conversationId: string }; status: Omit<DeliveryStatus, 'at'>; response: HttpResponse }
+  /**
+   * A question about a thread as it stands (a Teams card refresh): answered from the thread's
+   * record, read once; nothing stored, no turn, no Brek call.
+   */
+  | { type: 'thread_state'; thread: { actorId: string; conversationId: string }; answer: (thread: ThreadRecord | undefined) => HttpResponse }
   /** A bad body: a clear 4xx, nothing stored. */
   | { type: 'reject'; status: 400 | 404 | 405 | 415 | 422; reason: string };
 
@@ -42,7 +47,7 @@ export interface ChannelIngress {
 }
 
 export interface IngressDeps {
-  inbox: Pick<InboxStore, 'accept' | 'noteDeliveryStatus' | 'requestWorkspaceErase'>;
+  inbox: Pick<InboxStore, 'accept' | 'noteDeliveryStatus' | 'requestWorkspaceErase'> & Partial<Pick<InboxStore, 'thread'>>;
   logger: Logger;
   now?: () => number;
   /**
@@ -103,6 +108,10 @@ export async function handleIngress(request: HttpRequest, ingress: ChannelIngres
     const kept = await deps.inbox.noteDeliveryStatus(normalized.thread, { ...normalized.status, at: now });
     log.info('delivery status received', { messageId: normalized.status.messageId, status: normalized.status.status, ...(normalized.status.errorCode ? { errorCode: normalized.status.errorCode } : {}), kept });
     return normalized.response;
+  }
+  if (normalized.type === 'thread_state') {
+    const thread = await deps.inbox.thread?.(normalized.thread);
+    return normalized.answer(thread);
   }
   if (normalized.type === 'respond') {
     if (normalized.note) log.debug('request answered without a turn', { note: normalized.note });

@@ -109,6 +109,7 @@ export async function produceReply(record: InboxRecord, claimed: ThreadRecord, w
     ...(result.status === 'payment_confirmation_required' && result.artifacts.payment?.paymentMethodId
       ? { paymentMethodId: result.artifacts.payment.paymentMethodId }
       : {}),
+    ...(result.artifacts.booking?.status === 'cancelled' && result.artifacts.booking.bookingId ? { cancelledBookingId: result.artifacts.booking.bookingId } : {}),
   };
   return brekReply(result, record, claimed, work);
 }

@@ -8,6 +8,7 @@ import { teamsActorId } from './profile.ts';
 import { encodeReference, keywordOf, OWN_MENTION, readReference, withoutOwnMention, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
 import type { Normalized } from '../../core/ingress.ts';
 import { actionInputOf, unpackButton } from '../../core/reply.ts';
+import { readRefresh, renderRefreshed, REFRESH_VERB, SUGGESTED_MARK } from './render.ts';
 import { MESSAGES } from '../../core/wording.ts';
 import { isObj, str } from '../../core/util.ts';
 
@@ -29,6 +30,17 @@ function offsetFromLocalTimestamp(value: unknown): number | undefined {
   return match[1] === '-' ? -minutes : minutes;
 }
 
+/** "America/Los_Angeles": the zone Teams reports with the message, when it is one this runtime knows. */
+function knownTimeZone(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '' || value.length > 64) return undefined;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return value;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface TeamsNormalizeOptions {
   tenantId?: string;
 }
@@ -47,14 +59,18 @@ export interface TeamsReference {
   clickedLabel?: string;
   /** The click came as an Action.Execute invoke (its card was already replaced in the answer). */
   invoke?: boolean;
+  /** The click was a tapped suggested action: no card to retire. */
+  suggested?: boolean;
+  /** The sender's Teams id (MRI, `29:…`): whom the reply's cards refresh for. */
+  fromId?: string;
 }
 
-const REFERENCE_STRINGS = ['serviceUrl', 'conversationId', 'tenantId', 'botId', 'activityId', 'conversationType', 'clickedActivityId', 'clickedAction', 'clickedLabel'] as const;
+const REFERENCE_STRINGS = ['serviceUrl', 'conversationId', 'tenantId', 'botId', 'activityId', 'conversationType', 'clickedActivityId', 'clickedAction', 'clickedLabel', 'fromId'] as const;
 
 const encodeTeamsReference = (reference: TeamsReference) => encodeReference(reference);
 
 export function teamsReference(record: { reference: Record<string, Json> }): TeamsReference {
-  return readReference(record.reference, REFERENCE_STRINGS, ['invoke']);
+  return readReference(record.reference, REFERENCE_STRINGS, ['invoke', 'suggested']);
 }
 
 export function normalizeTeams(raw: string, options: TeamsNormalizeOptions = {}): Normalized {
@@ -92,9 +108,11 @@ export function normalizeTeams(raw: string, options: TeamsNormalizeOptions = {})
     botId: recipient.id as string,
     activityId: id,
     conversationType: str(conversation.conversationType) ?? 'personal',
+    fromId: from.id as string,
   };
   const turn = (input: TurnInput, extra: Partial<InboundTurn> = {}): Normalized => {
     const offset = offsetFromLocalTimestamp(activity.localTimestamp);
+    const timeZone = knownTimeZone(activity.localTimezone);
     return {
       type: 'turn',
       turn: {
@@ -106,6 +124,7 @@ export function normalizeTeams(raw: string, options: TeamsNormalizeOptions = {})
         reference: encodeTeamsReference(reference),
         workspaceId: tenantId,
         ...(offset === undefined ? {} : { timezoneOffsetMinutes: offset }),
+        ...(timeZone ? { timeZone } : {}),
         ...(str(activity.timestamp) ? { receivedAt: activity.timestamp as string } : {}),
         ...extra,
       },
@@ -122,14 +141,29 @@ export function normalizeTeams(raw: string, options: TeamsNormalizeOptions = {})
   const value = isObj(activity.value) ? activity.value : undefined;
   const executeData = type === 'invoke' && activity.name === INVOKE_CARD_ACTION && isObj(value?.action) ? value.action.data : undefined;
   if (type === 'invoke' && activity.name !== INVOKE_CARD_ACTION) return invokeMessage('This bot does not handle that request.');
+  // A card's refresh (Universal Actions): whoever opens it sees it as it stands, from the thread's
+  // record — a read, never a turn nor a Brek call. Only a card of this tenant reads a thread here.
+  if (type === 'invoke' && isObj(value?.action) && value.action.verb === REFRESH_VERB) {
+    const refresh = readRefresh(executeData);
+    if (!refresh || !refresh.ownerActorId.startsWith(teamsActorId(tenantId, ''))) return invokeMessage('That card is not one of mine.');
+    const context = { personal, refresh: { userIds: [from.id as string] } };
+    return {
+      type: 'thread_state',
+      thread: { actorId: refresh.ownerActorId, conversationId },
+      answer: (thread) => json(200, { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: renderRefreshed(refresh.reply, thread, context) }),
+    };
+  }
   const button = unpackButton(type === 'invoke' ? executeData : value);
   // Another card's Action.Submit (its data as `value`): not ours to answer, not a "help" either.
   if (type === 'message' && value && !button) return ignore('card value not ours');
   if (type === 'invoke' || button) {
     const input = button && actionInputOf(button);
     if (!button || !input) return type === 'invoke' ? invokeMessage('That button is not one of mine.') : ignore('card value not ours');
-    // Refused at once, without a turn: Teams shows the invoke's answer to the clicker only.
-    if (button.ownerActorId !== actorId) return invokeMessage(MESSAGES.notYourButton);
+    const suggested = type === 'message' && value?.via === SUGGESTED_MARK;
+    // Refused at once, without a turn: Teams shows the invoke's answer to the clicker only. A
+    // tapped suggestion is a message: core refuses someone else's in a reply of its own.
+    if (button.ownerActorId !== actorId && !suggested) return invokeMessage(MESSAGES.notYourButton);
+    if (suggested) reference.suggested = true;
     reference.clickedAction = button.action;
     if (button.label) reference.clickedLabel = button.label;
     if (type === 'invoke') reference.invoke = true;

@@ -16,13 +16,16 @@ import {
   Container,
   ExecuteAction,
   OpenUrlAction,
+  RefreshDefinition,
   RichTextBlock,
   ShowCardAction,
   TextBlock,
   TextRun,
   type CardElement,
 } from '@microsoft/teams.cards';
-import { actionsOf, cardName, clickedNote, clipText, fittedButton, replyText, type ActionStyle, type Reply, type ReplyAction, type ReplyOption } from '../../core/reply.ts';
+import { actionsOf, cardName, clickedNote, clipText, fittedButton, replyFromResult, replyText, type ActionStyle, type Reply, type ReplyAction, type ReplyOption } from '../../core/reply.ts';
+import type { EventResult } from '../../core/brek/results.ts';
+import { isObj } from '../../core/util.ts';
 import { bookingFacts, cardExpiry, moreOptionsNote, optionFacts, optionLine, shownOptions, summaryLine, MAX_OPTIONS_SHOWN } from '../../core/reply-format.ts';
 
 export type CardJson = Record<string, unknown>;
@@ -31,7 +34,39 @@ export interface TeamsMessage {
   /** The activity text: a short summary that notifications and screen readers use. */
   text: string;
   card: CardJson;
+  /** The chips Teams shows under the message (activity.suggestedActions), in a personal chat. */
+  suggestedActions?: SuggestedAction[];
 }
+
+/**
+ * A suggested action as the Bot Framework documents it: a messageBack posts `displayText` in the
+ * chat as the traveller's message and brings the bot `text` and `value` (our packed button, its
+ * owner included, marked as a suggestion so no card is retired for it).
+ */
+export interface SuggestedAction {
+  type: 'messageBack';
+  title: string;
+  text: string;
+  displayText: string;
+  value: Record<string, string>;
+}
+
+/** Where the reply goes: what the renderer cannot read from the Reply itself. */
+export interface TeamsRenderContext {
+  /** A personal (1:1) chat: the yes/no, "Done" and sample searches become suggested actions. */
+  personal?: boolean;
+  /**
+   * Cards that can go stale carry a refresh (the sender's cards do; a render without it is the card
+   * alone): `userIds` are whom Teams refreshes it for automatically (MRIs; in a chat under 60
+   * people, everyone).
+   */
+  refresh?: { userIds: string[] };
+}
+
+/** The verb of a card's refresh action (Universal Actions): answered from the thread, never Brek. */
+export const REFRESH_VERB = 'refresh';
+/** Marks a messageBack value as a tapped suggestion, not a card's Action.Submit. */
+export const SUGGESTED_MARK = 'suggested';
 
 export const TEAMS_LIMITS = {
   /** The whole activity, as UTF-16 bytes: Microsoft's recommendation under its 100 KB limit. */
@@ -40,6 +75,8 @@ export const TEAMS_LIMITS = {
   buttonUrl: 3000,
   /** The activity text: one line, not the card again. */
   summary: 200,
+  /** Teams shows the first three suggested actions and drops the rest. */
+  suggestedActions: 3,
 } as const;
 
 export const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
@@ -49,7 +86,8 @@ export const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
  * sender posts (text and attachments, as JSON), so escapes in Brek's text count as sent.
  */
 export function activityBytes(message: TeamsMessage): number {
-  return 2 * JSON.stringify({ type: 'message', text: message.text, attachments: [{ contentType: CARD_CONTENT_TYPE, content: message.card }] }).length;
+  const suggested = message.suggestedActions?.length ? { suggestedActions: { actions: message.suggestedActions } } : {};
+  return 2 * JSON.stringify({ type: 'message', text: message.text, attachments: [{ contentType: CARD_CONTENT_TYPE, content: message.card }], ...suggested }).length;
 }
 
 /** How much of the reply a card carries; each try of renderTeams gives less. */
@@ -149,10 +187,26 @@ function plain(card: AdaptiveCard): CardJson {
   return JSON.parse(JSON.stringify(card)) as CardJson;
 }
 
-function buildCard(reply: Reply, budget: Budget): CardJson {
+/** A reply action as a suggested action (a personal chat), or undefined when its ids do not fit one. */
+function suggestion(action: ReplyAction & { type: 'confirm_payment_card' | 'decline_payment' | 'say' }, owner: string): SuggestedAction | undefined {
+  const data = fittedButton(action, owner);
+  if (!data) return undefined;
+  const said = action.type === 'say' ? action.text : action.typed;
+  return { type: 'messageBack', title: action.label, text: said, displayText: action.type === 'say' ? action.text : action.label, value: { ...data, via: SUGGESTED_MARK } };
+}
+
+function buildCard(reply: Reply, budget: Budget, context: TeamsRenderContext = {}): { card: CardJson; suggestedActions: SuggestedAction[] } {
   const body: CardElement[] = words(clipText(replyText(reply), budget.text));
   const owner = reply.ownerActorId;
   const replyActions = actionsOf(reply);
+  const suggested: SuggestedAction[] = [];
+  /** In a personal chat, the next thing to say as a chip (at most Teams' three); else a card button. */
+  const suggest = (action: ReplyAction & { type: 'confirm_payment_card' | 'decline_payment' | 'say' }): boolean => {
+    if (!context.personal || suggested.length >= TEAMS_LIMITS.suggestedActions) return false;
+    const chip = suggestion(action, owner);
+    if (chip) suggested.push(chip);
+    return chip !== undefined;
+  };
 
   switch (reply.kind) {
     case 'shortlist': {
@@ -196,12 +250,14 @@ function buildCard(reply: Reply, budget: Budget): CardJson {
         break;
       }
       case 'confirm_payment_card': {
+        if (suggest(action)) break;
         const yes = execute(action, owner);
         if (yes) actions.push(yes);
         else body.push(note(`Reply **${action.typed}** here to use this card.`));
         break;
       }
       case 'decline_payment': {
+        if (suggest(action)) break;
         const no = execute(action, owner);
         if (no) actions.push(no);
         else body.push(note(`Reply **${action.typed}** here to decline.`));
@@ -218,6 +274,7 @@ function buildCard(reply: Reply, budget: Budget): CardJson {
         break;
       }
       case 'say': {
+        if (suggest(action)) break;
         const say = execute(action, owner);
         if (say) actions.push(say);
         else body.push(note(`Or reply: **${clipText(action.text, 200)}**`));
@@ -228,16 +285,78 @@ function buildCard(reply: Reply, budget: Budget): CardJson {
 
   const card = new AdaptiveCard(...body).withVersion('1.5');
   if (actions.length) card.withActions(...actions);
-  return plain(card);
+  const refresh = refreshOf(reply, budget, context);
+  if (refresh) card.withRefresh(refresh);
+  return { card: plain(card), suggestedActions: suggested };
 }
 
-export function renderTeams(reply: Reply): TeamsMessage {
+// ---------------------------------------------------------------- refresh
+
+/**
+ * A card whose state can change after it was sent (a booking that may be cancelled, a payment
+ * step that may be answered) carries a refresh: whoever opens it later gets it as it stands. The
+ * action's data is the reply as Brek gave it (status, text, artifacts), so an unchanged card is
+ * drawn again exactly, and the thread's record says whether it changed.
+ */
+function refreshOf(reply: Reply, budget: Budget, context: TeamsRenderContext): RefreshDefinition | undefined {
+  const artifacts =
+    reply.kind === 'booked' && reply.booking?.bookingId
+      ? { booking: reply.booking }
+      : reply.kind === 'payment_confirmation_required'
+        ? { ...(reply.paymentMethod ? { payment: reply.paymentMethod } : {}) }
+        : undefined;
+  if (!artifacts || !context.refresh) return undefined;
+  const result = { status: reply.status, messageText: clipText(reply.text, budget.text), artifacts };
+  const data = { a: REFRESH_VERB, o: reply.ownerActorId, r: JSON.stringify(result) };
+  const action = new ExecuteAction({ title: 'Refresh', verb: REFRESH_VERB, data });
+  return new RefreshDefinition({ action, ...(context.refresh.userIds.length ? { userIds: context.refresh.userIds.slice(0, 60) } : {}) });
+}
+
+/** A refresh's data read back: whose card, and the reply it showed; undefined if it is not ours. */
+export function readRefresh(data: unknown): { ownerActorId: string; reply: Reply } | undefined {
+  if (!isObj(data) || data.a !== REFRESH_VERB || typeof data.o !== 'string' || data.o === '' || typeof data.r !== 'string') return undefined;
+  let result: unknown;
+  try {
+    result = JSON.parse(data.r);
+  } catch {
+    return undefined;
+  }
+  if (!isObj(result) || typeof result.status !== 'string' || typeof result.messageText !== 'string') return undefined;
+  // replyFromResult reads its input defensively: whatever the data carried, the reply is one of ours.
+  return { ownerActorId: data.o, reply: replyFromResult({ ...result, artifacts: isObj(result.artifacts) ? result.artifacts : {} } as EventResult, data.o) };
+}
+
+/** What the thread says now, as far as a card can show it. */
+export interface CardState {
+  cancelledBookings?: string[];
+  lastStatus?: string;
+}
+
+/**
+ * The card as it stands now: a booking cancelled since reads as cancelled, a payment step answered
+ * since reads as closed, anything else is drawn again as it was (its refresh kept).
+ */
+export function renderRefreshed(reply: Reply, state: CardState | undefined, context: TeamsRenderContext = {}): CardJson {
+  const bookingId = reply.booking?.bookingId;
+  const done = (line: string) => plain(new AdaptiveCard(...words(line, { isSubtle: true })).withVersion('1.5'));
+  if (reply.kind === 'booked' && bookingId && state?.cancelledBookings?.includes(bookingId)) {
+    const hotel = reply.booking?.hotelName ? ` at ${clipText(reply.booking.hotelName, 100)}` : '';
+    return done(`❌ This booking${hotel} (booking ${clipText(bookingId, 60)}) was cancelled.`);
+  }
+  if (reply.kind === 'payment_confirmation_required' && state && state.lastStatus !== 'payment_confirmation_required') {
+    return done(state.lastStatus === 'booked' ? '✅ This payment was confirmed and the room is booked.' : '✋ This payment step is closed.');
+  }
+  return renderTeams(reply, context).card;
+}
+
+export function renderTeams(reply: Reply, context: TeamsRenderContext = {}): TeamsMessage {
   const said = summaryLine(reply, TEAMS_LIMITS.summary);
   const most = reply.kind === 'shortlist' ? Math.min(reply.options.length, MAX_OPTIONS_SHOWN) : 0;
   // Options dropped from the end first, then the texts trimmed, until the activity fits.
   for (const [step, max] of TEXT_STEPS.entries()) {
     for (let options = most; options >= 0; options--) {
-      const message = { text: said, card: buildCard(reply, { options, text: max, longLinks: step === 0 }) };
+      const built = buildCard(reply, { options, text: max, longLinks: step === 0 }, context);
+      const message: TeamsMessage = { text: said, card: built.card, ...(built.suggestedActions.length ? { suggestedActions: built.suggestedActions } : {}) };
       if (activityBytes(message) <= TEAMS_LIMITS.activityBytes) return message;
     }
   }
@@ -251,7 +370,10 @@ export function renderClicked(action: string, label: string | undefined): CardJs
   return plain(new AdaptiveCard(...words(clickedNote(action, label && clipText(label, 200)), { isSubtle: true })).withVersion('1.5'));
 }
 
-/** The placeholder a turn shows while Brek works; the reply replaces it. */
-export function renderWorking(): string {
-  return '⏳ Working on it…';
+/** The placeholder a turn shows while Brek works ("⏳ Searching hotels in Las Vegas…"); the reply replaces it. */
+export function renderWorking(note: { status: string }): string {
+  return `${WORKING_MARK}${clipText(note.status, TEAMS_LIMITS.summary)}`;
 }
+
+/** How a placeholder begins, so a reader of the conversation (the simulator) can tell it from a reply. */
+export const WORKING_MARK = '⏳ ';

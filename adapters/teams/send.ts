@@ -4,15 +4,16 @@
 // client-credentials endpoint (TEAMS_TOKEN_URL); the SDK's own token manager (MSAL) cannot be
 // pointed at anything but Entra over https, so this small fetch does it and the SDK's client
 // carries it. What is retried, and how, is the delivery layer's (core/delivery.ts).
-import { Client } from '@microsoft/teams.api';
+import { Client, type CardAction } from '@microsoft/teams.api';
 import type { Logger } from '../../core/log.ts';
 import type { Reply } from '../../core/reply.ts';
 import type { InboxRecord } from '../../core/store/inbox.ts';
+import type { ProgressNote } from '../../core/wording.ts';
 import { DeliveryError, PermanentSendError, type ChannelSender, type FailureClass, type PartContext } from '../../core/delivery.ts';
 import { connectorAllowed, type TeamsConfig } from './config.ts';
 import { plainReplyText } from '../../core/plain-text.ts';
-import { teamsReference } from './normalize.ts';
-import { renderClicked, renderTeams, renderWorking, type CardJson } from './render.ts';
+import { teamsReference, type TeamsReference } from './normalize.ts';
+import { renderClicked, renderTeams, renderWorking, type CardJson, type SuggestedAction, type TeamsRenderContext } from './render.ts';
 
 const BOT_SCOPE = 'https://api.botframework.com/.default';
 
@@ -120,9 +121,13 @@ export class TeamsSender implements ChannelSender<TeamsPart> {
   }
 
   /** With a placeholder (posted by `progress`), the reply replaces it: an update, safe to repeat. */
-  compose(reply: Reply, _record: InboxRecord, placeholder?: string): TeamsPart[] {
-    const message = renderTeams(reply);
-    return [{ activity: cardActivity(message.text, message.card), ...(placeholder ? { replaces: placeholder } : {}) }];
+  compose(reply: Reply, record: InboxRecord, placeholder?: string): TeamsPart[] {
+    const ref = teamsReference(record);
+    const message = renderTeams(reply, renderContext(ref));
+    const activity = cardActivity(message.text, message.card);
+    // `to`: the traveller the chips are for (the Bot Framework's recipients of suggested actions).
+    if (message.suggestedActions) activity.suggestedActions = { to: ref.fromId ? [ref.fromId] : [], actions: message.suggestedActions.map(sdkCardAction) };
+    return [{ activity, ...(placeholder ? { replaces: placeholder } : {}) }];
   }
 
   /** The reply as plain text (links written out), in place of the placeholder when there is one. */
@@ -171,15 +176,16 @@ export class TeamsSender implements ChannelSender<TeamsPart> {
    * update (safe to repeat), so only this short POST is at most once. Resolves to its id, or to
    * nothing when the POST failed (the reply is then posted as a message of its own).
    */
-  async progress(record: InboxRecord): Promise<string | void> {
+  async progress(record: InboxRecord, note: ProgressNote): Promise<string | void> {
     const { client, conversationId } = await this.client(record, true);
     const ref = teamsReference(record);
-    // An Action.Submit click: retire its card now (Action.Execute already did in its invoke answer).
-    if (record.input.type === 'action' && ref.clickedActivityId && !ref.invoke) {
+    // An Action.Submit click: retire its card now (Action.Execute already did in its invoke answer;
+    // a tapped suggestion has no card, and Teams took its chips away itself).
+    if (record.input.type === 'action' && ref.clickedActivityId && !ref.invoke && !ref.suggested) {
       const card = renderClicked(ref.clickedAction ?? record.input.action, ref.clickedLabel);
       await client.conversations.updateActivity(conversationId, ref.clickedActivityId, cardActivity('', card));
     }
-    const placeholder = await client.conversations.createActivity(conversationId, { type: 'message', text: renderWorking() });
+    const placeholder = await client.conversations.createActivity(conversationId, { type: 'message', text: renderWorking(note) });
     return placeholder.id ? String(placeholder.id) : undefined;
   }
 }
@@ -200,6 +206,22 @@ interface CardActivity {
   textFormat?: 'plain';
   summary?: string;
   attachments?: { contentType: string; content: CardJson }[];
+  /** Teams shows them in a personal chat only, and only under the latest message. */
+  suggestedActions?: { to: string[]; actions: CardAction[] };
+}
+
+/**
+ * The SDK's CardAction type leaves out `messageBack`, which the Bot Framework documents (and Teams
+ * takes) for a button that brings the bot a value: the shape is the documented one, only the type
+ * name is widened.
+ */
+function sdkCardAction(action: SuggestedAction): CardAction {
+  return action as unknown as CardAction;
+}
+
+/** Suggested actions where Teams shows them (a personal chat); the card refreshes for its owner. */
+function renderContext(ref: TeamsReference): TeamsRenderContext {
+  return { personal: ref.conversationType === 'personal', refresh: { userIds: ref.fromId ? [ref.fromId] : [] } };
 }
 
 function cardActivity(summary: string, card: CardJson): CardActivity {

@@ -11,7 +11,7 @@ import type { EventResult } from '../brek/results.ts';
 import type { DeliveryJournal } from '../delivery.ts';
 import type { InboundTurn } from '../inbound.ts';
 import type { Reply } from '../reply.ts';
-import { recordDeliveryStatus, type DeliveryStatus, type ThreadUpdate } from './threads.ts';
+import { recordDeliveryStatus, threadKey, type DeliveryStatus, type ThreadRecord, type ThreadUpdate } from './threads.ts';
 import { redactCardNumbers } from '../pci.ts';
 import { requestWorkspaceErase, type WorkspaceEraseRecord } from '../workspace-erase.ts';
 import { epochSeconds, INBOX_SK_PREFIX, ownerKey, threadPk, type ItemKey } from './table.ts';
@@ -134,6 +134,13 @@ export class InboxStore {
   /** A platform's status callback for a message the bridge sent (never a turn): kept on its thread. */
   async noteDeliveryStatus(thread: Pick<InboundTurn, 'actorId' | 'conversationId'>, status: DeliveryStatus): Promise<boolean> {
     return recordDeliveryStatus(this.db, this.tableName, thread, status);
+  }
+
+  /** A thread's record as it stands, for an answer the ingress gives from it (a card refresh). */
+  async thread(thread: Pick<InboundTurn, 'actorId' | 'conversationId'>): Promise<ThreadRecord | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: threadKey(thread), ConsistentRead: true }));
+    const record = Item as ThreadRecord | undefined;
+    return record && record.expiresAt >= epochSeconds(this.now()) ? record : undefined;
   }
 
   async get(key: ItemKey): Promise<InboxRecord | undefined> {

@@ -54,6 +54,8 @@ export interface DeliveryStatus {
 
 /** Statuses kept per thread: the latest, enough for the turns a trace looks at. */
 const STATUSES_KEPT = 50;
+/** Cancelled bookings kept per thread: a card older than these shows its state as of its own reply. */
+const CANCELLED_KEPT = 20;
 
 export interface ThreadRecord extends ItemKey {
   type: 'thread';
@@ -80,6 +82,8 @@ export interface ThreadRecord extends ItemKey {
   lastStatus?: string;
   /** The card of the last payment_confirmation_required, for "YES" replies. */
   paymentMethodId?: string;
+  /** Bookings Brek said were cancelled in this thread (latest last, bounded): a card refresh shows it. */
+  cancelledBookings?: string[];
   /** The channel's conversation reference of the latest turn, for messages the bridge starts. */
   reference?: { [key: string]: Json };
   /** The traveller said STOP in this conversation (WhatsApp: this number pair) and not START since. */
@@ -105,7 +109,7 @@ export interface ThreadUpdate {
   /** A Brek session created during the turn. */
   session?: { sessionId: string; timezoneOffsetMinutes?: number; timeZone?: string };
   /** Brek answered: the session stays alive and remembers what the answer offered. */
-  answered?: { status: string; shortlist?: string[]; paymentMethodId?: string };
+  answered?: { status: string; shortlist?: string[]; paymentMethodId?: string; cancelledBookingId?: string };
   reference?: { [key: string]: Json };
   optedOut?: boolean;
 }
@@ -271,6 +275,8 @@ export class ThreadStore {
       if (update.answered.shortlist) changes.set('shortlist', update.answered.shortlist);
       if (update.answered.paymentMethodId) changes.set('paymentMethodId', update.answered.paymentMethodId);
       else removes.add('paymentMethodId');
+      const cancelled = update.answered.cancelledBookingId;
+      if (cancelled) changes.set('cancelledBookings', [...(claimed.cancelledBookings ?? []).filter((id) => id !== cancelled), cancelled].slice(-CANCELLED_KEPT));
     }
     if (update.reference) changes.set('reference', update.reference);
     if (update.optedOut === true) changes.set('optedOut', true);

@@ -1,14 +1,14 @@
 // The Teams side of `npm run chat`: activities with a Bot Framework token from the local fake
 // (as the real service would send), card buttons clicked as Action.Execute invokes, replies read
-// back from the fake connector.
-import { executeActivity, messageActivity, postActivity, type TeamsUser } from '../simulate/teams.ts';
+// back from the fake connector. Suggested actions (a personal chat's chips) are offered as choices too.
+import { executeActivity, messageActivity, postActivity, suggestedActionActivity, type SuggestedActionSent, type TeamsUser } from '../simulate/teams.ts';
 import { teamsUserFor } from '../local/teams.ts';
 import { ChatSetupError, collectReplies, type ChatButton, type ChatChannel, type ChatChannelModule, type ChatMessage } from './types.ts';
 
 interface ConnectorCall {
   method: string;
   conversationId: string;
-  body: { type?: string; text?: string; attachments?: { contentType: string; content: unknown }[] };
+  body: { type?: string; text?: string; attachments?: { contentType: string; content: unknown }[]; suggestedActions?: { actions?: SuggestedActionSent[] } };
   fault?: string;
   /** The platform did the work (a post whose answer was lost counts). */
   delivered: boolean;
@@ -89,10 +89,17 @@ export class TeamsChat implements ChatChannel {
         const data = n.data;
         buttons.push({ label: String(n.title ?? verb), click: () => this.click(verb, data) });
       }
-      for (const [key, value] of Object.entries(n)) if (key !== 'data') walk(value);
+      // A card's refresh is Teams' own business (when the card is opened), not a button.
+      for (const [key, value] of Object.entries(n)) if (key !== 'data' && key !== 'refresh') walk(value);
     };
     walk(card);
+    // Teams shows them under the latest message; a tap sends the message they stand for.
+    for (const chip of call.body.suggestedActions?.actions ?? []) buttons.push({ label: `${chip.title ?? ''} (suggested)`, click: () => this.tap(chip) });
     return { text: lines.length ? lines.join('\n') : String(call.body.text ?? ''), buttons };
+  }
+
+  private async tap(chip: SuggestedActionSent): Promise<void> {
+    await this.post(suggestedActionActivity(this.user, chip, { serviceUrl: this.serviceUrl, conversationId: this.conversationId }));
   }
 
   private async click(verb: string, data: unknown): Promise<void> {

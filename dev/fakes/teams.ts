@@ -46,14 +46,53 @@ interface TeamsActivity {
   /** What a notification shows for a card. */
   summary?: string;
   attachments?: unknown[];
+  /** The chips under the message (a personal chat): what the traveller can tap. */
+  suggestedActions?: { to?: string[]; actions: SuggestedCardAction[] };
   /** How many times it was replaced (PUT). */
   updates: number;
+}
+
+/** A suggested action as the connector took it (checked by suggestedActionsProblem). */
+interface SuggestedCardAction {
+  type: string;
+  title?: string;
+  value?: unknown;
+  text?: string;
+  displayText?: string;
 }
 
 /** Microsoft's limit for one bot message (https://learn.microsoft.com/microsoftteams/limits-specifications-teams). */
 const MAX_ACTIVITY_BYTES = 100 * 1024;
 
 const TEAMS_POSTING_METHODS: readonly TeamsMethod[] = ['POST', 'PUT'];
+
+/** Teams shows at most three suggested actions (learn.microsoft.com …/conversations/suggested-actions). */
+const MAX_SUGGESTED_ACTIONS = 3;
+/** The card action types a tap on a suggestion can be: each posts a message to the bot. */
+const SUGGESTED_ACTION_TYPES = ['imBack', 'messageBack'];
+
+/**
+ * Why the connector refuses an activity's suggestedActions, or undefined when they are fine: a
+ * CardAction list (each with a type Teams takes there and a title; imBack a string value, messageBack
+ * a text or value), at most three of them. Stricter than Teams, which drops a fourth silently: here
+ * a suggestion that would not be shown is a test failure, not a silence.
+ */
+function suggestedActionsProblem(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || !Array.isArray((value as { actions?: unknown }).actions)) return 'suggestedActions.actions must be an array';
+  const { actions, to } = value as { actions: unknown[]; to?: unknown };
+  if (to !== undefined && (!Array.isArray(to) || to.some((id) => typeof id !== 'string'))) return 'suggestedActions.to must be an array of ids';
+  if (actions.length > MAX_SUGGESTED_ACTIONS) return `at most ${MAX_SUGGESTED_ACTIONS} suggested actions are shown, got ${actions.length}`;
+  for (const action of actions) {
+    if (typeof action !== 'object' || action === null) return 'a suggested action must be a CardAction object';
+    const a = action as Record<string, unknown>;
+    if (typeof a.type !== 'string' || !SUGGESTED_ACTION_TYPES.includes(a.type)) return `suggested action type ${String(a.type)} is not one Teams takes (${SUGGESTED_ACTION_TYPES.join(', ')})`;
+    if (typeof a.title !== 'string' || a.title.trim() === '') return 'a suggested action needs a title';
+    if (a.type === 'imBack' && (typeof a.value !== 'string' || a.value === '')) return 'an imBack needs a string value';
+    if (a.type === 'messageBack' && typeof a.text !== 'string' && (typeof a.value !== 'object' || a.value === null)) return 'a messageBack needs a text or a value';
+  }
+  return undefined;
+}
 
 interface InboundTokenOptions {
   serviceUrl: string;
@@ -204,12 +243,15 @@ export async function startFakeTeams(options: { appId?: string; appPassword?: st
     if (JSON.stringify(call.body).length * 2 > MAX_ACTIVITY_BYTES) {
       return { status: 413, body: { error: { code: 'MessageSizeTooBig', message: 'Message size too big' } } };
     }
+    const badSuggestions = call.method === 'DELETE' ? undefined : suggestedActionsProblem(call.body.suggestedActions);
+    if (badSuggestions) return { status: 400, body: { error: { code: 'BadArgument', message: badSuggestions } } };
     const activities = conversations.get(call.conversationId) ?? new Map<string, { type: string; activity: TeamsActivity }>();
     const type = typeof call.body.type === 'string' ? call.body.type : 'message';
     const content = (): Omit<TeamsActivity, 'id' | 'updates'> => ({
       ...(typeof call.body.text === 'string' ? { text: call.body.text } : {}),
       ...(typeof call.body.summary === 'string' ? { summary: call.body.summary } : {}),
       ...(Array.isArray(call.body.attachments) ? { attachments: call.body.attachments as unknown[] } : {}),
+      ...(call.body.suggestedActions ? { suggestedActions: call.body.suggestedActions as TeamsActivity['suggestedActions'] } : {}),
     });
     if (call.method === 'PUT') {
       const existing = call.activityId ? activities.get(call.activityId) : undefined;

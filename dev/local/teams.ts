@@ -3,7 +3,8 @@
 import { loadTeamsConfig, type TeamsConfig } from '../../adapters/teams/config.ts';
 import { ChannelRequestError, expectOk, type PaneMessage, type SimulatedChannel } from '../console/channels.ts';
 import { startFakeTeams, type ConnectorCall, type FakeTeams } from '../fakes/teams.ts';
-import { executeActivity, messageActivity, postActivity, type TeamsUser } from '../simulate/teams.ts';
+import { executeActivity, messageActivity, postActivity, suggestedActionActivity, type SuggestedActionSent, type TeamsUser } from '../simulate/teams.ts';
+import { isObj } from '../../core/util.ts';
 import { userIdFor } from '../simulate/users.ts';
 import type { LocalChannel } from './index.ts';
 
@@ -72,6 +73,16 @@ function simulatedTeams(stackUrl: () => string, fake: FakeTeams, emit: (m: PaneM
     },
     async click(input) {
       const { conversationId, ...user } = teamsUserFor(input.name);
+      // A tapped suggested action: Teams posts it as the traveller's message (messageBack: its displayText shows).
+      if (input.actionId === 'suggested') {
+        if (!isObj(input.data) || typeof input.data.type !== 'string') throw new ChannelRequestError('a suggested action needs the action as sent');
+        const chip = input.data as unknown as SuggestedActionSent;
+        const activity = suggestedActionActivity(user, chip, { serviceUrl: fake.serviceUrl, conversationId });
+        const shown = chip.type === 'messageBack' ? (chip.displayText ?? chip.text ?? '') : String(chip.value ?? '');
+        if (shown) emit({ channel: 'teams', address: conversationId, id: `user:${String(activity.id)}`, op: 'post', from: 'user', payload: { text: shown }, at: Date.now() });
+        await post(activity);
+        return {};
+      }
       if (!input.verb) throw new ChannelRequestError('a Teams card click needs the action’s verb');
       const res = await post(executeActivity(user, input.verb, input.data, input.messageId, { serviceUrl: fake.serviceUrl, conversationId }));
       // The invoke's answer: the replacement card, or a message Teams shows at once.

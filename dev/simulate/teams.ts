@@ -3,7 +3,7 @@
 // bearer token the caller supplies — for tests, `npm run chat` and the console.
 import { randomUUID } from 'node:crypto';
 import { teamsActorId, teamsProfile } from '../../adapters/teams/profile.ts';
-import { renderWorking } from '../../adapters/teams/render.ts';
+import { WORKING_MARK } from '../../adapters/teams/render.ts';
 import { digest, messageKey, type TravellerSimulator } from './traveller.ts';
 import { FAKE_TEAMS_APP_ID } from '../../adapters/teams/profile.ts';
 
@@ -21,6 +21,8 @@ export interface ActivityOptions {
   conversationType?: 'personal' | 'channel' | 'groupChat';
   id?: string;
   localTimestamp?: string;
+  /** The traveller's IANA zone, which Teams sends with localTimestamp (null: left out). */
+  localTimezone?: string | null;
 }
 
 const BOT = `28:${FAKE_TEAMS_APP_ID}`;
@@ -33,6 +35,7 @@ function envelope(user: TeamsUser, options: ActivityOptions): Record<string, unk
     serviceUrl: options.serviceUrl,
     timestamp: new Date().toISOString(),
     localTimestamp: options.localTimestamp ?? '2026-11-28T09:00:00.000-08:00',
+    ...(options.localTimezone === null ? {} : { localTimezone: options.localTimezone ?? 'America/Los_Angeles' }),
     from: { id: `29:${user.aadObjectId}`, aadObjectId: user.aadObjectId, name: user.name ?? 'Traveller' },
     recipient: { id: options.botId ?? BOT, name: 'Brek' },
     conversation: {
@@ -69,6 +72,39 @@ export function executeActivity(user: TeamsUser, verb: string, data: unknown, re
   };
 }
 
+/** A suggested action as the bot sent it (activity.suggestedActions.actions[i]). */
+export interface SuggestedActionSent {
+  type: string;
+  title?: string;
+  value?: unknown;
+  text?: string;
+  displayText?: string;
+}
+
+/**
+ * A tap on a suggested action, as Teams delivers it: a message. An imBack's value is the text, as
+ * if typed; a messageBack brings its text and its value (the chat shows displayText as the user's).
+ */
+export function suggestedActionActivity(user: TeamsUser, action: SuggestedActionSent, options: ActivityOptions): Record<string, unknown> {
+  const activity = envelope(user, options);
+  if (action.type === 'imBack') return { ...activity, type: 'message', text: typeof action.value === 'string' ? action.value : '', textFormat: 'plain' };
+  if (action.type !== 'messageBack') throw new Error(`Teams does not post a message for a ${action.type} suggestion`);
+  return { ...activity, type: 'message', text: action.text ?? '', textFormat: 'plain', ...(action.value === undefined ? {} : { value: action.value }) };
+}
+
+/**
+ * A card's refresh as Teams sends it when someone opens the card (trigger `automatic`; `manual`
+ * when they ask): an adaptiveCard/action invoke with the refresh's own action.
+ */
+export function refreshActivity(user: TeamsUser, refresh: { action?: { verb?: string; data?: unknown } }, options: ActivityOptions & { trigger?: 'automatic' | 'manual' }): Record<string, unknown> {
+  return {
+    ...envelope(user, options),
+    type: 'invoke',
+    name: 'adaptiveCard/action',
+    value: { action: { type: 'Action.Execute', id: randomUUID(), verb: refresh.action?.verb, data: refresh.action?.data }, trigger: options.trigger ?? 'automatic' },
+  };
+}
+
 export function botAddedActivity(user: TeamsUser, options: ActivityOptions): Record<string, unknown> {
   const activity = envelope(user, options);
   return { ...activity, type: 'conversationUpdate', membersAdded: [{ id: (activity.recipient as { id: string }).id }] };
@@ -82,9 +118,15 @@ export async function postActivity(stackUrl: string, activity: Record<string, un
   });
 }
 
+/**
+ * The placeholder a turn posts first ("⏳ Searching hotels…"), never replaced: its reply replaces
+ * it in place, so one still standing is a placeholder its reply did not reach.
+ */
+export function isPlaceholder(activity: { text?: string; attachments?: unknown[]; updates: number }): boolean {
+  return activity.updates === 0 && !activity.attachments && (activity.text?.startsWith(WORKING_MARK) ?? false);
+}
+
 /** A traveller in their personal chat with the bot (dev/simulate/traveller.ts), in the tenant tenant-rel. */
-/** The placeholder a turn posts first (its reply then replaces it). */
-const TEAMS_PLACEHOLDER = renderWorking();
 
 export const simulateTraveller: TravellerSimulator = (stack, name) => {
   const user = { tenantId: 'tenant-rel', aadObjectId: `aad-${digest(name, 12)}` };
@@ -108,7 +150,7 @@ export const simulateTraveller: TravellerSimulator = (stack, name) => {
     replies: () =>
       fake()
         .conversation(conversationId)
-        .filter((activity) => activity.text !== TEAMS_PLACEHOLDER)
+        .filter((activity) => !isPlaceholder(activity))
         .map((activity) => JSON.stringify({ text: activity.text, attachments: activity.attachments })),
   };
 };

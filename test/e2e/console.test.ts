@@ -142,13 +142,19 @@ describe('the console (GET /)', () => {
     const setup = botMessage('teams', 'Set up payment').locator('button', { hasText: 'Set up payment' });
     await waitFor(setup);
     await addCardThrough(setup);
-    await say('teams', 'done');
-    const confirm = botMessage('teams', 'Yes, use this card').locator('button', { hasText: 'Yes, use this card' });
+    // A personal chat: "Done" and then Yes / No are suggested actions, chips under the latest message.
+    const done = pane('teams').locator('.teams-chip', { hasText: 'Done' });
+    await waitFor(done);
+    await done.click();
+    const confirm = botMessage('teams', 'VISA').locator('.teams-chip', { hasText: 'Yes, use this card' });
     await waitFor(confirm);
+    expect(await botMessage('teams', 'VISA').locator('.teams-chip').allTextContents()).toEqual(['Yes, use this card', 'No']);
+    await pane('teams').screenshot({ path: join(ARTIFACTS, 'teams-suggested-actions.png') });
     await confirm.click();
     await waitFor(botMessage('teams', 'Booked Branding Iron Motel'));
-    // The invoke's answer replaced the clicked card, as Teams does: it cannot be clicked twice.
-    await expect.poll(() => pane('teams').locator('button', { hasText: 'Yes, use this card' }).count()).toBe(0);
+    // The tap is the traveller's message in the chat, and the chips went with it, as in Teams.
+    await waitFor(pane('teams').locator('.msg.user', { hasText: 'Yes, use this card' }));
+    await expect.poll(() => pane('teams').locator('.teams-chip').count()).toBe(0);
     await screenshot('teams');
   }, 90_000);
 

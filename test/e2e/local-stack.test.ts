@@ -121,6 +121,8 @@ describe('npm run chat', () => {
       expect(out).toMatch(/brek> I found options matching your request in Las Vegas[\s\S]*1\. Branding Iron Motel[\s\S]*Per night: \$98\.11/);
       expect(out).toMatch(/\[1\] Set up payment → http:\/\/127\.0\.0\.1:\d+\/portal\/payment\?token=psu_/);
       expect(out).toContain('I found your updated card: VISA **** 4242.');
+      // A personal chat: the yes/no are suggested actions, offered as numbered choices.
+      expect(out).toMatch(/\[1\] Yes, use this card \(suggested\)\n\s+\[2\] No \(suggested\)/);
       expect(out).toContain('brek> Booked Branding Iron Motel.');
       expect(out).toMatch(/\[1\] View booking → http:\/\/127\.0\.0\.1:\d+\/my-bookings\/[0-9a-f]{24}/);
     } finally {

@@ -26,7 +26,8 @@ describe('npm run teams:package', () => {
     expect(Object.keys(files).sort()).toEqual(['color.png', 'manifest.json', 'outline.png']);
     const manifest = JSON.parse(strFromU8(files['manifest.json']!)) as Record<string, unknown> & { bots: { botId: string; scopes: string[] }[] };
     expect(manifest).toMatchObject({ manifestVersion: '1.19', id: APP_ID, developer: { name: 'Acme Travel' }, validDomains: ['abc.lambda-url.eu-west-1.on.aws'], icons: { color: 'color.png', outline: 'outline.png' } });
-    expect(manifest.bots[0]).toMatchObject({ botId: APP_ID, scopes: ['personal', 'team'] });
+    // Group chats too: a card there refreshes for whoever opens it (Universal Actions).
+    expect(manifest.bots[0]).toMatchObject({ botId: APP_ID, scopes: ['personal', 'team', 'groupChat'] });
     expect(JSON.stringify(manifest)).not.toContain('{{');
     expect(pngSize(files['color.png']!)).toEqual({ width: 192, height: 192, colorType: 6 });
     expect(pngSize(files['outline.png']!)).toEqual({ width: 32, height: 32, colorType: 6 });

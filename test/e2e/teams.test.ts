@@ -2,28 +2,34 @@
 // the local stack's /teams/messages, the worker on dynalite, the sandbox, and a fake connector
 // capturing what the SDK's client posts.
 import { describe, expect, it } from 'vitest';
-import { botAddedActivity, executeActivity, messageActivity, postActivity, type TeamsUser } from '../../dev/simulate/teams.ts';
+import { botAddedActivity, executeActivity, messageActivity, postActivity, refreshActivity, suggestedActionActivity, type SuggestedActionSent, type TeamsUser } from '../../dev/simulate/teams.ts';
 import { inboxKey } from '../../core/store/inbox.ts';
 import { teamsActorId } from '../../adapters/teams/profile.ts';
 import { MESSAGES } from '../../core/wording.ts';
+import { ACTION_WORDS, unpackButton } from '../../core/reply.ts';
 import { attachTestCard } from '../../dev/simulate/payment.ts';
 import { useStack } from '../support/stack.ts';
 
 const h = useStack();
 let users = 0;
 
-type Card = { body?: unknown[]; actions?: Action[] };
+type Card = { body?: unknown[]; actions?: Action[]; refresh?: { action?: Action; userIds?: string[] } };
 type Action = { type: string; title?: string; verb?: string; data?: Record<string, string>; url?: string; style?: string; card?: Card };
 
 const fake = () => h.stack.fakeTeams!;
 /** A message as the traveller sees it in the conversation now: a reply replaces its placeholder. */
-type Seen = { id: string; body: { text?: string; summary?: string; attachments?: unknown[] } };
+type Seen = { id: string; body: { text?: string; summary?: string; attachments?: unknown[]; suggestedActions?: { to?: string[]; actions: SuggestedActionSent[] } } };
 const posts = (conversationId: string): Seen[] =>
   fake()
     .conversation(conversationId)
     .map((activity) => ({
       id: activity.id,
-      body: { ...(activity.text !== undefined ? { text: activity.text } : {}), ...(activity.summary !== undefined ? { summary: activity.summary } : {}), ...(activity.attachments ? { attachments: activity.attachments } : {}) },
+      body: {
+        ...(activity.text !== undefined ? { text: activity.text } : {}),
+        ...(activity.summary !== undefined ? { summary: activity.summary } : {}),
+        ...(activity.attachments ? { attachments: activity.attachments } : {}),
+        ...(activity.suggestedActions ? { suggestedActions: activity.suggestedActions } : {}),
+      },
     }));
 
 function cardOf(call: Seen | undefined): Card {
@@ -31,7 +37,7 @@ function cardOf(call: Seen | undefined): Card {
   return attachments.find((a) => a.contentType === 'application/vnd.microsoft.card.adaptive')?.content ?? {};
 }
 
-/** Every action on a card, nested containers and show-cards included. */
+/** Every button on a card, nested containers and show-cards included (its refresh is no button). */
 function actionsOf(card: Card): Action[] {
   const found: Action[] = [];
   const walk = (node: unknown) => {
@@ -39,15 +45,19 @@ function actionsOf(card: Card): Action[] {
     if (typeof node !== 'object' || node === null) return;
     const n = node as Record<string, unknown>;
     if (typeof n.type === 'string' && n.type.startsWith('Action.')) found.push(n as unknown as Action);
-    for (const value of Object.values(n)) walk(value);
+    for (const [key, value] of Object.entries(n)) if (key !== 'refresh') walk(value);
   };
   walk(card);
   return found;
 }
 
-function traveller(tenantId = 'tenant-test') {
+const chips = (message: Seen | undefined) => message?.body.suggestedActions?.actions ?? [];
+
+/** A traveller in their personal chat with the bot, or (`group`) in a group chat with it and others. */
+function traveller(tenantId = 'tenant-test', where: { group?: boolean } = {}) {
   const user: TeamsUser = { tenantId, aadObjectId: `aad-${++users}-user` };
-  const conversationId = `a:${user.aadObjectId}`;
+  const conversationId = where.group ? `19:group-${users}@thread.v2` : `a:${user.aadObjectId}`;
+  const place = where.group ? ({ conversationId, conversationType: 'groupChat', mention: true } as const) : { conversationId };
   const serviceUrl = () => fake().serviceUrl;
   const token = () => fake().signInbound({ serviceUrl: serviceUrl() });
   return {
@@ -56,7 +66,7 @@ function traveller(tenantId = 'tenant-test') {
     actorId: teamsActorId(tenantId, user.aadObjectId),
     async say(text: string) {
       const before = posts(conversationId).length;
-      const res = await postActivity(h.stack.url, messageActivity(user, text, { serviceUrl: serviceUrl() }), token());
+      const res = await postActivity(h.stack.url, messageActivity(user, text, { serviceUrl: serviceUrl(), ...place }), token());
       expect(res.status).toBe(200);
       await h.stack.idle();
       const after = posts(conversationId);
@@ -67,11 +77,31 @@ function traveller(tenantId = 'tenant-test') {
       const action = actionsOf(cardOf(message)).find((a) => a.type === 'Action.Execute' && a.verb === verb);
       expect(action, `action ${verb}`).toBeDefined();
       const before = posts(conversationId).length;
-      const res = await postActivity(h.stack.url, executeActivity(as, verb, action!.data, '1000000000001', { serviceUrl: serviceUrl(), conversationId }), token());
+      const res = await postActivity(h.stack.url, executeActivity(as, verb, action!.data, '1000000000001', { serviceUrl: serviceUrl(), ...place }), token());
       expect(res.status).toBe(200);
       const invokeAnswer = (await res.json()) as { statusCode: number; type: string; value: unknown };
       await h.stack.idle();
       return { invokeAnswer, reply: posts(conversationId).slice(before).at(-1) };
+    },
+    /** Taps the suggested action titled `title` under `message`, as `as` (the traveller). */
+    async tap(message: Seen, title: string, as: TeamsUser = user) {
+      const chip = chips(message).find((a) => a.title === title);
+      expect(chip, `suggested action ${title}`).toBeDefined();
+      const before = posts(conversationId).length;
+      const res = await postActivity(h.stack.url, suggestedActionActivity(as, chip!, { serviceUrl: serviceUrl(), ...place }), token());
+      expect(res.status).toBe(200);
+      await h.stack.idle();
+      const after = posts(conversationId);
+      expect(after.length).toBe(before + 1);
+      return after.at(-1)!;
+    },
+    /** Opens `message` as `as`: Teams asks the bot for the card as it stands (its refresh). */
+    async open(message: Seen, as: TeamsUser) {
+      const refresh = cardOf(message).refresh;
+      expect(refresh?.action?.verb).toBe('refresh');
+      const res = await postActivity(h.stack.url, refreshActivity(as, refresh!, { serviceUrl: serviceUrl(), ...place }), token());
+      expect(res.status).toBe(200);
+      return (await res.json()) as { statusCode: number; type: string; value: Card };
     },
   };
 }
@@ -95,15 +125,17 @@ describe('the golden path in Teams', () => {
     // A placeholder went out before the Brek call and the reply replaced it (one message, updated);
     // every call carried a token we issued.
     const calls = fake().calls.filter((c) => c.conversationId === t.conversationId);
-    expect(calls.find((c) => c.method === 'POST')?.body.text).toBe('⏳ Working on it…');
+    // The placeholder says what the turn is doing.
+    expect(calls.find((c) => c.method === 'POST')?.body.text).toBe('⏳ Searching hotels…');
     // The card is the message: a short summary for notifications, no text repeating it above the card.
     expect(list.body.text).toBeUndefined();
     expect(list.body.summary!.length).toBeLessThanOrEqual(200);
     expect(calls.find((c) => c.method === 'PUT')?.activityId).toBe(calls.find((c) => c.method === 'POST')?.id);
     expect(fake().calls.filter((c) => c.conversationId === t.conversationId).every((c) => c.authorized)).toBe(true);
-    // The timezone came from the activity's localTimestamp.
+    // The timezone came from the activity's localTimestamp, the zone from its localTimezone.
     const session = [...h.stack.sandbox!.world.sessions.values()].find((s) => s.actor.actorId === t.actorId);
     expect(session?.actor.timezoneOffsetMinutes).toBe(-480);
+    expect((await h.stack.core.threads.get({ actorId: t.actorId, conversationId: t.conversationId }))?.timeZone).toBe('America/Los_Angeles');
 
     const { invokeAnswer, reply: guest } = await t.click(list, 'book_option');
     expect(invokeAnswer).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
@@ -115,19 +147,19 @@ describe('the golden path in Teams', () => {
     expect(setupAction).toMatchObject({ type: 'Action.OpenUrl', style: 'positive' });
     await attach(setupAction!.url!);
 
+    // "Done" is a suggestion under the setup link; the yes/no, suggestions in place of card buttons.
+    expect(chips(setup).map((a) => a.title)).toEqual(['Done']);
     const consent = await t.say('done');
     expect(JSON.stringify(cardOf(consent))).toContain('VISA •••• 4242');
-    expect(actionsOf(cardOf(consent)).map((a) => [a.title, a.style])).toEqual([
-      ['Yes, use this card', 'positive'],
-      ['No', 'destructive'],
-    ]);
+    expect(actionsOf(cardOf(consent))).toEqual([]);
+    expect(chips(consent).map((a) => a.title)).toEqual(['Yes, use this card', 'No']);
 
-    const { reply: booked } = await t.click(consent, 'confirm_payment_card');
+    const booked = await t.tap(consent, 'Yes, use this card');
     expect(booked?.body.summary).toMatch(/^Booked Branding Iron Motel\./);
     const bookedActions = actionsOf(cardOf(booked));
     expect(bookedActions.find((a) => a.title === 'View booking')?.url).toMatch(/\/my-bookings\/[0-9a-f]{24}$/);
     expect(bookedActions.find((a) => a.type === 'Action.ShowCard')).toMatchObject({ title: 'Cancel booking' });
-    const { reply: cancelled } = await t.click(booked!, 'cancel_booking');
+    const { reply: cancelled } = await t.click(booked, 'cancel_booking');
     expect(cancelled?.body.summary).toContain('Cancelled your booking at Branding Iron Motel');
   });
 
@@ -152,11 +184,11 @@ describe('the golden path in Teams', () => {
     await t.say('boston tomorrow for 2 nights');
     await t.say('book option 1');
     const consent = await t.say('Ann Lee');
-    expect(actionsOf(cardOf(consent)).map((a) => a.verb)).toEqual(['confirm_payment_card', 'decline_payment']);
-    const { invokeAnswer, reply } = await t.click(consent, 'decline_payment');
-    expect(JSON.stringify(invokeAnswer.value)).toContain('You declined this payment');
-    expect(reply?.body.summary).toBe('No problem. I will not charge this card or continue this booking.');
+    expect(chips(consent).map((a) => a.title)).toEqual(['Yes, use this card', 'No']);
+    const reply = await t.tap(consent, 'No');
+    expect(reply.body.summary).toBe('No problem. I will not charge this card or continue this booking.');
     expect(actionsOf(cardOf(reply))).toEqual([]);
+    expect(chips(reply)).toEqual([]);
   });
 });
 
@@ -267,5 +299,133 @@ describe('the connector allowlist', () => {
     fake().fail({ status: 429, retryAfter: 1 });
     const reply = await t.say('orlando tomorrow');
     expect(reply.body.summary).toContain('Orlando');
+  });
+});
+
+describe('issue 21: suggested actions in a personal chat, refreshed cards, group chats as before', () => {
+  it('a booking with only suggested actions for the steps Teams suggests: a sample search, "Done", Yes', async () => {
+    const t = traveller();
+    await postActivity(h.stack.url, botAddedActivity(t.user, { serviceUrl: fake().serviceUrl }), fake().signInbound({ serviceUrl: fake().serviceUrl }));
+    await h.stack.idle();
+    const welcome = posts(t.conversationId).at(-1)!;
+    expect(chips(welcome).map((a) => a.title)).toEqual(ACTION_WORDS.samples);
+    // Each chip is for the traveller only, and carries its owner.
+    expect(welcome.body.suggestedActions?.to).toEqual([`29:${t.user.aadObjectId}`]);
+    expect(chips(welcome).every((a) => a.type === 'messageBack' && unpackButton(a.value)?.ownerActorId === t.actorId)).toBe(true);
+
+    const list = await t.tap(welcome, ACTION_WORDS.samples[0]);
+    expect(fake().calls.filter((c) => c.conversationId === t.conversationId && c.method === 'POST').at(-1)?.body.text).toBe('⏳ Searching hotels in Las Vegas…');
+    expect((await h.brekRequests()).some((r) => r.text === ACTION_WORDS.samples[0])).toBe(true);
+    // The welcome was not retired for the tap: a suggestion has no card.
+    expect(posts(t.conversationId).find((p) => p.id === welcome.id)?.body.summary).toBe(MESSAGES.welcome);
+    expect(chips(list)).toEqual([]);
+
+    const { reply: guest } = await t.click(list, 'book_option');
+    expect(guest?.body.summary).toContain('guest name');
+    const setup = await t.say('Kim Park');
+    expect(chips(setup).map((a) => [a.type, a.title, a.text])).toEqual([['messageBack', 'Done', 'Done']]);
+    await attach(actionsOf(cardOf(setup)).find((a) => a.title === 'Set up payment')!.url!);
+
+    const consent = await t.tap(setup, 'Done');
+    expect(JSON.stringify(cardOf(consent))).toContain('VISA •••• 4242');
+    expect(chips(consent).map((a) => [a.title, a.text, a.displayText])).toEqual([
+      ['Yes, use this card', 'yes', 'Yes, use this card'],
+      ['No', 'no', 'No'],
+    ]);
+    const booked = await t.tap(consent, 'Yes, use this card');
+    expect(booked.body.summary).toMatch(/^Booked /);
+    expect(cardOf(booked).refresh?.userIds).toEqual([`29:${t.user.aadObjectId}`]);
+  });
+
+  it('a suggestion carrying someone else’s button is refused by its owner check, and Brek is not asked', async () => {
+    const t = traveller();
+    await t.say('boston tomorrow');
+    await t.say('1');
+    const setup = await t.say('Lee Ann');
+    const done = chips(setup).find((a) => a.title === 'Done')!;
+    const intruder: TeamsUser = { tenantId: 'tenant-test', aadObjectId: 'aad-intruder-2' };
+    const before = (await h.brekRequests()).length;
+    const res = await postActivity(h.stack.url, suggestedActionActivity(intruder, done, { serviceUrl: fake().serviceUrl, conversationId: t.conversationId }), fake().signInbound({ serviceUrl: fake().serviceUrl }));
+    expect(res.status).toBe(200);
+    await h.stack.idle();
+    expect((await h.brekRequests()).length).toBe(before);
+    expect(posts(t.conversationId).at(-1)?.body.summary).toBe(MESSAGES.notYourButton);
+    // An imBack (the text alone) is the traveller's own message: "done" from the owner goes on.
+    const again = await t.tap({ ...setup, body: { ...setup.body, suggestedActions: { actions: [{ type: 'imBack', title: 'Done', value: 'done' }] } } }, 'Done');
+    expect(again.body.summary).toBeDefined();
+  });
+
+  it('in a group chat the card keeps its buttons; a booked card opened later shows it booked, then cancelled', async () => {
+    const t = traveller('tenant-test', { group: true });
+    const colleague: TeamsUser = { tenantId: 'tenant-test', aadObjectId: 'aad-colleague' };
+    const list = await t.say('find me a las vegas hotel from 5/15 to 5/16 that is cheap and refundable');
+    const { reply: guest } = await t.click(list, 'book_option');
+    expect(guest?.body.summary).toContain('guest name');
+    const setup = await t.say('Sam Doe');
+    expect(chips(setup)).toEqual([]);
+    expect(actionsOf(cardOf(setup)).map((a) => a.title)).toEqual(['Set up payment', 'Done']);
+    await attach(actionsOf(cardOf(setup)).find((a) => a.title === 'Set up payment')!.url!);
+    const consent = await t.say('done');
+    expect(chips(consent)).toEqual([]);
+    expect(actionsOf(cardOf(consent)).map((a) => a.verb)).toEqual(['confirm_payment_card', 'decline_payment']);
+    // Still open: whoever opens the consent card sees it as it was.
+    expect((await t.open(consent, colleague)).value.actions).toEqual(cardOf(consent).actions);
+
+    const { reply: booked } = await t.click(consent, 'confirm_payment_card');
+    const brekBefore = (await h.brekRequests()).length;
+    // The consent card, opened after the booking, says the payment went through.
+    expect(JSON.stringify((await t.open(consent, colleague)).value)).toContain('This payment was confirmed');
+    // The booked card, opened by a colleague: booked still, drawn as it was (its refresh kept).
+    const seenBooked = await t.open(booked!, colleague);
+    expect(seenBooked).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    expect(seenBooked.value.body).toEqual(cardOf(booked).body);
+    expect(seenBooked.value.refresh?.userIds).toEqual([`29:${colleague.aadObjectId}`]);
+
+    const { reply: cancelled } = await t.click(booked!, 'cancel_booking');
+    expect(cancelled?.body.summary).toContain('Cancelled your booking');
+    const seenCancelled = await t.open(booked!, colleague);
+    expect(JSON.stringify(seenCancelled.value)).toMatch(/❌ This booking at Branding Iron Motel \(booking \w+\) was cancelled\./);
+    expect(actionsOf(seenCancelled.value)).toEqual([]);
+    // Opening cards asked Brek nothing.
+    expect((await h.brekRequests()).filter((r) => r.status === 200).length).toBe(brekBefore + 1);
+  });
+
+  it('a refresh for a card of another tenant, or not ours, is answered without reading anything', async () => {
+    const t = traveller();
+    const stranger: TeamsUser = { tenantId: 'tenant-other', aadObjectId: 'aad-stranger' };
+    const forged = { action: { verb: 'refresh', data: { a: 'refresh', o: t.actorId, r: JSON.stringify({ status: 'booked', messageText: 'x', artifacts: {} }) } } };
+    const res = await postActivity(h.stack.url, refreshActivity(stranger, forged, { serviceUrl: fake().serviceUrl, conversationId: t.conversationId }), fake().signInbound({ serviceUrl: fake().serviceUrl }));
+    expect(await res.json()).toEqual({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'That card is not one of mine.' });
+  });
+});
+
+describe('the fake connector and suggested actions', () => {
+  async function postToConnector(body: Record<string, unknown>): Promise<Response> {
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: fake().appId, client_secret: fake().appPassword, scope: 'https://api.botframework.com/.default' });
+    const { access_token: token } = (await (await fetch(fake().tokenUrl, { method: 'POST', body: form })).json()) as { access_token: string };
+    return fetch(`${fake().serviceUrl}v3/conversations/a%3Aaad-fake-check/activities`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ type: 'message', text: 'pick one', ...body }),
+    });
+  }
+  const chip = (title: string) => ({ type: 'imBack', title, value: title });
+
+  it('keeps up to three imBack / messageBack suggestions, and refuses more, other types, or ones without a title', async () => {
+    const ok = await postToConnector({ suggestedActions: { to: ['29:aad-fake-check'], actions: [chip('A'), { type: 'messageBack', title: 'B', text: 'b', value: { a: 'say' } }, chip('C')] } });
+    expect(ok.status).toBe(201);
+    expect(fake().conversation('a:aad-fake-check').at(-1)?.suggestedActions?.actions.map((a) => a.title)).toEqual(['A', 'B', 'C']);
+    const refused: Record<string, unknown>[] = [
+      { actions: [chip('A'), chip('B'), chip('C'), chip('D')] },
+      { actions: [{ type: 'openUrl', title: 'Site', value: 'https://example.com' }] },
+      { actions: [{ type: 'imBack', value: 'x' }] },
+      { actions: [{ type: 'imBack', title: 'x' }] },
+      { actions: 'A, B' },
+    ];
+    for (const suggestedActions of refused) {
+      const res = await postToConnector({ suggestedActions });
+      expect(res.status, JSON.stringify(suggestedActions)).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('BadArgument');
+    }
   });
 });

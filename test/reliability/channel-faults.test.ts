@@ -11,7 +11,7 @@ import type { Channel } from '../support/travellers.ts';
 import { useStack, type StackHarness } from '../support/stack.ts';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from '../support/dynamo-faults.ts';
 import { brekEvents, CHANNELS, traveller, type Traveller } from '../support/travellers.ts';
-import { renderWorking } from '../../adapters/teams/render.ts';
+import { isPlaceholder } from '../../dev/simulate/teams.ts';
 
 const TIMEOUT_MS = 600;
 const fast = {
@@ -90,7 +90,7 @@ describe('channel APIs that lose their answers', () => {
     // posted on its own and the placeholder stays (README: what stays at most once).
     const placeholdersLeft =
       channel === 'teams'
-        ? travellers.reduce((sum, t) => sum + h.stack.fakeTeams!.conversation(`a:${t.actorId.split(':').at(-1)}`).filter((a) => a.text === renderWorking()).length, 0)
+        ? travellers.reduce((sum, t) => sum + h.stack.fakeTeams!.conversation(`a:${t.actorId.split(':').at(-1)}`).filter(isPlaceholder).length, 0)
         : 0;
     console.log(
       `channel faults ${channel}: ${figures.messages} messages, ${figures.answeredTwice} answered twice, ${figures.lost} lost` +

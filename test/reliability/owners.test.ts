@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { attachTestCard } from '../../dev/simulate/payment.ts';
 import { blockAction, messageEvent, postSlack, slackRequest, slackTs, type SlackUser } from '../../dev/simulate/slack.ts';
-import { executeActivity, messageActivity, postActivity, type TeamsUser } from '../../dev/simulate/teams.ts';
+import { executeActivity, messageActivity, postActivity, suggestedActionActivity, type SuggestedActionSent, type TeamsUser } from '../../dev/simulate/teams.ts';
 import { SIGNING_SECRET, useStack } from '../support/stack.ts';
 import { brekEvents, setupLinkIn, traveller, type Traveller } from '../support/travellers.ts';
 
@@ -84,7 +84,7 @@ describe('owner binding', () => {
     const conversationId = `a:${owner.aadObjectId}`;
     const fake = () => h.stack.fakeTeams!;
     // The conversation as the owner sees it: each reply replaced its placeholder.
-    const posts = () => fake().conversation(conversationId).map((activity) => ({ body: { text: activity.text, attachments: activity.attachments } }));
+    const posts = () => fake().conversation(conversationId).map((activity) => ({ body: { text: activity.text, attachments: activity.attachments }, chips: activity.suggestedActions?.actions ?? [] }));
     const send = async (activity: Record<string, unknown>) => {
       const res = await postActivity(h.stack.url, activity, fake().signInbound({ serviceUrl: fake().serviceUrl }));
       await h.stack.idle();
@@ -100,16 +100,25 @@ describe('owner binding', () => {
 
     const actions = posts().flatMap((c) =>
       collect(c.body, (n) => (n.type === 'Action.Execute' && typeof n.verb === 'string' ? { verb: n.verb, data: n.data } : undefined)),
-    );
-    expect(actions.some((a) => a.verb === 'confirm_payment_card')).toBe(true);
+    // A card's refresh is a read anyone who opens the card makes (answered with the card as it stands), not a click.
+    ).filter((a) => a.verb !== 'refresh');
+    // A personal chat: the payment's yes/no are suggested actions (issue 21), the rest card buttons.
+    const chips: SuggestedActionSent[] = posts().flatMap((c) => c.chips);
+    expect(actions.some((a) => a.verb === 'book_option')).toBe(true);
+    expect(chips.map((c) => c.title)).toEqual(expect.arrayContaining(['Done', 'Yes, use this card', 'No']));
     const answers: string[] = [];
     for (const action of actions) {
       const res = await send(executeActivity(other, action.verb, action.data, '1', { serviceUrl: fake().serviceUrl, conversationId }));
       answers.push(JSON.stringify(await res.json()));
     }
+    // A tapped suggestion is a message: the core's owner check answers it with a reply of its own.
+    for (const chip of chips) {
+      await send(suggestedActionActivity(other, chip, { serviceUrl: fake().serviceUrl, conversationId }));
+      answers.push(JSON.stringify(posts().at(-1)?.body));
+    }
     const refused = answers.filter((a) => a.includes('belongs to someone else')).length;
-    console.log(`owner binding teams: ${actions.length} foreign clicks, ${refused} refused, ${eventsOn(sessionId) - events} events on the owner's session`);
-    expect(refused).toBe(actions.length);
+    console.log(`owner binding teams: ${actions.length} foreign clicks and ${chips.length} taps, ${refused} refused, ${eventsOn(sessionId) - events} events on the owner's session`);
+    expect(refused).toBe(actions.length + chips.length);
     expect(eventsOn(sessionId)).toBe(events);
     expect(brekEvents(h).length).toBe(brekCalls);
     expect(bookingsOn(sessionId)).toBe(0);

@@ -197,3 +197,46 @@ describe('Teams activities that are not a traveller’s message', () => {
     }
   });
 });
+
+describe('issue 21: the zone, tapped suggestions, card refreshes', () => {
+  const owner = teamsActorId(TENANT, 'aad-traveller');
+  const personal = { conversation: { id: 'a:traveller', conversationType: 'personal', tenantId: TENANT } };
+
+  it('the IANA zone from localTimezone beside the offset from localTimestamp; a zone Intl does not know is left out', () => {
+    const turn = turnOf(normalize(message('hi', { localTimestamp: '2026-05-14T18:00:00.000-07:00', localTimezone: 'America/Los_Angeles' })));
+    expect(turn).toMatchObject({ timezoneOffsetMinutes: -420, timeZone: 'America/Los_Angeles' });
+    for (const localTimezone of ['Mars/Olympus', '', 42, 'x'.repeat(80)]) expect(turnOf(normalize(message('hi', { localTimezone }))).timeZone).toBeUndefined();
+  });
+
+  it('a messageBack suggestion is the action it packs, marked so no card is retired; someone else’s goes to core to refuse', () => {
+    const value = { ...packButton({ action: 'say', ownerActorId: owner, text: 'Done', label: 'Done' }), via: 'suggested' };
+    const turn = turnOf(normalize(message('Done', { ...personal, value, replyToId: '1700' })));
+    expect(turn.input).toEqual({ type: 'action', action: 'say', text: 'Done', ownerActorId: owner });
+    expect(turn.reference).toMatchObject({ suggested: true });
+    const foreign = { ...packButton({ action: 'decline_payment', ownerActorId: teamsActorId(TENANT, 'aad-other') }), via: 'suggested' };
+    expect(turnOf(normalize(message('no', { ...personal, value: foreign }))).input).toMatchObject({ action: 'decline_payment', ownerActorId: teamsActorId(TENANT, 'aad-other') });
+    // An imBack is text, as typed.
+    expect(brekText(normalize(message('Seattle Mar 20-23, 1 room', personal)))).toBe('Seattle Mar 20-23, 1 room');
+  });
+
+  const refresh = (data: unknown, extra: Obj = {}) =>
+    normalize(message(null, { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: 'refresh', data }, trigger: 'automatic' }, ...extra }));
+
+  it('a refresh is a read of the owner’s thread in this conversation, answered with the card as it stands', () => {
+    const data = { a: 'refresh', o: owner, r: JSON.stringify({ status: 'booked', messageText: 'Booked.', artifacts: { booking: { bookingId: 'B-9', hotelName: 'Inn' } } }) };
+    const normalized = refresh(data);
+    expect(normalized.type).toBe('thread_state');
+    const asked = normalized as Extract<Normalized, { type: 'thread_state' }>;
+    expect(asked.thread).toEqual({ actorId: owner, conversationId: '19:room@thread.tacv2;messageid=1' });
+    const answer = JSON.parse(String(asked.answer({ cancelledBookings: ['B-9'] } as Parameters<typeof asked.answer>[0]).body)) as { statusCode: number; type: string; value: unknown };
+    expect(answer).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    expect(JSON.stringify(answer.value)).toContain('was cancelled');
+  });
+
+  it('a refresh that is not ours, or names an owner of another tenant, reads nothing', () => {
+    for (const data of [{ a: 'refresh', o: owner }, { a: 'refresh', o: 'teams:other-tenant:aad-x', r: '{"status":"booked","messageText":"x"}' }, 'junk']) {
+      const normalized = refresh(data);
+      expect(normalized.type).toBe('respond');
+    }
+  });
+});

@@ -2,9 +2,10 @@
 // artifacts with fields missing.
 import { describe, expect, it } from 'vitest';
 import { parseEventData } from '../../core/brek/results.ts';
-import { replyFromResult, textReply, unpackButton, type Reply } from '../../core/reply.ts';
+import { ACTION_WORDS, replyFromResult, textReply, unpackButton, type Reply } from '../../core/reply.ts';
 import { MAX_OPTIONS_SHOWN } from '../../core/reply-format.ts';
-import { renderClicked, renderTeams, type CardJson } from '../../adapters/teams/render.ts';
+import { activityBytes, readRefresh, renderClicked, renderRefreshed, renderTeams, renderWorking, TEAMS_LIMITS, type CardJson, type TeamsRenderContext } from '../../adapters/teams/render.ts';
+import { cardProblems } from '../support/adaptive-cards.ts';
 
 const OWNER = 'teams:tenant:aad-1';
 
@@ -171,5 +172,75 @@ describe("Brek's words are data", () => {
     const card = renderClicked('book_option', MARKUP);
     expect(parsed(card)).toEqual([]);
     expect(JSON.stringify(card)).toContain('[Click here for your refund](https://evil.example/refund)');
+  });
+});
+
+describe('issue 21: suggested actions, refresh, the progress line', () => {
+  const PERSONAL: TeamsRenderContext = { personal: true, refresh: { userIds: ['29:aad-1'] } };
+  const GROUP: TeamsRenderContext = { personal: false, refresh: { userIds: ['29:aad-1'] } };
+  const consent = () => reply('payment_confirmation_required', { payment: { paymentMethodId: 'pm_1', brand: 'visa', last4: '4242', expMonth: 3, expYear: 2030 } });
+  const booked = () => reply('booked', { booking: { bookingId: 'B-1', hotelName: 'Inn at the Market', confirmationUrl: 'https://b.test/my-bookings/1', cancelPolicy: 'Free until 2027-05-15T01:00:00Z' } }, 'Booked Inn at the Market.');
+
+  it('in a personal chat the yes/no are messageBack suggestions carrying the owner; in a group, card buttons', () => {
+    const personal = renderTeams(consent(), PERSONAL);
+    expect(actions(personal.card).filter((a) => a.verb !== 'refresh')).toEqual([]);
+    expect(personal.suggestedActions?.map((a) => [a.type, a.title, a.text, a.displayText])).toEqual([
+      ['messageBack', 'Yes, use this card', 'yes', 'Yes, use this card'],
+      ['messageBack', 'No', 'no', 'No'],
+    ]);
+    expect(unpackButton(personal.suggestedActions![0]!.value)).toMatchObject({ action: 'confirm_payment_card', paymentMethodId: 'pm_1', ownerActorId: OWNER });
+    expect(personal.suggestedActions![0]!.value.via).toBe('suggested');
+    const group = renderTeams(consent(), GROUP);
+    expect(group.suggestedActions).toBeUndefined();
+    expect(actions(group.card).filter((a) => a.verb !== 'refresh').map((a) => a.verb)).toEqual(['confirm_payment_card', 'decline_payment']);
+    for (const card of [personal.card, group.card]) expect(cardProblems(card)).toEqual([]);
+  });
+
+  it('"Done" after the setup link and the welcome samples: suggestions, at most Teams’ three', () => {
+    const setup = renderTeams(reply('payment_setup_required', { payment: { setupUrl: 'https://b.test/portal/payment?token=psu_1' } }), PERSONAL);
+    expect(setup.suggestedActions?.map((a) => a.title)).toEqual(['Done']);
+    expect(actions(setup.card).map((a) => a.title)).toEqual(['Set up payment']);
+    const welcome = renderTeams(textReply(OWNER, 'bridge_welcome', 'Hi!', [...ACTION_WORDS.samples, 'A fourth', 'A fifth']), PERSONAL);
+    expect(welcome.suggestedActions).toHaveLength(TEAMS_LIMITS.suggestedActions);
+    // What does not fit the three stays on the card.
+    expect(actions(welcome.card).map((a) => a.title)).toEqual(['A fourth', 'A fifth']);
+    expect(activityBytes(welcome)).toBeGreaterThan(activityBytes({ text: welcome.text, card: welcome.card }));
+  });
+
+  it('a booked card and a payment step carry a refresh (verb, data, userIds) only when the sender asks', () => {
+    expect(renderTeams(booked()).card.refresh).toBeUndefined();
+    const card = renderTeams(booked(), GROUP).card;
+    const refresh = card.refresh as { action: { type: string; verb: string; data: unknown }; userIds: string[] };
+    expect(refresh).toMatchObject({ action: { type: 'Action.Execute', verb: 'refresh' }, userIds: ['29:aad-1'] });
+    expect(cardProblems(card)).toEqual([]);
+    expect(renderTeams(consent(), GROUP).card.refresh).toBeDefined();
+    expect(renderTeams(reply('shortlist', { shortlist: [OPTION] }), GROUP).card.refresh).toBeUndefined();
+    // Read back, the data is the same reply: an unchanged card is drawn again exactly.
+    const read = readRefresh(refresh.action.data)!;
+    expect(read.ownerActorId).toBe(OWNER);
+    expect(renderRefreshed(read.reply, { cancelledBookings: [] }, GROUP)).toEqual(card);
+  });
+
+  it('the refreshed card says what changed: a cancelled booking, an answered payment step', () => {
+    const cancelled = renderRefreshed(booked(), { cancelledBookings: ['B-0', 'B-1'] }, GROUP);
+    expect(JSON.stringify(cancelled)).toContain('❌ This booking at Inn at the Market (booking B-1) was cancelled.');
+    expect(actions(cancelled)).toEqual([]);
+    expect(cancelled.refresh).toBeUndefined();
+    expect(JSON.stringify(renderRefreshed(consent(), { lastStatus: 'booked' }, GROUP))).toContain('This payment was confirmed');
+    expect(JSON.stringify(renderRefreshed(consent(), { lastStatus: 'shortlist' }, GROUP))).toContain('This payment step is closed');
+    expect(renderRefreshed(consent(), { lastStatus: 'payment_confirmation_required' }, GROUP)).toEqual(renderTeams(consent(), GROUP).card);
+    for (const card of [cancelled, renderRefreshed(consent(), { lastStatus: 'booked' })]) expect(cardProblems(card)).toEqual([]);
+  });
+
+  it('refresh data that is not ours reads as nothing', () => {
+    for (const data of [undefined, 'x', { a: 'refresh' }, { a: 'refresh', o: OWNER }, { a: 'refresh', o: OWNER, r: '{not json' }, { a: 'refresh', o: OWNER, r: '[]' }, { a: 'book_option', o: OWNER, r: '{}' }]) {
+      expect(readRefresh(data)).toBeUndefined();
+    }
+    // Whatever it carries is read as Brek's results are: defensively.
+    expect(readRefresh({ a: 'refresh', o: OWNER, r: JSON.stringify({ status: 'booked', messageText: 'ok', artifacts: { booking: { bookingId: 7 } } }) })?.reply.booking?.bookingId).toBeUndefined();
+  });
+
+  it('the placeholder says what the turn is doing', () => {
+    expect(renderWorking({ status: 'Searching hotels in Las Vegas…' })).toBe('⏳ Searching hotels in Las Vegas…');
   });
 });

@@ -1,6 +1,7 @@
 // Teams messages drawn by Microsoft's own Adaptive Cards renderer (the `adaptivecards` package).
 // Action.Execute sends the real adaptiveCard/action invoke through the bridge; Action.OpenUrl
-// opens its link; Action.ShowCard is handled by the renderer itself.
+// opens its link; Action.ShowCard is handled by the renderer itself. Suggested actions are chips
+// under the latest message only, as Teams draws them; a tap posts the message Teams would.
 import { senderLine, type ChannelView } from './pane.ts';
 import { AdaptiveCard, ExecuteAction, HostConfig, OpenUrlAction, SubmitAction, type Action } from 'adaptivecards';
 
@@ -8,6 +9,15 @@ export interface TeamsClick {
   verb: string;
   data: unknown;
 }
+
+/** A suggested action as the bot sent it (activity.suggestedActions.actions[i]). */
+interface SuggestedChip {
+  type?: string;
+  title?: string;
+}
+
+/** The console server's name for a tap on a suggested action (dev/local/teams.ts). */
+const SUGGESTED = 'suggested';
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
 
@@ -39,8 +49,30 @@ export function renderCard(content: unknown, onClick: (click: TeamsClick) => voi
   return frame;
 }
 
+/**
+ * The chips Teams shows under a bot message: only while it is the latest in the chat (a later
+ * message, the traveller's own included, takes them away), so they are dropped once the message
+ * has one after it. Checked once the pane has drawn its list (a microtask), redrawn with every message.
+ */
+function suggestedChips(actions: SuggestedChip[], wrapper: HTMLElement, onTap: (chip: SuggestedChip) => void): HTMLElement {
+  const row = document.createElement('div');
+  row.className = 'teams-suggested';
+  for (const chip of actions) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'teams-chip';
+    button.textContent = chip.title ?? '';
+    button.addEventListener('click', () => onTap(chip));
+    row.appendChild(button);
+  }
+  queueMicrotask(() => {
+    if (wrapper.nextElementSibling) row.remove();
+  });
+  return row;
+}
+
 export function renderTeamsMessage(
-  activity: { text?: unknown; textFormat?: unknown; attachments?: { contentType?: string; content?: unknown }[] },
+  activity: { text?: unknown; textFormat?: unknown; attachments?: { contentType?: string; content?: unknown }[]; suggestedActions?: { actions?: SuggestedChip[] } },
   onClick: (click: TeamsClick) => void,
 ): HTMLElement {
   const root = document.createElement('div');
@@ -55,6 +87,11 @@ export function renderTeamsMessage(
   }
   for (const attachment of activity.attachments ?? []) if (attachment.contentType === CARD) root.appendChild(renderCard(attachment.content, onClick));
   return root;
+}
+
+function chipsOf(payload: Record<string, unknown>): SuggestedChip[] {
+  const suggested = payload.suggestedActions as { actions?: unknown } | undefined;
+  return Array.isArray(suggested?.actions) ? (suggested.actions as SuggestedChip[]) : [];
 }
 
 /** What Teams does with an invoke's answer: a card replaces the clicked one, a message is shown. */
@@ -97,5 +134,13 @@ export const view: ChannelView = {
         })();
       }),
     );
+    const chips = chipsOf(message.payload);
+    if (chips.length) {
+      wrapper.append(
+        suggestedChips(chips, wrapper, (chip) => {
+          void pane.request('/console/click', { channel: pane.channel, name: pane.name(), messageId: message.id, actionId: SUGGESTED, data: chip });
+        }),
+      );
+    }
   },
 };
