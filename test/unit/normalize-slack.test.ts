@@ -82,6 +82,22 @@ function requestOf(step: Step): HttpRequest {
   return jsonRequest(withEventIds(step.payload));
 }
 
+/**
+ * Recorded expectations whose stated premise the bridge no longer meets: what a traveller now
+ * wants is asserted instead, with why. The recording itself stays as it is in ../shared.
+ */
+const SUPERSEDED: Record<string, { why: string; check(normalized: Normalized): void }> = {
+  '13-bolt-java-assistant-threads.json > assistant_thread_started (Slack AI app container opened)': {
+    why: 'recorded "ignored (the app is not an assistant app)"; since issue 21 the bridge is one: the opened thread is greeted, by the bridge alone',
+    check(normalized) {
+      expect(normalized.type, JSON.stringify(normalized)).toBe('turn');
+      const turn = (normalized as Extract<Normalized, { type: 'turn' }>).turn;
+      expect(turn.input).toEqual({ type: 'welcome' }); // answered by the bridge, never sent to Brek
+      expect(turn.conversationId).toBe('D111:1726133698.626339');
+    },
+  },
+};
+
 describe.skipIf(!haveRealworld)(`recorded Slack payloads${haveRealworld ? '' : ' (skipped: ../shared/realworld/slack is absent)'}`, () => {
   for (const file of files) {
     const steps = (JSON.parse(readFileSync(`${REALWORLD}${file}`, 'utf8')) as { steps: Step[] }).steps;
@@ -90,13 +106,15 @@ describe.skipIf(!haveRealworld)(`recorded Slack payloads${haveRealworld ? '' : '
       // the bridge (the core's onlyInKnownThread check): the file's earlier steps are that history.
       const known = new Set<string>();
       for (const step of steps) {
-        it(`${step.name} → ${step.expect.outcome}`, () => {
+        const superseded = SUPERSEDED[`${file} > ${step.name}`];
+        it(`${step.name} → ${superseded ? `superseded: ${superseded.why}` : step.expect.outcome}`, () => {
           const request = requestOf(step);
           if (step.unsigned || step.expect.outcome === 'status') {
             expect(verifySlack(request, 'a-signing-secret', Date.now()).ok).toBe(false);
             return;
           }
           const normalized = normalizeSlack(request);
+          if (superseded) return superseded.check(normalized);
           const turn = normalized.type === 'turn' ? normalized.turn : undefined;
           const conversation = turn && `${turn.actorId}|${turn.conversationId}`;
           const reachesBrek = turn !== undefined && (!turn.onlyInKnownThread || known.has(conversation!));
