@@ -146,10 +146,13 @@ export class WhatsAppSender implements ChannelSender<WhatsAppOutbound> {
     return to;
   }
 
-  compose(reply: Reply): WhatsAppOutbound[] {
+  compose(reply: Reply, record?: InboxRecord): WhatsAppOutbound[] {
     const parts: WhatsAppOutbound[] = renderWhatsAppParts(reply).map((part) => (this.features.content ? part : { body: part.body }));
     const late = templateUse(reply);
-    if (late && parts[0]) parts[0] = { ...parts[0], late };
+    if (!late || !parts[0]) return parts;
+    // Past the window (it never reopens for this message) the template is the whole reply.
+    if (record && this.outsideWindow(record) && this.features.templates?.[late.template]) return [{ ...parts[0], late }];
+    parts[0] = { ...parts[0], late };
     return parts;
   }
 

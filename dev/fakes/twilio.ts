@@ -126,6 +126,8 @@ export interface FakeTwilio {
   markRead(sid: string): Promise<void>;
   /** Status callbacks the fake posted, and the bridge's answer to each. */
   callbacks: { sid: string; status: string; answered: number }[];
+  /** Resolves once every status step and callback due so far has been posted and answered. */
+  settled(): Promise<void>;
   /** Called for each message Twilio accepted, also when the answer was then lost (the console shows it). */
   on(listener: (message: TwilioMessage) => void): () => void;
   close(): Promise<void>;
@@ -414,9 +416,10 @@ export async function startFakeTwilio(options: { accountSid?: string; authToken?
   }
 
   /** Posts a status callback as Twilio does: form-encoded, signed over the callback URL with the auth token. */
+  let closed = false;
   function statusCallback(message: TwilioMessage): void {
     const url = message.statusCallback;
-    if (!url) return;
+    if (!url || closed) return;
     const params: Record<string, string> = {
       AccountSid: accountSid,
       ApiVersion: '2010-04-01',
@@ -589,6 +592,12 @@ export async function startFakeTwilio(options: { accountSid?: string; authToken?
       await Promise.all([...pendingCallbacks]);
     },
     callbacks,
+    settled: async () => {
+      while (timers.size > 0 || pendingCallbacks.size > 0) {
+        await Promise.allSettled([...pendingCallbacks]);
+        if (timers.size > 0) await new Promise((resolve) => setTimeout(resolve, sentAfterMs));
+      }
+    },
     fail: (fault) => {
       const shaped: Fault = isFault(fault) ? fault : { kind: 'refuse', status: fault.status };
       // Twilio's error code: `code`, or a numeric `error` ("21211").
@@ -606,8 +615,9 @@ export async function startFakeTwilio(options: { accountSid?: string; authToken?
     },
     close: () =>
       new Promise<void>((resolve) => {
+        closed = true;
         for (const timer of timers) clearTimeout(timer);
-        void Promise.allSettled([...pendingCallbacks]);
+        timers.clear();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
