@@ -40,15 +40,22 @@ function mentions(text: string, url: string): boolean {
 
 const TOO_LONG = 'the link is too long to send on WhatsApp; ask me for it again.';
 
-function optionLines(o: ReplyOption, bookable: boolean, links: Links): string[] {
+/**
+ * How much of each option the text says: everything, or — when a list picker carries the rest
+ * (each item's description is its price and facts) and the whole must fit its 1,024 characters —
+ * less: without the facts, without the prices, without the link.
+ */
+type OptionDetail = 'full' | 'no_facts' | 'name_link' | 'name';
+
+function optionLines(o: ReplyOption, bookable: boolean, links: Links, detail: OptionDetail = 'full'): string[] {
   const line = optionLine(o);
   // Only an option with a Book action can be booked by its number: the others are listed unnumbered.
   const lines = [bookable ? `*${o.index}. ${line.name}*` : `• *${line.name}*`];
-  const prices = priceLine(line);
-  const facts = factsLine(line);
+  const prices = detail === 'full' || detail === 'no_facts' ? priceLine(line) : undefined;
+  const facts = detail === 'full' ? factsLine(line) : undefined;
   if (prices) lines.push(prices);
   if (facts) lines.push(facts);
-  const details = o.detailsUrl && Links.fits(o.detailsUrl) ? links.once(o.detailsUrl) : undefined;
+  const details = detail !== 'name' && o.detailsUrl && Links.fits(o.detailsUrl) ? links.once(o.detailsUrl) : undefined;
   if (details) lines.push(details);
   return lines;
 }
@@ -59,6 +66,10 @@ function howToBook(numbers: number[]): string | undefined {
 }
 
 export function renderWhatsApp(reply: Reply): string[] {
+  return renderText(reply, 'full');
+}
+
+function renderText(reply: Reply, detail: OptionDetail): string[] {
   const said = clipText(replyText(reply), MAX_TEXT);
   const links = new Links(said);
   const blocks: string[] = [said];
@@ -72,7 +83,7 @@ export function renderWhatsApp(reply: Reply): string[] {
     case 'shortlist': {
       const { shown, hidden } = shownOptions(reply);
       const bookable = new Set(actions.flatMap((a) => (a.type === 'book_option' ? [a.index] : [])));
-      for (const option of shown) blocks.push(optionLines(option, bookable.has(option.index), links).join('\n'));
+      for (const option of shown) blocks.push(optionLines(option, bookable.has(option.index), links, detail).join('\n'));
       if (hidden > 0) blocks.push(moreOptionsNote(hidden));
       const prompt = howToBook(shown.filter((o) => bookable.has(o.index)).map((o) => o.index));
       if (prompt) blocks.push(prompt);
@@ -307,10 +318,15 @@ const CONTROLS_BODY = { list: 'Pick a hotel to book, or reply with its number.',
  * or a word still works: the text says so as before.
  */
 export function renderWhatsAppParts(reply: Reply): WhatsAppPart[] {
-  const bodies = renderWhatsApp(reply);
-  const parts: WhatsAppPart[] = bodies.map((body) => ({ body }));
   const actions = actionsOf(reply);
   const kind = actions.some((a) => a.type === 'book_option') ? 'list' : actions.some((a) => quickTitle(a) !== undefined) ? 'quick' : undefined;
+  let bodies = renderWhatsApp(reply);
+  if (kind === 'list' && (bodies.length > 1 || bodies[0]!.length > CONTENT_LIMITS.body)) {
+    // One message with its picker reads best: the options said more briefly, if that fits.
+    const brief = (['no_facts', 'name_link', 'name'] as const).map((detail) => renderText(reply, detail)).find((b) => b.length === 1 && b[0]!.length <= CONTENT_LIMITS.body);
+    if (brief && listPicker(reply, actions, brief[0]!)) bodies = brief;
+  }
+  const parts: WhatsAppPart[] = bodies.map((body) => ({ body }));
   if (!kind) return parts;
   const last = parts.at(-1);
   let carrier: WhatsAppPart = { body: CONTROLS_BODY[kind] };

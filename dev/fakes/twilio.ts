@@ -566,7 +566,8 @@ export async function startFakeTwilio(options: { accountSid?: string; authToken?
       message.delivered = true;
       message.status = 'queued';
       // Twilio hands the message to the carrier shortly after accepting it; WhatsApp then delivers it.
-      advance(message, outsideWindow ? ['failed'] : ['sent', 'delivered']);
+      // (Delivery is reported to a StatusCallback; without one the fake's message stays `sent`.)
+      advance(message, outsideWindow ? ['failed'] : message.statusCallback ? ['sent', 'delivered'] : ['sent']);
       for (const listener of listeners) listener(message);
       return { status: 201, body: resource(message), headers: { 'content-type': 'application/json' } };
     }, answers);

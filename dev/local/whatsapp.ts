@@ -61,6 +61,7 @@ export const localChannel: LocalChannel = {
           howTo: fake ? 'WhatsApp is simulated — talk to it with: npm run chat -- --channel whatsapp' : `WhatsApp is real: set the sender’s incoming-message webhook to ${whatsapp.webhookUrl}.`,
           info: fake ? { fakeTwilioUrl: fake.url, whatsappFrom: whatsapp.from, whatsappWebhookUrl: whatsapp.webhookUrl } : {},
           fields: { whatsapp, ...(fake ? { fakeTwilio: fake } : {}) },
+          ...(fake ? { settled: () => fake.settled() } : {}),
         };
       },
     };
@@ -91,9 +92,9 @@ function simulatedWhatsApp(
       // A tap on a list item or quick reply of one of the bridge's messages: `value` is its id.
       const message = fake.messages.find((m) => m.sid === input.messageId && m.delivered);
       const { address, ...user } = whatsappUserFor(input.name);
-      if (!message || message.to !== address) throw new ChannelRequestError('that message is not in this traveller’s chat');
+      if (!message || message.to !== address) throw new ChannelRequestError('that message has no buttons in this traveller’s chat');
       const index = choicesOf(message).findIndex((c) => c.id === input.value);
-      if (index < 0) throw new ChannelRequestError('that message offers no such choice');
+      if (index < 0) throw new ChannelRequestError('that message has no buttons with that choice');
       const params = tapReply(user, settings.from, message, index);
       fake.received(address);
       emit({ channel: 'whatsapp', address, id: `user:${params.MessageSid ?? Date.now()}`, op: 'post', from: 'user', payload: { text: params.Body ?? '' }, at: Date.now() });

@@ -304,3 +304,21 @@ describe('dates in the traveller’s zone', () => {
     expect(record?.conversationId).not.toContain('7700900');
   });
 });
+
+describe('npm run chat -- --channel whatsapp', () => {
+  it('offers the list picker’s items and the quick replies as numbered choices, and a pick is a tap', async () => {
+    const { WhatsAppChat } = await import('../../dev/chat/whatsapp.ts');
+    const user = { phone: `+1415557${String(1000 + ++users).padStart(4, '0')}` };
+    const chat = new WhatsAppChat(webhook(), twilio().url, twilio().authToken, h.stack.whatsapp.from, user);
+    await chat.start();
+    await chat.send('find me a las vegas hotel from 5/15 to 5/16 that is cheap and refundable');
+    const shortlist = await chat.replies(10_000);
+    const choices = shortlist.flatMap((m) => m.buttons).filter((b) => b.click);
+    expect(choices[0]?.label).toMatch(/^1\. Branding Iron Motel — \$98\.11\/night/);
+    await choices[0]!.click!();
+    const asked = await chat.replies(10_000);
+    expect(asked.map((m) => m.text).join('\n')).toContain('guest name');
+    // The pick reached Brek as its explicit action.
+    expect((await h.brekRequests()).some((r) => r.kind === 'action_book_option' && r.status === 200)).toBe(true);
+  });
+});

@@ -123,10 +123,7 @@ describe('exactly once, forgeries and privacy', () => {
     const params = inboundMessage(t.user, h.stack.whatsapp.from, 'austin tomorrow');
     for (let i = 0; i < 3; i++) expect((await postTwilio(webhook(), webhook(), twilio().authToken, params)).status).toBe(200);
     await h.stack.idle();
-    // One reply: the shortlist, then its list picker (issue 21: the picker carries the prompt when the text is too long for it).
-    const sent = inbox(t.user.phone);
-    expect(sent.filter((m) => m.interactive?.type === 'list')).toHaveLength(1);
-    expect(sent).toHaveLength(2);
+    expect(inbox(t.user.phone)).toHaveLength(1);
     expect((await h.brekRequests()).filter((r) => r.text === 'austin tomorrow' && r.status === 200)).toHaveLength(1);
   });
 
@@ -187,6 +184,8 @@ describe('Twilio status callbacks on the same URL', () => {
     const [reply] = inbox(t.user.phone).slice(-1);
     const brekBefore = (await h.brekRequests()).length;
     const sentBefore = twilio().messages.length;
+    // The fake's own callbacks for this reply (sent, delivered) come first.
+    await twilio().settled();
     // As Twilio posts them: From our sender, To the traveller, the message's SID and its status.
     for (const [status, extra] of [['sent', { Body: reply!.body.slice(0, 100) }], ['delivered', {}], ['read', {}]] as const) {
       const params = { MessageSid: reply!.sid, SmsSid: reply!.sid, AccountSid: twilio().accountSid, From: h.stack.whatsapp.from, To: `whatsapp:${t.user.phone}`, MessageStatus: status, SmsStatus: status, ApiVersion: '2010-04-01', ...extra };
