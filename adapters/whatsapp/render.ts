@@ -211,7 +211,7 @@ const LIST_BUTTON = 'Choose a hotel';
  * One Content resource per shape — `list:N` (a list picker of N items) or `quick:N` (N quick
  * replies) — with every word a variable: the body is `{{1}}`, then each item or button in turn.
  */
-export interface WhatsAppInteractive {
+interface WhatsAppInteractive {
   shape: string;
   variables: Record<string, string>;
 }

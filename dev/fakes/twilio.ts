@@ -47,7 +47,7 @@ export type TwilioInteractive =
   | { type: 'quick'; buttons: { id: string; title: string }[] };
 
 /** A Content resource as created (POST /v1/Content). */
-export interface TwilioContent {
+interface TwilioContent {
   sid: string;
   friendlyName: string;
   language: string;

@@ -128,6 +128,24 @@ describe('a booking with only the new controls', () => {
   });
 });
 
+describe('Content resources when two workers race', () => {
+  it('both use the first one stored; the other is deleted at Twilio', async () => {
+    const { twilioClient } = await import('../../adapters/whatsapp/send.ts');
+    const { ContentCatalog } = await import('../../adapters/whatsapp/content.ts');
+    const client = () => twilioClient({ accountSid: twilio().accountSid, authToken: twilio().authToken, apiUrl: twilio().url });
+    // Two processes: each its own client and catalog, one table. No shortlist here has 7 options.
+    const [a, b] = [new ContentCatalog(client(), h.stack.core.db, h.stack.config.tableName), new ContentCatalog(client(), h.stack.core.db, h.stack.config.tableName)];
+    const before = new Set(twilio().contents.keys());
+    const [sa, sb] = await Promise.all([a.sidFor('list:7'), b.sidFor('list:7')]);
+    expect(sa).toBe(sb);
+    const made = [...twilio().contents.keys()].filter((sid) => !before.has(sid));
+    expect(made).toEqual([sa]);
+    // Read once, then known: no second lookup creates anything.
+    expect(await a.sidFor('list:7')).toBe(sa);
+    expect(twilio().contents.size).toBe(before.size + 1);
+  });
+});
+
 describe('owner binding', () => {
   it('a list item of someone else’s shortlist is refused, and Brek books nothing', async () => {
     const owner = traveller();
@@ -280,6 +298,33 @@ describe('after the 24-hour window', () => {
     const record = await h.stack.core.inbox.get(keyOf(u.user.phone, failedFirst.params.MessageSid!));
     expect(record?.state).toBe('failed');
     expect(record?.lastError).toContain('24-hour window');
+  });
+});
+
+describe('the booking template after the window', () => {
+  it('a booking confirmation 25 hours late goes as WHATSAPP_TEMPLATE_BOOKED, one message, and WhatsApp lets it through', async () => {
+    const { WhatsAppSender, twilioClient } = await import('../../adapters/whatsapp/send.ts');
+    const { replyFromResult } = await import('../../core/reply.ts');
+    const { parseEventData } = await import('../../core/brek/results.ts');
+    const client = twilioClient({ accountSid: twilio().accountSid, authToken: twilio().authToken, apiUrl: twilio().url });
+    const sender = new WhatsAppSender(client, h.stack.whatsapp.from, undefined, Date.now, { templates: h.stack.whatsapp.templates, statusCallback: webhook() });
+    const to = `whatsapp:+1415558${String(1000 + ++users).padStart(4, '0')}`;
+    const late = Date.now() - 25 * 3_600_000;
+    twilio().received(to, late);
+    const record = { reference: { to }, receivedAt: new Date(late).toISOString(), channelMessageId: 'x' } as unknown as Parameters<typeof sender.post>[1]['record'];
+    await sender.ready(record);
+    const booking = { bookingId: 'A1WDDC', hotelName: 'Branding Iron Motel', totalPrice: 110.26, currency: 'USD', confirmationUrl: 'https://b.test/my-bookings/c1' };
+    const reply = replyFromResult(parseEventData({ result: { status: 'booked', message: { text: 'Booked Branding Iron Motel.' }, artifacts: { booking } } })!.result, 'whatsapp:owner');
+    const parts = sender.compose(reply, record);
+    expect(parts).toHaveLength(1);
+    const sid = await sender.post(parts[0]!, { record, index: 0, tag: 't.0', since: Date.now() });
+    const sent = twilio().messages.find((m) => m.sid === sid)!;
+    expect(sent).toMatchObject({ contentSid: h.stack.whatsapp.templates.booked, body: 'Your booking is confirmed: Booked Branding Iron Motel.' });
+    await twilio().settled();
+    expect(sent.status).toBe('delivered');
+    // Anything else that late is refused before it is tried.
+    const { textReply } = await import('../../core/reply.ts');
+    await expect(sender.post(sender.compose(textReply('whatsapp:owner', 'x', 'hello'), record)[0]!, { record, index: 0, tag: 't.1', since: Date.now() })).rejects.toThrow(/24-hour window/);
   });
 });
 
