@@ -106,6 +106,9 @@ export async function handleIngress(request: HttpRequest, ingress: ChannelIngres
   }
   if (normalized.type === 'delivery_status') {
     const kept = await deps.inbox.noteDeliveryStatus(normalized.thread, { ...normalized.status, at: now });
+    if (normalized.status.status === 'failed' || normalized.status.status === 'undelivered') {
+      deps.metrics?.add(METRIC.deliveryFailed, 1, { channel: ingress.channel, code: normalized.status.errorCode ?? 'none' });
+    }
     log.info('delivery status received', { messageId: normalized.status.messageId, status: normalized.status.status, ...(normalized.status.errorCode ? { errorCode: normalized.status.errorCode } : {}), kept });
     return normalized.response;
   }

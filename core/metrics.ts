@@ -38,6 +38,8 @@ export const METRIC = {
   brekQueueGaveUp: 'BrekQueueGaveUp',
   /** Per `channel` and `code`: each post of a reply that failed (refused, or its answer lost). */
   sendFailures: 'ChannelSendFailures',
+  /** Per `channel` and `code`: messages the platform accepted and later reported failed or undelivered (a status callback). */
+  deliveryFailed: 'ChannelDeliveryFailed',
   /** Per `channel`: items deleted when a workspace left (the app uninstalled, tokens revoked). */
   workspaceItemsErased: 'WorkspaceItemsErased',
 } as const;

@@ -339,7 +339,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...(sandbox ? { sandbox } : {}),
       console: bridgeConsole,
       activity,
-      idle: () => worker.idle(),
+      idle: async () => {
+        await worker.idle();
+        // What the platforms still report about the replies (status callbacks) lands too.
+        await Promise.all(joined.map((channel) => channel.settled?.()));
+      },
       close,
     };
     return Object.assign(stack, ...joined.map((channel) => channel.fields)) as Stack;

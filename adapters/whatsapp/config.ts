@@ -14,7 +14,13 @@ export interface WhatsAppConfig {
   webhookUrl: string;
   /** Keys the hash that stands in for a phone number everywhere. */
   actorIdSecret: string;
+  /** List pickers and quick replies through Twilio's Content API (WHATSAPP_CONTENT_API=off: text only). */
+  contentApi: boolean;
+  /** Approved templates' ContentSids for what must reach the traveller after the 24-hour window. */
+  templates: { booked?: string; notice?: string };
 }
+
+const CONTENT_SID = /^HX[0-9a-fA-F]{32}$/;
 
 export type WhatsAppRole = 'ingress' | 'worker' | 'both';
 
@@ -32,6 +38,13 @@ export function loadWhatsAppConfig(env: Record<string, string | undefined> = pro
   if (from && !/^whatsapp:\+\d{6,15}$/.test(from)) read.problems.push('TWILIO_WHATSAPP_FROM must be whatsapp:+ followed by the number in E.164');
   const webhookUrl = (ingress ? read.url('WHATSAPP_WEBHOOK_URL', { required: 'for WhatsApp (the public URL Twilio signs)' }) : read.url('WHATSAPP_WEBHOOK_URL')) ?? '';
   const actorIdSecret = read.secret('ACTOR_ID_SECRET', { required: 'for WhatsApp (it keys the phone-number hash)' }) ?? '';
+  const contentApi = read.oneOf('WHATSAPP_CONTENT_API', ['on', 'off'], 'on') === 'on';
+  const templates: WhatsAppConfig['templates'] = {};
+  for (const [name, key] of [['WHATSAPP_TEMPLATE_BOOKED', 'booked'], ['WHATSAPP_TEMPLATE_NOTICE', 'notice']] as const) {
+    const sid = read.optional(name);
+    if (sid && !CONTENT_SID.test(sid)) read.problems.push(`${name} must be an approved template's ContentSid (HX followed by 32 hex characters)`);
+    else if (sid) templates[key] = sid;
+  }
   read.done();
-  return { accountSid, authToken, from, webhookUrl, actorIdSecret, ...(apiUrl ? { apiUrl } : {}) };
+  return { accountSid, authToken, from, webhookUrl, actorIdSecret, contentApi, templates, ...(apiUrl ? { apiUrl } : {}) };
 }

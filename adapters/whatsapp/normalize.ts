@@ -6,6 +6,8 @@ import { createHmac } from 'node:crypto';
 import { mediaType, type HttpRequest } from '../../core/http.ts';
 import { whatsappActorId } from './profile.ts';
 import { keywordOf, readReference, type InboundTurn, type Json, type TurnInput } from '../../core/inbound.ts';
+import { actionInputOf, unpackButton } from '../../core/reply.ts';
+import { timeZoneOfNumber } from './timezone.ts';
 import type { Normalized } from '../../core/ingress.ts';
 import { formParams } from './verify.ts';
 
@@ -70,6 +72,24 @@ function notText(params: Record<string, string | string[]>): TurnInput | undefin
   return undefined;
 }
 
+/**
+ * A tapped list item (ListId) or quick reply (ButtonPayload): the packed button its id carries
+ * (render.ts), as the same action a Slack or Teams click makes; core checks its owner. Anything
+ * else (a template's own button, an id of another app) is read as the words it shows.
+ */
+function tapped(params: Record<string, string | string[]>): TurnInput | undefined {
+  const id = (one(params.ButtonPayload) ?? '').trim() || (one(params.ListId) ?? '').trim();
+  if (!id.startsWith('{')) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(id);
+  } catch {
+    return undefined;
+  }
+  const button = unpackButton(value);
+  return button && actionInputOf(button);
+}
+
 /** The number pair (ours, the traveller's), hashed: a conversation id appears in keys and logs. */
 function conversationIdOf(ours: string, travellers: string, actorIdSecret: string): string {
   return `wa:${createHmac('sha256', actorIdSecret).update(`${ours}|${travellers}`).digest('hex').slice(0, 32)}`;
@@ -109,11 +129,13 @@ export function normalizeWhatsApp(request: HttpRequest, actorIdSecret: string, o
   const body = (one(params.Body) ?? '').trim() || (one(params.ButtonText) ?? '').trim() || (one(params.ListTitle) ?? '').trim();
   // STOP / START / HELP as WhatsApp users type them, and "forget me".
   const keyword = keywordOf(body, { optOutWords: true });
-  const input: TurnInput = keyword
+  const input: TurnInput = tapped(params) ?? (keyword
     ? { type: 'keyword', keyword }
     : body !== ''
       ? { type: 'text', text: body }
-      : (notText(params) ?? { type: 'text', text: 'help' });
+      : (notText(params) ?? { type: 'text', text: 'help' }));
+  // Read from the number before it is hashed; only the zone is kept.
+  const timeZone = timeZoneOfNumber(from);
 
   const turn: InboundTurn = {
     channel: 'whatsapp',
@@ -125,6 +147,7 @@ export function normalizeWhatsApp(request: HttpRequest, actorIdSecret: string, o
     // The only place the numbers are kept: the sender needs them to reply.
     reference: { to: from, from: to } satisfies WhatsAppReference,
     receivedAt: new Date().toISOString(),
+    ...(timeZone ? { timeZone } : {}),
   };
   return { type: 'turn', turn };
 }

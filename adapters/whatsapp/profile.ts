@@ -24,7 +24,8 @@ export const whatsappProfile = registerChannel({
     // WHATSAPP_WEBHOOK_URL is the URL Twilio signs: a function cannot know its own URL when it is
     // made, so it is a deploy-time setting (deploy, copy whatsappWebhookUrl, deploy again).
     ingress: { optional: ['TWILIO_ACCOUNT_SID', 'TWILIO_WHATSAPP_FROM', 'WHATSAPP_WEBHOOK_URL'], secrets: ['TwilioAuthToken', 'ActorIdSecret'] },
-    worker: { optional: ['TWILIO_ACCOUNT_SID', 'TWILIO_WHATSAPP_FROM', 'WHATSAPP_WEBHOOK_URL'], secrets: ['TwilioAuthToken'] },
+    // The worker also sends with the Content API (off: text only) and, after 24 hours, approved templates.
+    worker: { optional: ['TWILIO_ACCOUNT_SID', 'TWILIO_WHATSAPP_FROM', 'WHATSAPP_WEBHOOK_URL', 'WHATSAPP_CONTENT_API', 'WHATSAPP_TEMPLATE_BOOKED', 'WHATSAPP_TEMPLATE_NOTICE'], secrets: ['TwilioAuthToken'] },
     // Twilio: the WhatsApp sender's incoming-message webhook, and WHATSAPP_WEBHOOK_URL.
     urlOutput: 'whatsappWebhookUrl',
   },

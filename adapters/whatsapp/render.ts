@@ -4,7 +4,7 @@
 // character boundary (never inside a surrogate pair or an emoji): every body is 1–1,600 units.
 // Each of the Reply's actions (core/reply.ts) becomes a line: a numbered option, a link with the
 // action's words, or what to reply ("YES", "cancel my booking").
-import { ACTION_WORDS, actionsOf, cardName, clipText, graphemeBoundary, numberChoice, replyText, type Reply, type ReplyAction, type ReplyOption } from '../../core/reply.ts';
+import { ACTION_WORDS, actionsOf, cardName, clipText, fittedButton, graphemeBoundary, numberChoice, replyText, type Reply, type ReplyAction, type ReplyOption } from '../../core/reply.ts';
 import { bookingFacts, factsLine, moreOptionsNote, optionLine, priceLine, shownOptions } from '../../core/reply-format.ts';
 
 /** Twilio's limit for one WhatsApp body, in characters (UTF-16 units). */
@@ -40,15 +40,22 @@ function mentions(text: string, url: string): boolean {
 
 const TOO_LONG = 'the link is too long to send on WhatsApp; ask me for it again.';
 
-function optionLines(o: ReplyOption, bookable: boolean, links: Links): string[] {
+/**
+ * How much of each option the text says: everything, or — when a list picker carries the rest
+ * (each item's description is its price and facts) and the whole must fit its 1,024 characters —
+ * less: without the facts, without the prices, without the link.
+ */
+type OptionDetail = 'full' | 'no_facts' | 'name_link' | 'name';
+
+function optionLines(o: ReplyOption, bookable: boolean, links: Links, detail: OptionDetail = 'full'): string[] {
   const line = optionLine(o);
   // Only an option with a Book action can be booked by its number: the others are listed unnumbered.
   const lines = [bookable ? `*${o.index}. ${line.name}*` : `• *${line.name}*`];
-  const prices = priceLine(line);
-  const facts = factsLine(line);
+  const prices = detail === 'full' || detail === 'no_facts' ? priceLine(line) : undefined;
+  const facts = detail === 'full' ? factsLine(line) : undefined;
   if (prices) lines.push(prices);
   if (facts) lines.push(facts);
-  const details = o.detailsUrl && Links.fits(o.detailsUrl) ? links.once(o.detailsUrl) : undefined;
+  const details = detail !== 'name' && o.detailsUrl && Links.fits(o.detailsUrl) ? links.once(o.detailsUrl) : undefined;
   if (details) lines.push(details);
   return lines;
 }
@@ -59,6 +66,10 @@ function howToBook(numbers: number[]): string | undefined {
 }
 
 export function renderWhatsApp(reply: Reply): string[] {
+  return renderText(reply, 'full');
+}
+
+function renderText(reply: Reply, detail: OptionDetail): string[] {
   const said = clipText(replyText(reply), MAX_TEXT);
   const links = new Links(said);
   const blocks: string[] = [said];
@@ -72,7 +83,7 @@ export function renderWhatsApp(reply: Reply): string[] {
     case 'shortlist': {
       const { shown, hidden } = shownOptions(reply);
       const bookable = new Set(actions.flatMap((a) => (a.type === 'book_option' ? [a.index] : [])));
-      for (const option of shown) blocks.push(optionLines(option, bookable.has(option.index), links).join('\n'));
+      for (const option of shown) blocks.push(optionLines(option, bookable.has(option.index), links, detail).join('\n'));
       if (hidden > 0) blocks.push(moreOptionsNote(hidden));
       const prompt = howToBook(shown.filter((o) => bookable.has(o.index)).map((o) => o.index));
       if (prompt) blocks.push(prompt);
@@ -186,4 +197,159 @@ export function splitMessage(text: string, max = MAX_BODY): string[] {
   }
   flush();
   return messages;
+}
+
+// ---------------------------------------------------------------- interactive messages (Content API)
+
+/** Twilio's limits (https://www.twilio.com/docs/content/twiliolist-picker, …/twilio-quick-reply). */
+export const CONTENT_LIMITS = { body: 1024, listItems: 10, itemTitle: 24, itemDescription: 72, id: 200, listButton: 20, quickReplies: 3, quickTitle: 20 } as const;
+
+/** The list picker's button: fixed in the Content resource (one resource per shape, not per reply). */
+const LIST_BUTTON = 'Choose a hotel';
+
+/**
+ * One Content resource per shape — `list:N` (a list picker of N items) or `quick:N` (N quick
+ * replies) — with every word a variable: the body is `{{1}}`, then each item or button in turn.
+ */
+interface WhatsAppInteractive {
+  shape: string;
+  variables: Record<string, string>;
+}
+
+/** One WhatsApp message: its text, and the buttons or list it carries when the Content API is used. */
+export interface WhatsAppPart {
+  body: string;
+  interactive?: WhatsAppInteractive;
+}
+
+/** A template a message outside WhatsApp's 24-hour window needs (WHATSAPP_TEMPLATE_BOOKED / _NOTICE), and its one variable. */
+export interface WhatsAppTemplateUse {
+  template: 'booked' | 'notice';
+  variables: Record<string, string>;
+}
+
+const shapeOf = (kind: 'list' | 'quick', count: number) => `${kind}:${count}`;
+
+/** The shape's Content resource, as `POST /v1/Content` takes it; undefined for a shape that is not ours. */
+export function contentDefinition(shape: string): { friendly_name: string; language: string; variables: Record<string, string>; types: Record<string, unknown> } | undefined {
+  const [, kind, n] = /^(list|quick):(\d{1,2})$/.exec(shape) ?? [];
+  const count = Number(n);
+  const max = kind === 'list' ? CONTENT_LIMITS.listItems : CONTENT_LIMITS.quickReplies;
+  if (!kind || count < 1 || count > max) return undefined;
+  const variables: Record<string, string> = { '1': 'Message' };
+  const slot = (at: number, sample: string) => {
+    variables[String(at)] = sample;
+    return `{{${at}}}`;
+  };
+  // Each slot's sample value is what Twilio shows where a variable is missing: ours are always sent.
+  const entries = Array.from({ length: count }, (_, i) =>
+    kind === 'list'
+      ? { id: slot(2 + 3 * i, `item_${i + 1}`), item: slot(3 + 3 * i, `Hotel ${i + 1}`), description: slot(4 + 3 * i, 'Price') }
+      : { type: 'QUICK_REPLY', id: slot(2 + 2 * i, `reply_${i + 1}`), title: slot(3 + 2 * i, `Reply ${i + 1}`) },
+  );
+  const interactive = kind === 'list' ? { 'twilio/list-picker': { body: '{{1}}', button: LIST_BUTTON, items: entries } } : { 'twilio/quick-reply': { body: '{{1}}', actions: entries } };
+  // twilio/text too: where the interactive type cannot be shown, Twilio sends the body alone.
+  return { friendly_name: `brek_bridge_${kind}_${count}_v1`, language: 'en', variables, types: { ...interactive, 'twilio/text': { body: '{{1}}' } } };
+}
+
+/** A packed button (core/reply.ts) as a list item's or quick reply's id, within Twilio's 200 characters. */
+function contentId(action: ReplyAction, ownerActorId: string): string | undefined {
+  const packed = fittedButton(action, ownerActorId);
+  if (!packed) return undefined;
+  if (JSON.stringify(packed).length > CONTENT_LIMITS.id) delete packed.l;
+  const id = JSON.stringify(packed);
+  return id.length <= CONTENT_LIMITS.id ? id : undefined;
+}
+
+/** The list picker of a shortlist: an item per bookable option whose id fits (the others stay bookable by number). */
+function listPicker(reply: Reply, actions: ReplyAction[], body: string): WhatsAppInteractive | undefined {
+  const { shown } = shownOptions(reply);
+  const variables: Record<string, string> = { '1': body };
+  let count = 0;
+  for (const action of actions) {
+    if (action.type !== 'book_option' || count >= CONTENT_LIMITS.listItems) continue;
+    const option = shown.find((o) => o.index === action.index);
+    const id = option && contentId(action, reply.ownerActorId);
+    if (!option || !id) continue;
+    const line = optionLine(option);
+    const description = [priceLine(line), factsLine(line)].filter(Boolean).join(' · ') || `Option ${option.index}`;
+    const at = 2 + 3 * count++;
+    variables[String(at)] = id;
+    variables[String(at + 1)] = clipText(`${option.index}. ${line.name}`, CONTENT_LIMITS.itemTitle);
+    variables[String(at + 2)] = clipText(description, CONTENT_LIMITS.itemDescription);
+  }
+  return count ? { shape: shapeOf('list', count), variables } : undefined;
+}
+
+/** The title a quick reply shows: the action's short words. */
+function quickTitle(action: ReplyAction): string | undefined {
+  switch (action.type) {
+    case 'confirm_payment_card':
+    case 'decline_payment':
+      return action.label;
+    case 'say':
+      return action.text;
+    default:
+      return undefined;
+  }
+}
+
+/** Quick replies for a payment's yes/no, "Done" after the setup link, the welcome's samples: at most 3. */
+function quickReplies(reply: Reply, actions: ReplyAction[], body: string): WhatsAppInteractive | undefined {
+  const variables: Record<string, string> = { '1': body };
+  let count = 0;
+  for (const action of actions) {
+    const title = quickTitle(action);
+    const id = title && count < CONTENT_LIMITS.quickReplies ? contentId(action, reply.ownerActorId) : undefined;
+    if (!title || !id) continue;
+    const at = 2 + 2 * count++;
+    variables[String(at)] = id;
+    variables[String(at + 1)] = clipText(title, CONTENT_LIMITS.quickTitle);
+  }
+  return count ? { shape: shapeOf('quick', count), variables } : undefined;
+}
+
+/** What the controls' message says when the reply's last message is too long to carry them. */
+const CONTROLS_BODY = { list: 'Pick a hotel to book, or reply with its number.', quick: 'Tap a reply, or type it.' } as const;
+
+/**
+ * The reply as WhatsApp messages: the text of renderWhatsApp, its last message carrying a list
+ * picker (a shortlist) or quick replies (a payment's yes/no, "Done", suggestions). Typing a number
+ * or a word still works: the text says so as before.
+ */
+export function renderWhatsAppParts(reply: Reply): WhatsAppPart[] {
+  const actions = actionsOf(reply);
+  const kind = actions.some((a) => a.type === 'book_option') ? 'list' : actions.some((a) => quickTitle(a) !== undefined) ? 'quick' : undefined;
+  let bodies = renderWhatsApp(reply);
+  if (kind === 'list' && (bodies.length > 1 || bodies[0]!.length > CONTENT_LIMITS.body)) {
+    // One message with its picker reads best: the options said more briefly, if that fits.
+    const brief = (['no_facts', 'name_link', 'name'] as const).map((detail) => renderText(reply, detail)).find((b) => b.length === 1 && b[0]!.length <= CONTENT_LIMITS.body);
+    if (brief && listPicker(reply, actions, brief[0]!)) bodies = brief;
+  }
+  const parts: WhatsAppPart[] = bodies.map((body) => ({ body }));
+  if (!kind) return parts;
+  const last = parts.at(-1);
+  let carrier: WhatsAppPart = { body: CONTROLS_BODY[kind] };
+  if (last && last.body.length <= CONTENT_LIMITS.body) carrier = last;
+  else if (last) {
+    // Too long to carry them: its last paragraph (how to book, how to pay) goes with the controls.
+    const at = last.body.lastIndexOf('\n\n');
+    const tail = at > 0 ? last.body.slice(at + 2) : '';
+    if (tail && tail.length <= CONTENT_LIMITS.body) {
+      last.body = last.body.slice(0, at);
+      carrier = { body: tail };
+    }
+  }
+  const interactive = kind === 'list' ? listPicker(reply, actions, carrier.body) : quickReplies(reply, actions, carrier.body);
+  if (!interactive) return bodies.map((body) => ({ body }));
+  carrier.interactive = interactive;
+  if (carrier !== last) parts.push(carrier);
+  return parts;
+}
+
+/** A reply that must reach the traveller even after the 24-hour window, and the template that carries it. */
+export function templateUse(reply: Reply): WhatsAppTemplateUse | undefined {
+  const template = reply.kind === 'booked' ? 'booked' : reply.kind === 'error' || /^bridge_(apology|unavailable)$/.test(reply.status) ? 'notice' : undefined;
+  // One line: a template variable is a phrase in an approved message, not a whole reply.
+  return template && { template, variables: { '1': clipText(replyText(reply).replace(/\s+/g, ' ').trim(), CONTENT_LIMITS.body - 200) } };
 }

@@ -1,13 +1,17 @@
 // The WhatsApp side of `npm run chat`: messages posted to the webhook exactly as Twilio sends
-// them (signed form posts), replies read back from the fake Messages API. WhatsApp has no
-// buttons here: the traveller types numbers, YES, NO and DONE.
-import { inboundMessage, postTwilio, type WhatsAppUser } from '../simulate/whatsapp.ts';
+// them (signed form posts), replies read back from the fake Messages API. A list picker's items
+// and quick replies are offered as numbered choices (a pick is posted as Twilio posts the tap:
+// ListId / ButtonPayload); typing numbers, YES, NO and DONE still works.
+import { inboundMessage, postTwilio, tapReply, choicesOf, type WhatsAppUser } from '../simulate/whatsapp.ts';
+import type { TwilioInteractive } from '../fakes/twilio.ts';
 import { whatsappUserFor } from '../local/whatsapp.ts';
 import { ChatSetupError, collectReplies, type ChatButton, type ChatChannel, type ChatChannelModule, type ChatMessage } from './types.ts';
 
 interface FakeMessage {
+  sid: string;
   to: string;
   body: string;
+  interactive?: TwilioInteractive;
   fault?: string;
   /** The platform did the work (a post whose answer was lost counts). */
   delivered: boolean;
@@ -38,11 +42,22 @@ export class WhatsAppChat implements ChatChannel {
     if (res.status !== 200) throw new Error(`the bridge answered ${res.status}: ${await res.text()}`);
   }
 
+  /** The message's list items or quick replies, each a choice that taps it. */
+  private choices(message: FakeMessage): ChatButton[] {
+    return choicesOf(message).map((choice, index) => ({
+      label: message.interactive?.type === 'list' ? `${choice.title}${choice.description ? ` — ${choice.description}` : ''}` : choice.title,
+      click: async () => {
+        const res = await postTwilio(this.webhookUrl, this.webhookUrl, this.authToken, tapReply(this.user, this.from, message, index));
+        if (res.status !== 200) throw new Error(`the bridge answered ${res.status}: ${await res.text()}`);
+      },
+    }));
+  }
+
   async replies(timeoutMs: number): Promise<ChatMessage[]> {
     return collectReplies(async () => {
       const { messages, next } = await this.messages(this.seen);
       this.seen = next;
-      return messages.filter((m) => m.to === `whatsapp:${this.user.phone}` && m.delivered).map((m) => ({ text: m.body, buttons: links(m.body) }));
+      return messages.filter((m) => m.to === `whatsapp:${this.user.phone}` && m.delivered).map((m) => ({ text: m.body, buttons: [...links(m.body), ...this.choices(m)] }));
     }, timeoutMs);
   }
 }

@@ -32,6 +32,8 @@ export interface Joined {
   info: Record<string, string | undefined>;
   /** Added to the Stack (its configuration, its fake): see the `declare module` in each file. */
   fields: Record<string, unknown>;
+  /** Resolves once its fake has told the stack all it owes it (Twilio's status callbacks): part of `idle`. */
+  settled?(): Promise<void>;
 }
 
 export interface PreparedChannel {

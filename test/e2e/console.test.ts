@@ -177,6 +177,45 @@ describe('the console (GET /)', () => {
     await screenshot('whatsapp');
   }, 90_000);
 
+  it('books a room in the WhatsApp pane with taps only: a list item, the “Done” and “Yes, use this card” quick replies', async () => {
+    // A new traveller (no saved card yet), so the payment link and its "Done" come.
+    await pane('whatsapp').locator('input[name="user"]').fill('Wanda');
+    await pane('whatsapp').locator('input[name="user"]').dispatchEvent('change');
+    await expect.poll(() => pane('whatsapp').locator('.msg.bot').count(), { timeout: REPLY_MS }).toBe(0);
+    const bot = (text: string) => pane('whatsapp').locator('.msg.bot', { hasText: text });
+    const asked = await bot('guest name').count();
+    await say('whatsapp', SEARCH);
+    const open = pane('whatsapp').locator('.wa-list-open').last();
+    await waitFor(open);
+    expect(await open.textContent()).toBe('☰ Choose a hotel');
+    await open.click();
+    const item = pane('whatsapp').locator('.wa-list-items').last().locator('.wa-item', { hasText: 'Branding Iron Motel' });
+    await waitFor(item);
+    expect(await item.locator('.wa-item-description').textContent()).toContain('$98.11/night');
+    await item.scrollIntoViewIfNeeded();
+    await screenshot('whatsapp', 'whatsapp-list-picker');
+    await item.click();
+    await expect.poll(() => bot('guest name').count(), { timeout: REPLY_MS }).toBe(asked + 1);
+    await say('whatsapp', 'John Doe');
+    const setup = botMessage('whatsapp', 'Set up payment').locator('a[href*="/portal/payment?token="]').first();
+    await waitFor(setup);
+    await addCardThrough(setup);
+    const done = pane('whatsapp').locator('.wa-quick', { hasText: 'Done' }).last();
+    await waitFor(done);
+    const consents = await bot('to pay with').count();
+    await done.click();
+    await expect.poll(() => bot('to pay with').count(), { timeout: REPLY_MS }).toBe(consents + 1);
+    const yes = pane('whatsapp').locator('.wa-quick', { hasText: 'Yes, use this card' }).last();
+    await waitFor(yes);
+    expect(await pane('whatsapp').locator('.wa-quick', { hasText: /^No$/ }).count()).toBeGreaterThan(0);
+    await screenshot('whatsapp', 'whatsapp-quick-replies');
+    const bookings = await bot('Booked Branding Iron Motel').count();
+    await yes.click();
+    await expect.poll(() => bot('Booked Branding Iron Motel').count(), { timeout: REPLY_MS }).toBe(bookings + 1);
+    // The taps show as the traveller's own messages, as WhatsApp shows them.
+    expect(await pane('whatsapp').locator('.msg.user', { hasText: 'Yes, use this card' }).count()).toBeGreaterThan(0);
+  }, 90_000);
+
   it('shows every turn in the activity panel, replied, with Brek’s ids and the raw exchange on demand', async () => {
     await h.stack.idle();
     const rows = page.locator('#turns tr[data-turn]');

@@ -184,6 +184,8 @@ describe('Twilio status callbacks on the same URL', () => {
     const [reply] = inbox(t.user.phone).slice(-1);
     const brekBefore = (await h.brekRequests()).length;
     const sentBefore = twilio().messages.length;
+    // The fake's own callbacks for this reply (sent, delivered) come first.
+    await twilio().settled();
     // As Twilio posts them: From our sender, To the traveller, the message's SID and its status.
     for (const [status, extra] of [['sent', { Body: reply!.body.slice(0, 100) }], ['delivered', {}], ['read', {}]] as const) {
       const params = { MessageSid: reply!.sid, SmsSid: reply!.sid, AccountSid: twilio().accountSid, From: h.stack.whatsapp.from, To: `whatsapp:${t.user.phone}`, MessageStatus: status, SmsStatus: status, ApiVersion: '2010-04-01', ...extra };

@@ -40,6 +40,8 @@ export function useStack(env: Record<string, string> = {}, options: Pick<StackOp
     });
   });
   afterAll(async () => {
+    // The fake Twilio's status callbacks still on their way to the stack are answered first.
+    await h.stack?.fakeTwilio?.settled();
     await h.stack?.close();
   });
   h.brekRequests = async () => {

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parseEventData } from '../../core/brek/results.ts';
 import { replyFromResult, textReply, type Reply } from '../../core/reply.ts';
 import { MAX_OPTIONS_SHOWN } from '../../core/reply-format.ts';
-import { MAX_BODY, renderWhatsApp, splitMessage } from '../../adapters/whatsapp/render.ts';
+import { CONTENT_LIMITS, contentDefinition, MAX_BODY, renderWhatsApp, renderWhatsAppParts, splitMessage, templateUse } from '../../adapters/whatsapp/render.ts';
+import { ACTION_WORDS, unpackButton } from '../../core/reply.ts';
 
 const OWNER = 'whatsapp:0123456789abcdef0123456789abcdef';
 function reply(status: string, artifacts?: unknown, text = 'Message from Brek'): Reply {
@@ -89,5 +90,81 @@ describe('WhatsApp text', () => {
     const parts = splitMessage(`intro\n${words}\nhttps://b.test/x`);
     for (const part of parts) expect(part.length).toBeLessThanOrEqual(MAX_BODY);
     expect(parts.join(' ').split(/\s+/)).toEqual(`intro ${words} https://b.test/x`.split(' '));
+  });
+});
+
+describe('WhatsApp interactive messages (issue 21: Content API)', () => {
+  const idOf = (id: string) => unpackButton(JSON.parse(id));
+
+  it('a shortlist: the text as before, its last message carrying a list picker of the bookable options', () => {
+    const parts = renderWhatsAppParts(reply('shortlist', { shortlist: [OPTION, { name: 'No id' }, { optionId: 'o-3', name: 'A hotel whose name is far too long for a list item' }] }));
+    expect(parts.map((p) => p.body)).toEqual(renderWhatsApp(reply('shortlist', { shortlist: [OPTION, { name: 'No id' }, { optionId: 'o-3', name: 'A hotel whose name is far too long for a list item' }] })));
+    const picker = parts.at(-1)!.interactive!;
+    expect(picker.shape).toBe('list:2');
+    expect(picker.variables['1']).toBe(parts.at(-1)!.body);
+    expect(idOf(picker.variables['2']!)).toEqual({ action: 'book_option', ownerActorId: OWNER, optionId: 'o-1', label: 'Inn at the Market' });
+    expect(picker.variables['3']).toBe('1. Inn at the Market');
+    expect(picker.variables['4']).toMatch(/^\$276\.66\/night · \$980\.67 total · Refundable/);
+    expect(picker.variables['4']!.length).toBeLessThanOrEqual(CONTENT_LIMITS.itemDescription);
+    expect(picker.variables['6']!.length).toBeLessThanOrEqual(CONTENT_LIMITS.itemTitle);
+    expect(picker.variables['6']).toMatch(/^3\. A hotel whose name…$/);
+    expect(idOf(picker.variables['5']!)?.optionId).toBe('o-3');
+  });
+
+  it('at most 10 items; an option whose id does not fit Twilio’s 200 characters stays bookable by number only', () => {
+    const many = Array.from({ length: 12 }, (_, i) => ({ optionId: i === 0 ? 'x'.repeat(180) : `o-${i}`, name: `Hotel ${i + 1}` }));
+    const parts = renderWhatsAppParts(reply('shortlist', { shortlist: many }));
+    const picker = parts.at(-1)!.interactive!;
+    const ids = Object.entries(picker.variables).filter(([k]) => Number(k) % 3 === 2).map(([, v]) => v);
+    expect(ids.length).toBeLessThanOrEqual(CONTENT_LIMITS.listItems);
+    expect(picker.shape).toBe(`list:${ids.length}`);
+    expect(ids.every((id) => id.length <= CONTENT_LIMITS.id)).toBe(true);
+    expect(ids.map((id) => idOf(id)?.optionId)).not.toContain('x'.repeat(180));
+  });
+
+  it('a text too long to carry the controls: its last paragraph (how to book) goes with them', () => {
+    const long = 'A long message from Brek. '.repeat(50);
+    const parts = renderWhatsAppParts(reply('shortlist', { shortlist: [OPTION] }, long));
+    const last = parts.at(-1)!;
+    expect(last.body).toBe('_Reply with 1 to book._');
+    expect(last.interactive?.shape).toBe('list:1');
+    expect(parts.every((p) => p.body.length <= (p.interactive ? CONTENT_LIMITS.body : MAX_BODY))).toBe(true);
+  });
+
+  it('a payment confirmation: quick replies for yes and no; the setup link: “Done”; suggestions: up to 3', () => {
+    const consent = renderWhatsAppParts(reply('payment_confirmation_required', { payment: { cardBrand: 'visa', cardLast4: '4242', paymentMethodId: 'pm_1' } }));
+    expect(consent).toHaveLength(1);
+    const yesNo = consent[0]!.interactive!;
+    expect(yesNo.shape).toBe('quick:2');
+    expect([yesNo.variables['3'], yesNo.variables['5']]).toEqual([ACTION_WORDS.confirmCard, ACTION_WORDS.declineCard]);
+    expect(idOf(yesNo.variables['2']!)).toMatchObject({ action: 'confirm_payment_card', paymentMethodId: 'pm_1', ownerActorId: OWNER });
+    expect(idOf(yesNo.variables['4']!)).toMatchObject({ action: 'decline_payment', ownerActorId: OWNER });
+
+    const setup = renderWhatsAppParts(reply('payment_setup_required', { payment: { setupUrl: 'https://b.test/portal/payment?token=psu_1_a' } }));
+    expect(setup.at(-1)!.interactive).toEqual({ shape: 'quick:1', variables: { '1': setup.at(-1)!.body, '2': expect.any(String), '3': 'Done' } });
+    expect(idOf(setup.at(-1)!.interactive!.variables['2']!)).toMatchObject({ action: 'say', text: 'Done' });
+
+    const welcome = renderWhatsAppParts(textReply(OWNER, 'bridge_welcome', 'Hi', ACTION_WORDS.samples));
+    const samples = welcome.at(-1)!.interactive!;
+    expect(samples.shape).toBe('quick:3');
+    for (const at of ['3', '5', '7']) expect(samples.variables[at]!.length).toBeLessThanOrEqual(CONTENT_LIMITS.quickTitle);
+    expect(idOf(samples.variables['2']!)).toMatchObject({ action: 'say', text: ACTION_WORDS.samples[0] });
+    // Nothing to tap: text only.
+    expect(renderWhatsAppParts(reply('booked', {}, 'Booked.'))).toEqual([{ body: 'Booked.' }]);
+  });
+
+  it('one Content definition per shape, every word a variable; none for shapes Twilio refuses', () => {
+    expect(contentDefinition('list:3')).toMatchObject({ language: 'en', types: { 'twilio/list-picker': { body: '{{1}}', button: 'Choose a hotel', items: [{ id: '{{2}}', item: '{{3}}', description: '{{4}}' }, {}, { id: '{{8}}', item: '{{9}}', description: '{{10}}' }] }, 'twilio/text': { body: '{{1}}' } } });
+    expect(contentDefinition('quick:2')).toMatchObject({ types: { 'twilio/quick-reply': { body: '{{1}}', actions: [{ id: '{{2}}', title: '{{3}}' }, { id: '{{4}}', title: '{{5}}' }] } } });
+    expect(contentDefinition('quick:4')).toBeUndefined();
+    expect(contentDefinition('list:11')).toBeUndefined();
+    expect(contentDefinition('list:0')).toBeUndefined();
+    expect(contentDefinition('card:1')).toBeUndefined();
+  });
+
+  it('what must reach the traveller after 24 hours: a booking and an apology, as one line', () => {
+    expect(templateUse(reply('booked', {}, 'Booked Branding Iron Motel.\nSee you.'))).toEqual({ template: 'booked', variables: { '1': 'Booked Branding Iron Motel. See you.' } });
+    expect(templateUse(textReply(OWNER, 'bridge_apology', 'Sorry, busy.'))?.template).toBe('notice');
+    expect(templateUse(reply('shortlist', { shortlist: [OPTION] }))).toBeUndefined();
   });
 });
