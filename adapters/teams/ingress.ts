@@ -1,4 +1,4 @@
-// Teams' ingress: the SDK's JWT check (plus ours), normalisation, one inbox write, and an answer
+// Teams' ingress: the Bot Framework JWT check (verify.ts), normalisation, one inbox write, and an answer
 // Teams accepts: 200 for activities, and for a card click (an invoke) the replacement card in the
 // same response — never an empty body, which Teams shows as "Unable to reach app" and retries.
 import { json } from '../../core/http.ts';

@@ -1,57 +1,88 @@
-// Bot Framework JWTs, verified by the Teams SDK's own validator (signature against the keys
-// published next to the OpenID metadata, audience, expiry, issuer, serviceurl claim), imported
-// alone so the ingress does not bundle the SDK's Express app. Two checks are ours: the SDK takes
-// an Entra-issued token down another path without the serviceurl check, and skips that check
-// when the activity has no serviceUrl — we require the Bot Framework issuer and a matching
-// serviceurl always.
-import { InboundActivityTokenValidator } from '@microsoft/teams.apps/dist/middleware/auth/inbound-activity-token-validator.js';
-import { decodeJwtPayload } from '@microsoft/teams.apps/dist/middleware/auth/jwt-validator.js';
-import { PUBLIC, withOverrides } from '@microsoft/teams.api/dist/auth/cloud-environment.js';
+// Bot Framework JWTs (a connector → bot call), checked with `jose` against the keys published
+// next to the OpenID metadata (adapters/teams/signing-keys.ts): Bearer scheme, issuer
+// https://api.botframework.com only, audience the bot, RS256 only, `nbf` with 5 minutes of skew,
+// `exp` with 60 s of grace, a signing key endorsed for the activity's channelId, and a serviceurl
+// claim matching the activity's serviceUrl — always, so a token cannot send replies elsewhere.
+// https://learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-authentication
+import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import type { HttpRequest } from '../../core/http.ts';
 import type { Verdict } from '../../core/ingress.ts';
 import type { TeamsConfig } from './config.ts';
+import { BotFrameworkSigningKeys } from './signing-keys.ts';
 
 const BOT_FRAMEWORK_ISSUER = 'https://api.botframework.com';
-/** Tokens live an hour; the SDK tolerates 5 minutes of skew, we keep to one past expiry. */
+/** Microsoft's 5 minutes of clock skew (the Teams SDK's, which this replaces), for `nbf`. */
+const CLOCK_SKEW_SECONDS = 300;
+/** Tokens live an hour; past `exp` we allow one minute, not the skew's five. */
 const EXPIRY_GRACE_SECONDS = 60;
 
-interface SilentLogger {
-  child(): SilentLogger;
-  [level: string]: unknown;
-}
-/** The SDK logs verification failures with the token's details; ours logs one line instead. */
-const silent: SilentLogger = new Proxy({} as SilentLogger, { get: (_t, prop) => (prop === 'child' ? () => silent : () => undefined) });
-
 const normalizeUrl = (url: string) => url.replace(/\/+$/, '').toLowerCase();
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function unverifiedClaims(token: string): JWTPayload | undefined {
+  try {
+    return decodeJwt(token);
+  } catch {
+    return undefined;
+  }
+}
+
+function unverifiedHeader(token: string): { alg?: unknown; kid?: unknown } | undefined {
+  try {
+    return decodeProtectedHeader(token);
+  } catch {
+    return undefined;
+  }
+}
 
 export class TeamsVerifier {
-  private readonly validator: InboundActivityTokenValidator;
+  private readonly signingKeys: BotFrameworkSigningKeys;
+  /** The audiences the Bot Framework mints for a bot (the Teams SDK accepted the same three). */
+  private readonly audiences: string[];
 
   constructor(config: Pick<TeamsConfig, 'appId' | 'tenantId' | 'openIdMetadataUrl'>) {
-    const cloud = withOverrides(PUBLIC, { openIdMetadataUrl: config.openIdMetadataUrl });
-    this.validator = new InboundActivityTokenValidator(config.appId, config.tenantId, undefined, silent as never, cloud);
+    this.signingKeys = new BotFrameworkSigningKeys(config.openIdMetadataUrl);
+    this.audiences = [config.appId, `api://botid-${config.appId}`, `api://${config.appId}`];
   }
 
   async verify(request: HttpRequest, now: number): Promise<Verdict> {
     const auth = request.headers.authorization ?? '';
     if (!/^Bearer\s+\S+/i.test(auth)) return { ok: false, reason: 'unsigned: no bearer token' };
-    let serviceUrl: unknown;
+    let activity: { serviceUrl?: unknown; channelId?: unknown };
     try {
-      serviceUrl = (JSON.parse(request.body.toString('utf8')) as { serviceUrl?: unknown }).serviceUrl;
+      activity = (JSON.parse(request.body.toString('utf8')) ?? {}) as typeof activity;
     } catch {
       return { ok: false, reason: 'body is not JSON, so it cannot be bound to the token' };
     }
+    const { serviceUrl, channelId } = typeof activity === 'object' ? activity : {};
     if (typeof serviceUrl !== 'string' || serviceUrl === '') return { ok: false, reason: 'activity without serviceUrl' };
     const token = auth.replace(/^Bearer\s+/i, '');
-    const claims = decodeJwtPayload(token);
+    const claims = unverifiedClaims(token);
     if (claims?.iss !== BOT_FRAMEWORK_ISSUER) return { ok: false, reason: 'issuer is not the Bot Framework' };
+
+    // Refused before any key lookup, so a token that cannot verify never costs a fetch.
+    const header = unverifiedHeader(token);
+    if (header?.alg !== 'RS256') return { ok: false, reason: `token rejected: algorithm ${String(header?.alg)} is not RS256` };
+    if (typeof header.kid !== 'string' || header.kid === '') return { ok: false, reason: 'token rejected: no key id' };
+    const signingKey = await this.signingKeys.find(header.kid, now);
+    if (!signingKey) return { ok: false, reason: 'token rejected: the signing key is not published' };
     try {
-      await this.validator.check(`Bearer ${token}`, { serviceUrl });
+      await jwtVerify(token, signingKey.key, {
+        algorithms: ['RS256'],
+        issuer: BOT_FRAMEWORK_ISSUER,
+        audience: this.audiences,
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        currentDate: new Date(now),
+      });
     } catch (error) {
-      return { ok: false, reason: `token rejected: ${error instanceof Error ? error.message : String(error)}` };
+      return { ok: false, reason: `token rejected: ${messageOf(error)}` };
+    }
+    // A missing channelId would otherwise let a key endorsed for any channel through.
+    if (typeof channelId !== 'string' || !signingKey.endorsements.includes(channelId)) {
+      return { ok: false, reason: `token rejected: the signing key is not endorsed for channel ${typeof channelId === 'string' ? channelId : '(none)'}` };
     }
     if (typeof claims.serviceurl !== 'string' || normalizeUrl(claims.serviceurl) !== normalizeUrl(serviceUrl)) {
-      return { ok: false, reason: 'serviceurl claim does not match the activity' };
+      return { ok: false, reason: 'token rejected: serviceurl claim does not match the activity' };
     }
     if (typeof claims.exp !== 'number' || claims.exp + EXPIRY_GRACE_SECONDS < Math.floor(now / 1000)) return { ok: false, reason: 'token expired' };
     return { ok: true };

@@ -1,10 +1,10 @@
 // Teams' inbound token check (adapters/teams/verify.ts) called directly, one table row per
 // request: each row changes exactly one thing in a genuine Bot Framework delivery. The keys are
-// served by a local OpenID/JWKS server whose private keys this test holds, so the real SDK
-// validator fetches and checks them over HTTP. Expected outcomes are the Bot Framework's rules
+// served by a local OpenID/JWKS server whose private keys this test holds, so the verifier
+// fetches and checks them over HTTP as it does Microsoft's. Expected outcomes are the Bot Framework's rules
 // for a connector → bot call (https://learn.microsoft.com/azure/bot-service/rest-api/
 // bot-framework-rest-connector-authentication): a Bearer JWT, issuer https://api.botframework.com,
-// audience the bot's app id, not expired (5 minutes of skew; we allow 60 s past `exp`, the SDK
+// audience the bot's app id, not expired (5 minutes of skew; we allow 60 s past `exp`, and
 // 300 s before `nbf`), signed RS256 by a published key whose endorsements include the
 // activity's channelId, and a serviceurl claim matching the activity's serviceUrl.
 import { createHmac, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
@@ -26,7 +26,10 @@ const keys = {
   teams: { kid: 'teams-endorsed-key', pair: generateKeyPairSync('rsa', { modulusLength: 2048 }), endorsements: ['msteams'] },
   webchat: { kid: 'webchat-only-key', pair: generateKeyPairSync('rsa', { modulusLength: 2048 }), endorsements: ['webchat'] },
   unpublished: { kid: 'teams-endorsed-key', pair: generateKeyPairSync('rsa', { modulusLength: 2048 }), endorsements: [] },
+  /** Published only once a test rotates it in (`rotatedIn`). */
+  rotated: { kid: 'rotated-in-key', pair: generateKeyPairSync('rsa', { modulusLength: 2048 }), endorsements: ['msteams'] },
 };
+let rotatedIn = false;
 type KeyName = keyof typeof keys;
 
 let keyServer: Awaited<ReturnType<typeof serveOpenIdKeys>> | undefined;
@@ -36,7 +39,7 @@ let verifier: TeamsVerifier;
 
 beforeAll(async () => {
   const published = () =>
-    [keys.teams, keys.webchat].map((k) => ({ ...(k.pair.publicKey as KeyObject).export({ format: 'jwk' }), kid: k.kid, use: 'sig', alg: 'RS256', endorsements: k.endorsements }));
+    [keys.teams, keys.webchat, ...(rotatedIn ? [keys.rotated] : [])].map((k) => ({ ...(k.pair.publicKey as KeyObject).export({ format: 'jwk' }), kid: k.kid, use: 'sig', alg: 'RS256', endorsements: k.endorsements }));
   keyServer = await serveOpenIdKeys(published, () => (keySetFetches += 1));
   verifier = new TeamsVerifier({ appId: APP_ID, openIdMetadataUrl: keyServer.openIdMetadataUrl });
 });
@@ -176,19 +179,19 @@ describe('TeamsVerifier: a Bot Framework connector → bot delivery', () => {
     check(await verifier.verify(toRequest(d), d.now), expected);
   });
 
-  // Bug: the Teams SDK's validator ignores the keys' `endorsements`, and so do we. The Bot
-  // Framework says to refuse (403) an activity whose channelId the signing key is not endorsed
-  // for; botframework-connector's EndorsementsValidator does.
-  it.fails('a key endorsed only for webchat signing an msteams activity → refused', async () => {
+  // The Bot Framework says to refuse (403) an activity whose channelId the signing key is not
+  // endorsed for (botframework-connector's EndorsementsValidator); the Teams SDK's validator,
+  // which the verifier used before, did not.
+  it('a key endorsed only for webchat signing an msteams activity → refused', async () => {
     const d: Delivery = { ...genuine(), key: 'webchat', kid: keys.webchat.kid };
     check(await verifier.verify(toRequest(d), d.now), /endors/i);
   });
 
-  // Bug: jwks-rsa (under the Teams SDK) caches keys per kid but not misses, so each forged
-  // token with a new kid makes the ingress fetch Microsoft's key set: an unauthenticated caller
-  // sets our outbound traffic. botframework-connector's OpenIdMetadata refetches on a miss at
-  // most once an hour. 20 forgeries may cost one refresh, not 20.
-  it.fails('forged tokens with fresh kids do not each fetch the key set', async () => {
+  // Each forged token with a new kid must not make the ingress fetch Microsoft's key set, or an
+  // unauthenticated caller sets our outbound traffic (jwks-rsa, under the Teams SDK, did).
+  // botframework-connector refetches on a miss at most once an hour; 20 forgeries may cost one
+  // refresh, not 20.
+  it('forged tokens with fresh kids do not each fetch the key set', async () => {
     const base = genuine();
     expect((await verifier.verify(toRequest(base), base.now)).ok).toBe(true);
     const before = keySetFetches;
@@ -203,5 +206,60 @@ describe('TeamsVerifier: a Bot Framework connector → bot delivery', () => {
     const base = genuine();
     const d: Delivery = { ...base, key: 'webchat', kid: keys.webchat.kid, activity: { ...base.activity, channelId: 'webchat' } };
     check(await verifier.verify(toRequest(d), d.now), 'accepted');
+  });
+
+  it('an activity without channelId → refused (dropping it must not skip the endorsement check)', async () => {
+    const base = genuine();
+    const { channelId: _dropped, ...activity } = base.activity;
+    check(await verifier.verify(toRequest({ ...base, activity }), base.now), /endors/i);
+  });
+});
+
+describe('TeamsVerifier: the key set (fetched, cached, refreshed)', () => {
+  /** The same delivery `ms` later on the receiver's clock, its token minted then. */
+  const later = (d: Delivery, ms: number): Delivery => {
+    const seconds = Math.floor((d.now + ms) / 1000);
+    return { ...d, now: d.now + ms, claims: { ...d.claims, nbf: seconds - 5, exp: seconds + 3600 } };
+  };
+
+  it('concurrent misses on a cold verifier share one fetch', async () => {
+    const cold = new TeamsVerifier({ appId: APP_ID, openIdMetadataUrl: keyServer!.openIdMetadataUrl });
+    const before = keySetFetches;
+    const forged = Array.from({ length: 20 }, () => ({ ...genuine(), kid: `forged-${randomUUID()}` }));
+    const base = genuine();
+    const verdicts = await Promise.all([base, ...forged].map((d) => cold.verify(toRequest(d), d.now)));
+    expect(verdicts.map((v) => v.ok)).toEqual([true, ...forged.map(() => false)]);
+    expect(keySetFetches - before).toBe(1);
+  });
+
+  it('a key published after the last fetch is found once the miss interval has passed, and not before', async () => {
+    const fresh = new TeamsVerifier({ appId: APP_ID, openIdMetadataUrl: keyServer!.openIdMetadataUrl });
+    const base = genuine();
+    check(await fresh.verify(toRequest(base), base.now), 'accepted');
+    rotatedIn = true;
+    try {
+      const signedByNewKey: Delivery = { ...base, key: 'rotated', kid: keys.rotated.kid };
+      const before = keySetFetches;
+      check(await fresh.verify(toRequest(later(signedByNewKey, 60_000)), base.now + 60_000), /not published/);
+      expect(keySetFetches - before).toBe(0);
+      const afterInterval = later(signedByNewKey, 5 * 60_000);
+      check(await fresh.verify(toRequest(afterInterval), afterInterval.now), 'accepted');
+      expect(keySetFetches - before).toBe(1);
+    } finally {
+      rotatedIn = false;
+    }
+  });
+
+  it('the set is refetched on schedule (24 h), even when every kid is known', async () => {
+    const fresh = new TeamsVerifier({ appId: APP_ID, openIdMetadataUrl: keyServer!.openIdMetadataUrl });
+    const base = genuine();
+    check(await fresh.verify(toRequest(base), base.now), 'accepted');
+    const before = keySetFetches;
+    const hourLater = later(base, 3_600_000);
+    check(await fresh.verify(toRequest(hourLater), hourLater.now), 'accepted');
+    expect(keySetFetches - before).toBe(0);
+    const dayLater = later(base, 24 * 3_600_000);
+    check(await fresh.verify(toRequest(dayLater), dayLater.now), 'accepted');
+    expect(keySetFetches - before).toBe(1);
   });
 });
