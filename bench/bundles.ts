@@ -13,7 +13,8 @@ import { median, repeat, round } from './stats.ts';
 const ROOT = new URL('../', import.meta.url).pathname;
 const OUT = join(ROOT, 'bench', '.out');
 
-type Variant = 'bridge' | 'naive';
+/** bridge: the function as deployed; naive: plus every dependency whole; baseline: the Bolt app, or one dependency alone. */
+type Variant = 'bridge' | 'naive' | 'baseline';
 
 export interface BundleFigure {
   function: string;
@@ -26,12 +27,30 @@ export interface BundleFigure {
   initMs: number;
   /** Median time from the process's start (performance.timeOrigin) to the module loaded. */
   sinceProcessStartMs: number;
+  /** Median wall time of the whole process (spawn to exit, measured by the bench), loading the bundle. */
+  processMs: number;
+  /** processMs ÷ a bare `node -e 0`'s, measured in the same run with the same environment. */
+  loadRatio: number;
   processes: number;
   cores: number;
 }
 
-/** Every SDK the bridge uses, by its package root: what the careful imports avoid. */
-const SDK_ROOTS = ['@slack/bolt', '@slack/web-api', '@microsoft/teams.apps', '@microsoft/teams.api', 'twilio', '@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'];
+/** A bare `node -e 0`, spawned as the bundles are: what every load ratio divides by. */
+export interface BareNodeFigure {
+  processMs: number;
+  processes: number;
+}
+
+/**
+ * Every runtime dependency by its package root (package.json's, not the infrastructure's `sst`):
+ * what the careful imports avoid. Read from package.json so no channel's SDK is listed here.
+ */
+const SDK_ROOTS: readonly string[] = Object.keys((JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {}).filter(
+  (name) => name !== 'sst',
+);
+
+/** The Bolt app (bench/bolt-app.ts) as a Lambda: the side-by-side baseline's cold start. */
+const BOLT_ENTRY = join(ROOT, 'bench', 'bolt-lambda.ts');
 
 /** What module init reads in any function (each reads only its own part); no value is real. */
 const FUNCTION_ENV: Record<string, string> = {
@@ -98,10 +117,22 @@ function sourceOf(input: string): string {
   return match ? match[1]! : 'bridge';
 }
 
-async function bundleAll(functions: readonly string[], awsSdkExternal: boolean): Promise<Map<string, Built>> {
+/** A dependency's file-name-safe label: `@scope/name` → `scope+name`. */
+const labelOf = (pkg: string) => pkg.replace(/^@/, '').replace('/', '+');
+
+async function bundleAll(functions: readonly string[], awsSdkExternal: boolean, baselines: boolean): Promise<Map<string, Built>> {
   const dir = join(OUT, awsSdkExternal ? 'aws-external' : 'aws-bundled');
   await mkdir(dir, { recursive: true });
   const entryPoints: Record<string, string> = {};
+  if (baselines) {
+    entryPoints['bolt.baseline'] = BOLT_ENTRY;
+    for (const pkg of SDK_ROOTS) {
+      const entry = join(OUT, `alone-${labelOf(pkg)}.mjs`);
+      // A handler beside the namespace, so the runner's check passes; the namespace kept whole.
+      await writeFile(entry, `import * as sdk from '${pkg}';\nexport const kept = sdk;\nexport const handler = async () => ({ statusCode: 200 });\n`);
+      entryPoints[`${labelOf(pkg)}.baseline`] = entry;
+    }
+  }
   for (const fn of functions) {
     // Plain JS, so the project's type-check (which covers bench/) never sees these generated files.
     const naiveEntry = join(OUT, `naive-${fn}.mjs`);
@@ -149,12 +180,31 @@ async function bundleAll(functions: readonly string[], awsSdkExternal: boolean):
 /** `.out/aws-bundled/slack-oauth.bridge.mjs` → `slack-oauth`. */
 const functionOf = (file: string) => (file.split('/').pop() ?? '').split('.')[0] ?? '';
 
-function loadOnce(file: string): Promise<{ initMs: number; sinceProcessStartMs: number }> {
+interface Load {
+  initMs: number;
+  sinceProcessStartMs: number;
+  processMs: number;
+}
+
+// A clean environment: nothing of the bench's own process leaks into the function's init.
+const cleanEnv = (file?: string) => ({ PATH: process.env.PATH ?? '', ...FUNCTION_ENV, ...(file ? EXTRA_ENV[functionOf(file)] : {}) });
+
+/** A bare `node -e 0` with the functions' environment, spawned and timed as loadOnce's are. */
+function bareNodeOnce(): Promise<number> {
   return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['-e', '0'], { cwd: ROOT, env: cleanEnv(), stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`node -e 0 exited ${code}`))));
+  });
+}
+
+function loadOnce(file: string): Promise<Load> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
     const child = spawn(process.execPath, ['--input-type=module', '-e', RUNNER], {
       cwd: ROOT,
-      // A clean environment: nothing of the bench's own process leaks into the function's init.
-      env: { PATH: process.env.PATH ?? '', ...FUNCTION_ENV, ...EXTRA_ENV[functionOf(file)], BENCH_BUNDLE_URL: new URL(`file://${file}`).href },
+      env: { ...cleanEnv(file), BENCH_BUNDLE_URL: new URL(`file://${file}`).href },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -163,10 +213,11 @@ function loadOnce(file: string): Promise<{ initMs: number; sinceProcessStartMs: 
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.once('error', reject);
     child.once('exit', (code) => {
+      const processMs = performance.now() - started;
       if (code !== 0) return reject(new Error(`loading ${file} failed (exit ${code}): ${err.trim().split('\n').slice(-3).join(' | ')}`));
       try {
         // The runner's figures are the last line: the function logs its configuration line first, as on Lambda.
-        resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as { initMs: number; sinceProcessStartMs: number });
+        resolve({ ...(JSON.parse(out.trim().split('\n').at(-1) ?? '') as { initMs: number; sinceProcessStartMs: number }), processMs });
       } catch {
         reject(new Error(`loading ${file}: unexpected output ${out.slice(0, 200)}`));
       }
@@ -174,32 +225,48 @@ function loadOnce(file: string): Promise<{ initMs: number; sinceProcessStartMs: 
   });
 }
 
-export async function measureBundles(options: BenchOptions): Promise<BundleFigure[]> {
+export async function measureBundles(options: BenchOptions): Promise<{ bareNode: BareNodeFigure; figures: BundleFigure[] }> {
   await rm(OUT, { recursive: true, force: true });
   await mkdir(OUT, { recursive: true });
   const functions = await functionEntries();
   const figures: BundleFigure[] = [];
+  // Bare node between the bundles too (below), so a machine growing busier mid-run moves both sides.
+  const bareSamples: number[] = [];
+  const bareNode = async () => {
+    if (!options.quick) await bareNodeOnce();
+    bareSamples.push(...(await repeat(options.initProcesses, bareNodeOnce)));
+  };
+  await bareNode();
+  const loaded: Omit<BundleFigure, 'loadRatio'>[] = [];
   for (const awsSdkExternal of options.awsSdkExternal) {
-    const bundles = await bundleAll(functions, awsSdkExternal);
-    for (const fn of functions) {
-      for (const variant of ['bridge', 'naive'] as const) {
-        const { file, bytes, largest } = bundles.get(`${fn}.${variant}`)!;
-        // One unmeasured load first (full runs), so every measured one finds the file in the page cache.
-        if (!options.quick) await loadOnce(file);
-        const loads = await repeat(options.initProcesses, () => loadOnce(file));
-        figures.push({
-          function: fn,
+    // The baselines once, as SST would bundle them (the SDK inside).
+    const baselines = !awsSdkExternal;
+    const bundles = await bundleAll(functions, awsSdkExternal, baselines);
+    const names = [...functions.flatMap((fn) => [`${fn}.bridge`, `${fn}.naive`]), ...(baselines ? ['bolt.baseline', ...SDK_ROOTS.map((pkg) => `${labelOf(pkg)}.baseline`)] : [])];
+    for (const name of names) {
+      // The variant follows the last dot: a package's own name may hold one (`@scope/name.part`).
+      const label = name.slice(0, name.lastIndexOf('.'));
+      const variant = name.slice(name.lastIndexOf('.') + 1) as Variant;
+      const { file, bytes, largest } = bundles.get(name)!;
+      // One unmeasured load first (full runs), so every measured one finds the file in the page cache.
+      if (!options.quick) await loadOnce(file);
+      const loads = await repeat(options.initProcesses, () => loadOnce(file));
+      loaded.push({
+          function: variant === 'baseline' && label !== 'bolt' ? SDK_ROOTS.find((pkg) => labelOf(pkg) === label)! : label,
           variant,
           awsSdkExternal,
           bytes,
           largest,
           initMs: round(median(loads.map((l) => l.initMs))),
           sinceProcessStartMs: round(median(loads.map((l) => l.sinceProcessStartMs))),
+          processMs: round(median(loads.map((l) => l.processMs))),
           processes: options.initProcesses,
           cores: options.cores,
-        });
-      }
+      });
     }
+    await bareNode();
   }
-  return figures;
+  const bare = median(bareSamples);
+  for (const figure of loaded) figures.push({ ...figure, loadRatio: round(figure.processMs / bare, 2) });
+  return { bareNode: { processMs: round(bare), processes: bareSamples.length }, figures };
 }

@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { measureAcks } from './ack.ts';
+import { measureBoltHandler } from './bolt.ts';
 import { measureBundles } from './bundles.ts';
 import { measureDynamoPerTurn } from './dynamo.ts';
 import { measureHandlers } from './handlers.ts';
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
 
   // Bundles first, before the stack's servers exist, so the fresh processes have the CPU to themselves.
   log('bundles and cold init');
-  const bundles = await measureBundles(options);
+  const measured = await measureBundles(options);
 
   const bench = await startBenchStack();
   let results;
@@ -82,10 +83,12 @@ async function main(): Promise<void> {
     const ack = await measureAcks(bench, options);
     log('ingress handlers called directly (no HTTP server, no worker)');
     const ackHandlers = await measureHandlers(bench, options);
+    log('Bolt baseline handler called directly');
+    const boltHandler = await measureBoltHandler(bench, options);
     log(`throughput (${options.throughputTurns} turns)`);
     const throughput = await measureThroughput(bench, options);
-    const targets = evaluateTargets({ ack: ack.figures, handlers: ackHandlers, slowBrekMs: options.slowBrekMs, dynamo, bundles, throughput });
-    results = { meta, ack, ackHandlers, dynamo, bundles, throughput, targets };
+    const targets = evaluateTargets({ ack: ack.figures, handlers: ackHandlers, bolt: boltHandler, slowBrekMs: options.slowBrekMs, dynamo, bundles: measured, throughput });
+    results = { meta, ack, ackHandlers, boltHandler, dynamo, bundles: measured.figures, bareNode: measured.bareNode, throughput, targets };
   } finally {
     await bench.close();
   }
@@ -106,8 +109,11 @@ async function main(): Promise<void> {
     ),
     table(
       `Ingress handlers alone: functions/<channel>.ts called with ${options.ackRequests} concurrent Function-URL events, no worker (ms; ${runsNote})`,
-      ['function', 'all at once p50', 'p99', 'one at a time p50', 'p99'],
-      results.ackHandlers.map((f) => [`functions/${f.channel}.ts`, f.p50Ms, f.p99Ms, f.oneAtATime.p50Ms, f.oneAtATime.p99Ms]),
+      ['function', 'all at once p50', 'p99', 'one at a time p50', 'p99', 'CPU ms/request', 'services CPU ms/request (DynamoDB, Brek)'],
+      [
+        ...results.ackHandlers.map((f) => [`functions/${f.channel}.ts`, f.p50Ms, f.p99Ms, f.oneAtATime.p50Ms, f.oneAtATime.p99Ms, f.cpuMsPerRequest, f.servicesCpuMsPerRequest]),
+        ['Bolt AwsLambdaReceiver handler (work included)', results.boltHandler.p50Ms, results.boltHandler.p99Ms, '', '', results.boltHandler.cpuMsPerRequest, results.boltHandler.servicesCpuMsPerRequest],
+      ],
     ),
     table('Bridge Slack ack / Bolt ack (same requests)', ['Brek latency', 'p50 ratio', 'p99 ratio'], results.ack.ratios.map((r) => [`${r.brekLatencyMs} ms`, r.p50, r.p99])),
     table(
@@ -116,8 +122,8 @@ async function main(): Promise<void> {
       results.dynamo.map((f) => [f.channel, f.turn, f.ingress, f.worker, f.total, Object.entries(f.workerCommands).map(([c, n]) => `${c}×${n}`).join(' ')]),
     ),
     table(
-      `Bundles (esbuild, ESM, minified, node22) and cold module load in a fresh node (median of ${options.initProcesses} process${options.initProcesses === 1 ? '' : 'es'})`,
-      ['function', 'variant', '@aws-sdk', 'KB', 'init ms', 'from process start ms', 'largest parts (KB)'],
+      `Bundles (esbuild, ESM, minified, node22) and cold module load in a fresh node (median of ${options.initProcesses} process${options.initProcesses === 1 ? '' : 'es'}; bare \`node -e 0\` ${results.bareNode.processMs} ms)`,
+      ['function', 'variant', '@aws-sdk', 'KB', 'init ms', 'from process start ms', 'process ms', '÷ bare node', 'largest parts (KB)'],
       results.bundles.map((f) => [
         f.function,
         f.variant,
@@ -125,6 +131,8 @@ async function main(): Promise<void> {
         kib(f.bytes),
         f.initMs,
         f.sinceProcessStartMs,
+        f.processMs,
+        f.loadRatio,
         f.largest.slice(0, 3).map((part) => `${part.source} ${kib(part.bytes)}`).join(', '),
       ]),
     ),
@@ -134,6 +142,11 @@ async function main(): Promise<void> {
       [[results.throughput.turns, results.throughput.travellers, results.throughput.concurrency, results.throughput.turnsPerSecond, results.throughput.cpuMsPerTurn, results.throughput.servicesCpuMsPerTurn, results.throughput.dynamoPerTurn]],
     ),
     ...pipelineTables(pipelineModel, pipelineCalibration),
+    table(
+      `Issue 22 goals: ratios measured in this run (to a bare node, to the Bolt baseline; ${runsNote})`,
+      ['', 'goal', 'measured', 'met'],
+      results.targets.filter((t) => t.issue === 22).map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : 'NO']),
+    ),
     table('Targets', ['', 'target', 'measured', 'met'], results.targets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : 'NO'])),
   ].join('\n');
   process.stdout.write(`${out}\n`);
