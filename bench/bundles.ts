@@ -52,23 +52,19 @@ const SDK_ROOTS: readonly string[] = Object.keys((JSON.parse(await readFile(join
 /** The Bolt app (bench/bolt-app.ts) as a Lambda: the side-by-side baseline's cold start. */
 const BOLT_ENTRY = join(ROOT, 'bench', 'bolt-lambda.ts');
 
-/** What module init reads in any function (each reads only its own part); no value is real. */
-const FUNCTION_ENV: Record<string, string> = {
-  AWS_REGION: 'us-east-1',
-  TABLE_NAME: 'brek-bridge',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  SLACK_SIGNING_SECRET: 'bench-signing-secret',
-  SLACK_BOT_TOKEN: 'xoxb-bench',
-  TEAMS_APP_ID: '00000000-0000-4000-8000-0000000b0701',
-  TEAMS_APP_PASSWORD: 'bench-password',
-  TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
-  TWILIO_AUTH_TOKEN: 'bench-twilio-token',
-  TWILIO_WHATSAPP_FROM: 'whatsapp:+14155238886',
-  WHATSAPP_WEBHOOK_URL: 'https://bridge.example.com/whatsapp/webhook',
-  ACTOR_ID_SECRET: 'bench-actor-secret-0123456789',
-  BREK_BASE_URL: 'https://brek.example.com',
-  BREK_PARTNER_API_KEY: 'bench-key',
-};
+/**
+ * What module init reads in any function: the bench stack's resolved environment (each channel's
+ * variables filled in by its dev/local/ part, so none is listed here), less what only the local
+ * stack sets, plus the region and table a deployment sets.
+ */
+export function functionEnv(stackEnv: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(stackEnv)) if (value !== undefined && !LOCAL_ONLY.has(name)) env[name] = value;
+  return { ...env, AWS_REGION: 'us-east-1', TABLE_NAME: 'brek-bridge', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+}
+
+/** The local stack's own settings, which no deployed function has. */
+const LOCAL_ONLY = new Set(['PORT', 'HOST', 'AWS_ENDPOINT_URL_DYNAMODB', 'BRIDGE_DATA_DIR']);
 
 /** What a function needs beyond the common set (the Slack install routes: distribution mode). */
 const EXTRA_ENV: Record<string, Record<string, string>> = {
@@ -187,24 +183,24 @@ interface Load {
 }
 
 // A clean environment: nothing of the bench's own process leaks into the function's init.
-const cleanEnv = (file?: string) => ({ PATH: process.env.PATH ?? '', ...FUNCTION_ENV, ...(file ? EXTRA_ENV[functionOf(file)] : {}) });
+const cleanEnv = (functionEnv: Record<string, string>, file?: string) => ({ PATH: process.env.PATH ?? '', ...functionEnv, ...(file ? EXTRA_ENV[functionOf(file)] : {}) });
 
 /** A bare `node -e 0` with the functions' environment, spawned and timed as loadOnce's are. */
-function bareNodeOnce(): Promise<number> {
+function bareNodeOnce(env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['-e', '0'], { cwd: ROOT, env: cleanEnv(), stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', '0'], { cwd: ROOT, env: cleanEnv(env), stdio: 'ignore' });
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`node -e 0 exited ${code}`))));
   });
 }
 
-function loadOnce(file: string): Promise<Load> {
+function loadOnce(file: string, env: Record<string, string>): Promise<Load> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, ['--input-type=module', '-e', RUNNER], {
       cwd: ROOT,
-      env: { ...cleanEnv(file), BENCH_BUNDLE_URL: new URL(`file://${file}`).href },
+      env: { ...cleanEnv(env, file), BENCH_BUNDLE_URL: new URL(`file://${file}`).href },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -225,7 +221,7 @@ function loadOnce(file: string): Promise<Load> {
   });
 }
 
-export async function measureBundles(options: BenchOptions): Promise<{ bareNode: BareNodeFigure; figures: BundleFigure[] }> {
+export async function measureBundles(options: BenchOptions, env: Record<string, string>): Promise<{ bareNode: BareNodeFigure; figures: BundleFigure[] }> {
   await rm(OUT, { recursive: true, force: true });
   await mkdir(OUT, { recursive: true });
   const functions = await functionEntries();
@@ -233,8 +229,8 @@ export async function measureBundles(options: BenchOptions): Promise<{ bareNode:
   // Bare node between the bundles too (below), so a machine growing busier mid-run moves both sides.
   const bareSamples: number[] = [];
   const bareNode = async () => {
-    if (!options.quick) await bareNodeOnce();
-    bareSamples.push(...(await repeat(options.initProcesses, bareNodeOnce)));
+    if (!options.quick) await bareNodeOnce(env);
+    bareSamples.push(...(await repeat(options.initProcesses, () => bareNodeOnce(env))));
   };
   await bareNode();
   const loaded: Omit<BundleFigure, 'loadRatio'>[] = [];
@@ -249,8 +245,8 @@ export async function measureBundles(options: BenchOptions): Promise<{ bareNode:
       const variant = name.slice(name.lastIndexOf('.') + 1) as Variant;
       const { file, bytes, largest } = bundles.get(name)!;
       // One unmeasured load first (full runs), so every measured one finds the file in the page cache.
-      if (!options.quick) await loadOnce(file);
-      const loads = await repeat(options.initProcesses, () => loadOnce(file));
+      if (!options.quick) await loadOnce(file, env);
+      const loads = await repeat(options.initProcesses, () => loadOnce(file, env));
       loaded.push({
           function: variant === 'baseline' && label !== 'bolt' ? SDK_ROOTS.find((pkg) => labelOf(pkg) === label)! : label,
           variant,

@@ -9,7 +9,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { measureAcks } from './ack.ts';
 import { measureBoltHandler } from './bolt.ts';
-import { measureBundles } from './bundles.ts';
+import { functionEnv, measureBundles } from './bundles.ts';
 import { measureDynamoPerTurn } from './dynamo.ts';
 import { measureHandlers } from './handlers.ts';
 import { parseCommandLine } from '../dev/args.ts';
@@ -69,13 +69,13 @@ async function main(): Promise<void> {
     options: { ...options, resultsFile: undefined },
   };
 
-  // Bundles first, before the stack's servers exist, so the fresh processes have the CPU to themselves.
-  log('bundles and cold init');
-  const measured = await measureBundles(options);
-
   const bench = await startBenchStack();
   let results;
   try {
+    // Bundles first, while the stack is idle, so the fresh processes have the CPU to themselves;
+    // they read the environment the stack resolved for its channels.
+    log('bundles and cold init');
+    const measured = await measureBundles(options, functionEnv(bench.stack.env));
     await warmUp(bench, options.quick ? 2 : 20);
     log('DynamoDB requests per turn');
     const dynamo = await measureDynamoPerTurn(bench, options);
