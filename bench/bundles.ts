@@ -8,7 +8,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 import type { BenchOptions } from './options.ts';
-import { median, repeat, round } from './stats.ts';
+import { median, round } from './stats.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const OUT = join(ROOT, 'bench', '.out');
@@ -225,15 +225,7 @@ export async function measureBundles(options: BenchOptions, env: Record<string, 
   await rm(OUT, { recursive: true, force: true });
   await mkdir(OUT, { recursive: true });
   const functions = await functionEntries();
-  const figures: BundleFigure[] = [];
-  // Bare node between the bundles too (below), so a machine growing busier mid-run moves both sides.
-  const bareSamples: number[] = [];
-  const bareNode = async () => {
-    if (!options.quick) await bareNodeOnce(env);
-    bareSamples.push(...(await repeat(options.initProcesses, () => bareNodeOnce(env))));
-  };
-  await bareNode();
-  const loaded: Omit<BundleFigure, 'loadRatio'>[] = [];
+  const candidates: { awsSdkExternal: boolean; label: string; variant: Variant; built: Built }[] = [];
   for (const awsSdkExternal of options.awsSdkExternal) {
     // The baselines once, as SST would bundle them (the SDK inside).
     const baselines = !awsSdkExternal;
@@ -243,26 +235,40 @@ export async function measureBundles(options: BenchOptions, env: Record<string, 
       // The variant follows the last dot: a package's own name may hold one (`@scope/name.part`).
       const label = name.slice(0, name.lastIndexOf('.'));
       const variant = name.slice(name.lastIndexOf('.') + 1) as Variant;
-      const { file, bytes, largest } = bundles.get(name)!;
-      // One unmeasured load first (full runs), so every measured one finds the file in the page cache.
-      if (!options.quick) await loadOnce(file, env);
-      const loads = await repeat(options.initProcesses, () => loadOnce(file, env));
-      loaded.push({
-          function: variant === 'baseline' && label !== 'bolt' ? SDK_ROOTS.find((pkg) => labelOf(pkg) === label)! : label,
-          variant,
-          awsSdkExternal,
-          bytes,
-          largest,
-          initMs: round(median(loads.map((l) => l.initMs))),
-          sinceProcessStartMs: round(median(loads.map((l) => l.sinceProcessStartMs))),
-          processMs: round(median(loads.map((l) => l.processMs))),
-          processes: options.initProcesses,
-          cores: options.cores,
-      });
+      candidates.push({ awsSdkExternal, label, variant, built: bundles.get(name)! });
     }
-    await bareNode();
+  }
+  // One unmeasured load of each first (full runs), so every measured one finds its files in the page cache.
+  if (!options.quick) {
+    await bareNodeOnce(env);
+    for (const { built } of candidates) await loadOnce(built.file, env);
+  }
+  // Round-robin, a bare node in every round: a machine growing busier for a while slows one
+  // sample of each bundle, not every sample of the few measured then (on a shared machine,
+  // same-sized bundles measured back to back differed by 2×).
+  const bareSamples: number[] = [];
+  const loads = candidates.map(() => [] as Load[]);
+  for (let round = 0; round < options.initProcesses; round++) {
+    bareSamples.push(await bareNodeOnce(env));
+    for (const [i, { built }] of candidates.entries()) loads[i]!.push(await loadOnce(built.file, env));
   }
   const bare = median(bareSamples);
-  for (const figure of loaded) figures.push({ ...figure, loadRatio: round(figure.processMs / bare, 2) });
+  const figures = candidates.map(({ awsSdkExternal, label, variant, built }, i): BundleFigure => {
+    const samples = loads[i]!;
+    const processMs = round(median(samples.map((l) => l.processMs)));
+    return {
+      function: variant === 'baseline' && label !== 'bolt' ? SDK_ROOTS.find((pkg) => labelOf(pkg) === label)! : label,
+      variant,
+      awsSdkExternal,
+      bytes: built.bytes,
+      largest: built.largest,
+      initMs: round(median(samples.map((l) => l.initMs))),
+      sinceProcessStartMs: round(median(samples.map((l) => l.sinceProcessStartMs))),
+      processMs,
+      loadRatio: round(processMs / bare, 2),
+      processes: options.initProcesses,
+      cores: options.cores,
+    };
+  });
   return { bareNode: { processMs: round(bare), processes: bareSamples.length }, figures };
 }
