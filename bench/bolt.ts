@@ -7,42 +7,33 @@
 // Function URL event and calls `receiver.toHandler()` with it — the same HTTP requests, signed the
 // same way, as the bridge's /slack/events gets. It talks to the fake Slack Web API
 // (clientOptions.slackApiUrl) and never verifies its token, so nothing leaves the machine.
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, AwsLambdaReceiver, LogLevel } from '@slack/bolt';
 import type { AwsEventV2 } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
-import { BrekClient } from '../core/brek/client.ts';
 import { lowerCaseHeaders } from '../core/http.ts';
 import type { Stack } from '../dev/stack.ts';
-import { SIGNING_SECRET } from './stack.ts';
+import { boltLambdaApp } from './bolt-app.ts';
+import type { BenchOptions } from './options.ts';
+import { SIGNING_SECRET, type BenchStack } from './stack.ts';
+import { median, percentile, repeat, round } from './stats.ts';
+import { traveller } from './traffic.ts';
 
 export interface BoltBaseline {
   url: string;
+  /** The receiver's Lambda handler itself, for calling without the HTTP server. */
+  handler: BoltHandler;
   close(): Promise<void>;
 }
 
+type BoltHandler = ReturnType<typeof boltLambdaApp>;
+
 export async function startBoltBaseline(stack: Stack): Promise<BoltBaseline> {
-  const brek = new BrekClient({ baseUrl: stack.config.brek.baseUrl!, apiKey: stack.config.brek.apiKey ?? '', authStyle: stack.config.brek.authStyle });
-  const receiver = new AwsLambdaReceiver({ signingSecret: SIGNING_SECRET, logLevel: LogLevel.ERROR });
-  const app = new App({
+  const handler = boltLambdaApp({
+    signingSecret: SIGNING_SECRET,
     token: stack.slack.botToken,
-    receiver,
-    // No auth.test at start or per request: the bot's ids are given, the token is not checked.
-    tokenVerificationEnabled: false,
-    botId: 'BBOT',
-    botUserId: 'UBOT',
-    logLevel: LogLevel.ERROR,
-    clientOptions: { slackApiUrl: stack.slack.apiUrl },
+    slackApiUrl: stack.slack.apiUrl,
+    brek: { baseUrl: stack.config.brek.baseUrl!, apiKey: stack.config.brek.apiKey ?? '', authStyle: stack.config.brek.authStyle },
   });
-  app.message(async ({ message, say }) => {
-    if (message.subtype !== undefined || !('text' in message) || typeof message.text !== 'string') return;
-    const actorId = `slack:${message.user}`;
-    const session = await brek.createSession({ actor: { actorId }, conversation: { channelId: 'slack' } });
-    const answer = await brek.sendEvent({ sessionId: session.data.sessionId, actor: { actorId }, text: message.text, idempotencyKey: `bolt:${randomUUID()}` });
-    await say(answer.data.result.messageText);
-  });
-  const handler = receiver.toHandler();
 
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -72,10 +63,70 @@ export async function startBoltBaseline(stack: Stack): Promise<BoltBaseline> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    handler,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+export interface BoltHandlerFigure {
+  requests: number;
+  /** All `requests` at once into the one handler: medians over the runs of each run's p50 and p99. */
+  p50Ms: number;
+  p99Ms: number;
+  /** One at a time: this process's CPU per request (the Brek calls and the `say` included, as Bolt must make them before acking). */
+  cpuMsPerRequest: number;
+  /** The services' process (DynamoDB, Brek) per request, one at a time. */
+  servicesCpuMsPerRequest: number;
+  cores: number;
+}
+
+/**
+ * Bolt's receiver handler called directly with Function-URL events, as functions/<channel>.ts is in
+ * handlers.ts: the same signed Slack messages, no HTTP server in between.
+ */
+export async function measureBoltHandler(bench: BenchStack, options: BenchOptions): Promise<BoltHandlerFigure> {
+  const { stack } = bench;
+  const bolt = await startBoltBaseline(stack);
+  try {
+    const events = (): AwsEventV2[] =>
+      Array.from({ length: options.ackRequests }, (_, i) => {
+        const request = traveller(stack, 'slack').message(`find me a hotel in seattle tomorrow (#${i})`);
+        return { version: '2.0', routeKey: '$default', rawPath: request.path, rawQueryString: '', headers: request.headers, body: request.body, isBase64Encoded: false, requestContext: { http: { method: 'POST', path: request.path } } };
+      });
+    const timed = async (event: AwsEventV2) => {
+      const started = performance.now();
+      const result = await bolt.handler(event, {});
+      if (result.statusCode !== 200) throw new Error(`Bolt's handler answered ${result.statusCode}`);
+      return performance.now() - started;
+    };
+    const burst = async () => {
+      const ms = await Promise.all(events().map(timed));
+      return { p50Ms: round(percentile(ms, 50)), p99Ms: round(percentile(ms, 99)) };
+    };
+    const sequential = async () => {
+      const batch = events();
+      const cpuBefore = process.cpuUsage();
+      const servicesBefore = bench.servicesCpuMs();
+      for (const event of batch) await timed(event);
+      const cpu = process.cpuUsage(cpuBefore);
+      return { cpuMs: (cpu.user + cpu.system) / 1000 / batch.length, servicesMs: (bench.servicesCpuMs() - servicesBefore) / batch.length };
+    };
+    await burst(); // warm, as the bridge's handlers are
+    const bursts = await repeat(options.runs, burst);
+    const sequentialRuns = await repeat(options.runs, sequential);
+    return {
+      requests: options.ackRequests,
+      p50Ms: median(bursts.map((r) => r.p50Ms)),
+      p99Ms: median(bursts.map((r) => r.p99Ms)),
+      cpuMsPerRequest: round(median(sequentialRuns.map((r) => r.cpuMs)), 2),
+      servicesCpuMsPerRequest: round(median(sequentialRuns.map((r) => r.servicesMs)), 2),
+      cores: options.cores,
+    };
+  } finally {
+    await bolt.close();
+  }
 }

@@ -8,12 +8,13 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 import type { BenchOptions } from './options.ts';
-import { median, repeat, round } from './stats.ts';
+import { median, round } from './stats.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const OUT = join(ROOT, 'bench', '.out');
 
-type Variant = 'bridge' | 'naive';
+/** bridge: the function as deployed; naive: plus every dependency whole; baseline: the Bolt app, or one dependency alone. */
+type Variant = 'bridge' | 'naive' | 'baseline';
 
 export interface BundleFigure {
   function: string;
@@ -26,30 +27,44 @@ export interface BundleFigure {
   initMs: number;
   /** Median time from the process's start (performance.timeOrigin) to the module loaded. */
   sinceProcessStartMs: number;
+  /** Median wall time of the whole process (spawn to exit, measured by the bench), loading the bundle. */
+  processMs: number;
+  /** processMs ÷ a bare `node -e 0`'s, measured in the same run with the same environment. */
+  loadRatio: number;
   processes: number;
   cores: number;
 }
 
-/** Every SDK the bridge uses, by its package root: what the careful imports avoid. */
-const SDK_ROOTS = ['@slack/bolt', '@slack/web-api', '@microsoft/teams.apps', '@microsoft/teams.api', 'twilio', '@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'];
+/** A bare `node -e 0`, spawned as the bundles are: what every load ratio divides by. */
+export interface BareNodeFigure {
+  processMs: number;
+  processes: number;
+}
 
-/** What module init reads in any function (each reads only its own part); no value is real. */
-const FUNCTION_ENV: Record<string, string> = {
-  AWS_REGION: 'us-east-1',
-  TABLE_NAME: 'brek-bridge',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  SLACK_SIGNING_SECRET: 'bench-signing-secret',
-  SLACK_BOT_TOKEN: 'xoxb-bench',
-  TEAMS_APP_ID: '00000000-0000-4000-8000-0000000b0701',
-  TEAMS_APP_PASSWORD: 'bench-password',
-  TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
-  TWILIO_AUTH_TOKEN: 'bench-twilio-token',
-  TWILIO_WHATSAPP_FROM: 'whatsapp:+14155238886',
-  WHATSAPP_WEBHOOK_URL: 'https://bridge.example.com/whatsapp/webhook',
-  ACTOR_ID_SECRET: 'bench-actor-secret-0123456789',
-  BREK_BASE_URL: 'https://brek.example.com',
-  BREK_PARTNER_API_KEY: 'bench-key',
-};
+/**
+ * Every runtime dependency by its package root (package.json's, not the infrastructure's `sst`):
+ * what the careful imports avoid. Read from package.json so no channel's SDK is listed here.
+ */
+const SDK_ROOTS: readonly string[] = Object.keys((JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {}).filter(
+  (name) => name !== 'sst',
+);
+
+/** The Bolt app (bench/bolt-app.ts) as a Lambda: the side-by-side baseline's cold start. */
+const BOLT_ENTRY = join(ROOT, 'bench', 'bolt-lambda.ts');
+
+/**
+ * What module init reads in any function: the bench stack's resolved environment (each channel's
+ * variables filled in by its dev/local/ part, so none is listed here), less what only the local
+ * stack sets, plus the region and table a deployment sets.
+ */
+export function functionEnv(stackEnv: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(stackEnv)) if (value !== undefined && !LOCAL_ONLY.has(name)) env[name] = value;
+  return { ...env, AWS_REGION: 'us-east-1', TABLE_NAME: 'brek-bridge', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+}
+
+/** The local stack's own settings, which no deployed function has. */
+const LOCAL_ONLY = new Set(['PORT', 'HOST', 'AWS_ENDPOINT_URL_DYNAMODB', 'BRIDGE_DATA_DIR']);
 
 /** What a function needs beyond the common set (the Slack install routes: distribution mode). */
 const EXTRA_ENV: Record<string, Record<string, string>> = {
@@ -98,10 +113,22 @@ function sourceOf(input: string): string {
   return match ? match[1]! : 'bridge';
 }
 
-async function bundleAll(functions: readonly string[], awsSdkExternal: boolean): Promise<Map<string, Built>> {
+/** A dependency's file-name-safe label: `@scope/name` → `scope+name`. */
+const labelOf = (pkg: string) => pkg.replace(/^@/, '').replace('/', '+');
+
+async function bundleAll(functions: readonly string[], awsSdkExternal: boolean, baselines: boolean): Promise<Map<string, Built>> {
   const dir = join(OUT, awsSdkExternal ? 'aws-external' : 'aws-bundled');
   await mkdir(dir, { recursive: true });
   const entryPoints: Record<string, string> = {};
+  if (baselines) {
+    entryPoints['bolt.baseline'] = BOLT_ENTRY;
+    for (const pkg of SDK_ROOTS) {
+      const entry = join(OUT, `alone-${labelOf(pkg)}.mjs`);
+      // A handler beside the namespace, so the runner's check passes; the namespace kept whole.
+      await writeFile(entry, `import * as sdk from '${pkg}';\nexport const kept = sdk;\nexport const handler = async () => ({ statusCode: 200 });\n`);
+      entryPoints[`${labelOf(pkg)}.baseline`] = entry;
+    }
+  }
   for (const fn of functions) {
     // Plain JS, so the project's type-check (which covers bench/) never sees these generated files.
     const naiveEntry = join(OUT, `naive-${fn}.mjs`);
@@ -149,12 +176,31 @@ async function bundleAll(functions: readonly string[], awsSdkExternal: boolean):
 /** `.out/aws-bundled/slack-oauth.bridge.mjs` → `slack-oauth`. */
 const functionOf = (file: string) => (file.split('/').pop() ?? '').split('.')[0] ?? '';
 
-function loadOnce(file: string): Promise<{ initMs: number; sinceProcessStartMs: number }> {
+interface Load {
+  initMs: number;
+  sinceProcessStartMs: number;
+  processMs: number;
+}
+
+// A clean environment: nothing of the bench's own process leaks into the function's init.
+const cleanEnv = (functionEnv: Record<string, string>, file?: string) => ({ PATH: process.env.PATH ?? '', ...functionEnv, ...(file ? EXTRA_ENV[functionOf(file)] : {}) });
+
+/** A bare `node -e 0` with the functions' environment, spawned and timed as loadOnce's are. */
+function bareNodeOnce(env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['-e', '0'], { cwd: ROOT, env: cleanEnv(env), stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`node -e 0 exited ${code}`))));
+  });
+}
+
+function loadOnce(file: string, env: Record<string, string>): Promise<Load> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
     const child = spawn(process.execPath, ['--input-type=module', '-e', RUNNER], {
       cwd: ROOT,
-      // A clean environment: nothing of the bench's own process leaks into the function's init.
-      env: { PATH: process.env.PATH ?? '', ...FUNCTION_ENV, ...EXTRA_ENV[functionOf(file)], BENCH_BUNDLE_URL: new URL(`file://${file}`).href },
+      env: { ...cleanEnv(env, file), BENCH_BUNDLE_URL: new URL(`file://${file}`).href },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -163,10 +209,11 @@ function loadOnce(file: string): Promise<{ initMs: number; sinceProcessStartMs: 
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.once('error', reject);
     child.once('exit', (code) => {
+      const processMs = performance.now() - started;
       if (code !== 0) return reject(new Error(`loading ${file} failed (exit ${code}): ${err.trim().split('\n').slice(-3).join(' | ')}`));
       try {
         // The runner's figures are the last line: the function logs its configuration line first, as on Lambda.
-        resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as { initMs: number; sinceProcessStartMs: number });
+        resolve({ ...(JSON.parse(out.trim().split('\n').at(-1) ?? '') as { initMs: number; sinceProcessStartMs: number }), processMs });
       } catch {
         reject(new Error(`loading ${file}: unexpected output ${out.slice(0, 200)}`));
       }
@@ -174,32 +221,54 @@ function loadOnce(file: string): Promise<{ initMs: number; sinceProcessStartMs: 
   });
 }
 
-export async function measureBundles(options: BenchOptions): Promise<BundleFigure[]> {
+export async function measureBundles(options: BenchOptions, env: Record<string, string>): Promise<{ bareNode: BareNodeFigure; figures: BundleFigure[] }> {
   await rm(OUT, { recursive: true, force: true });
   await mkdir(OUT, { recursive: true });
   const functions = await functionEntries();
-  const figures: BundleFigure[] = [];
+  const candidates: { awsSdkExternal: boolean; label: string; variant: Variant; built: Built }[] = [];
   for (const awsSdkExternal of options.awsSdkExternal) {
-    const bundles = await bundleAll(functions, awsSdkExternal);
-    for (const fn of functions) {
-      for (const variant of ['bridge', 'naive'] as const) {
-        const { file, bytes, largest } = bundles.get(`${fn}.${variant}`)!;
-        // One unmeasured load first (full runs), so every measured one finds the file in the page cache.
-        if (!options.quick) await loadOnce(file);
-        const loads = await repeat(options.initProcesses, () => loadOnce(file));
-        figures.push({
-          function: fn,
-          variant,
-          awsSdkExternal,
-          bytes,
-          largest,
-          initMs: round(median(loads.map((l) => l.initMs))),
-          sinceProcessStartMs: round(median(loads.map((l) => l.sinceProcessStartMs))),
-          processes: options.initProcesses,
-          cores: options.cores,
-        });
-      }
+    // The baselines once, as SST would bundle them (the SDK inside).
+    const baselines = !awsSdkExternal;
+    const bundles = await bundleAll(functions, awsSdkExternal, baselines);
+    const names = [...functions.flatMap((fn) => [`${fn}.bridge`, `${fn}.naive`]), ...(baselines ? ['bolt.baseline', ...SDK_ROOTS.map((pkg) => `${labelOf(pkg)}.baseline`)] : [])];
+    for (const name of names) {
+      // The variant follows the last dot: a package's own name may hold one (`@scope/name.part`).
+      const label = name.slice(0, name.lastIndexOf('.'));
+      const variant = name.slice(name.lastIndexOf('.') + 1) as Variant;
+      candidates.push({ awsSdkExternal, label, variant, built: bundles.get(name)! });
     }
   }
-  return figures;
+  // One unmeasured load of each first (full runs), so every measured one finds its files in the page cache.
+  if (!options.quick) {
+    await bareNodeOnce(env);
+    for (const { built } of candidates) await loadOnce(built.file, env);
+  }
+  // Round-robin, a bare node in every round: a machine growing busier for a while slows one
+  // sample of each bundle, not every sample of the few measured then (on a shared machine,
+  // same-sized bundles measured back to back differed by 2×).
+  const bareSamples: number[] = [];
+  const loads = candidates.map(() => [] as Load[]);
+  for (let round = 0; round < options.initProcesses; round++) {
+    bareSamples.push(await bareNodeOnce(env));
+    for (const [i, { built }] of candidates.entries()) loads[i]!.push(await loadOnce(built.file, env));
+  }
+  const bare = median(bareSamples);
+  const figures = candidates.map(({ awsSdkExternal, label, variant, built }, i): BundleFigure => {
+    const samples = loads[i]!;
+    const processMs = round(median(samples.map((l) => l.processMs)));
+    return {
+      function: variant === 'baseline' && label !== 'bolt' ? SDK_ROOTS.find((pkg) => labelOf(pkg) === label)! : label,
+      variant,
+      awsSdkExternal,
+      bytes: built.bytes,
+      largest: built.largest,
+      initMs: round(median(samples.map((l) => l.initMs))),
+      sinceProcessStartMs: round(median(samples.map((l) => l.sinceProcessStartMs))),
+      processMs,
+      loadRatio: round(processMs / bare, 2),
+      processes: options.initProcesses,
+      cores: options.cores,
+    };
+  });
+  return { bareNode: { processMs: round(bare), processes: bareSamples.length }, figures };
 }

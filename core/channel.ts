@@ -84,6 +84,13 @@ export interface ChannelProfile {
     /** The stack output naming the URL to register with the platform (its route on the ingress's URL). */
     urlOutput: string;
   };
+  /** Its ingress's budgets in `npm run bench` (bench/targets.ts has the defaults): a channel that must do more at the door says so here. */
+  benchBudget?: {
+    /** The ingress process's load time ÷ a bare `node -e 0`'s. */
+    ingressLoadRatio?: number;
+    /** The ingress bundle, SDK inside, in KiB. */
+    ingressBundleKiB?: number;
+  };
   /** Whether a conversation id of this channel is personal data (a phone number): ops shows only its hash. */
   conversationIsPersonal?(conversationId: string): boolean;
 }

@@ -72,6 +72,8 @@ export interface Stack {
   /** The ingress's and the worker's DynamoDB clients, apart as in a deployment (bench counts each). */
   db: { ingress: DynamoDBDocumentClient; worker: DynamoDBDocumentClient };
   config: CoreConfig;
+  /** The environment the stack resolved (each channel's fake filled in): what a function started beside it would read. */
+  env: Readonly<Record<string, string | undefined>>;
   // Each channel adds its configuration and its fake (dev/local/<channel>.ts: `slack`, `fakeSlack`…).
   sandbox?: RunningSandbox;
   /** The browser console (`GET /`) and the activity it shows. */
@@ -336,6 +338,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       core,
       db: { ingress: ingressDb, worker: core.db },
       config,
+      env,
       ...(sandbox ? { sandbox } : {}),
       console: bridgeConsole,
       activity,

@@ -20,6 +20,8 @@ export const teamsProfile = registerChannel({
     // Azure Bot → Configuration: the messaging endpoint.
     urlOutput: 'teamsMessagesUrl',
   },
+  // Its ingress checks a JWT against Microsoft's published keys, more than a shared-secret HMAC (issue 22).
+  benchBudget: { ingressLoadRatio: 2.5, ingressBundleKiB: 1536 },
 });
 
 export function teamsActorId(tenantId: string, aadObjectIdOrFromId: string): string {

@@ -6,20 +6,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AckFigure, AckRatio } from '../../bench/ack.ts';
-import type { BundleFigure } from '../../bench/bundles.ts';
+import type { BoltHandlerFigure } from '../../bench/bolt.ts';
+import type { BareNodeFigure, BundleFigure } from '../../bench/bundles.ts';
 import type { DynamoFigure } from '../../bench/dynamo.ts';
 import type { HandlerAckFigure } from '../../bench/handlers.ts';
 import type { CalibrationFigure, PipelineModelFigure } from '../../bench/pipeline-bench.ts';
 import type { TargetResult } from '../../bench/targets.ts';
 import type { ThroughputFigure } from '../../bench/throughput.ts';
+import { CHANNEL_PROFILES } from '../../adapters/profiles.ts';
 import { run } from '../support/spawn.ts';
 
 interface Results {
   meta: { commit: string; cores: number; quick: boolean };
   ack: { figures: AckFigure[]; ratios: AckRatio[] };
   ackHandlers: HandlerAckFigure[];
+  boltHandler: BoltHandlerFigure;
   dynamo: DynamoFigure[];
   bundles: BundleFigure[];
+  bareNode: BareNodeFigure;
   throughput: ThroughputFigure;
   targets: TargetResult[];
   pipelineModel: PipelineModelFigure;
@@ -46,6 +50,7 @@ describe('npm run bench -- --quick', () => {
       "where the deployed bridge starts to queue at Brek's quota",
       'Why the chosen settings',
       'Pipeline calibration',
+      'Issue 22 goals: ratios measured in this run',
       'Targets',
     ]) {
       expect(out).toContain(title);
@@ -67,6 +72,9 @@ describe('npm run bench -- --quick', () => {
     expect(results.ackHandlers.map((f) => f.channel).sort()).toEqual(['slack', 'teams', 'whatsapp']);
     expect(results.ackHandlers.every((f) => positive(f.p50Ms) && f.p99Ms >= f.p50Ms)).toBe(true);
     expect(results.ackHandlers.every((f) => positive(f.oneAtATime.p50Ms) && f.oneAtATime.p99Ms >= f.oneAtATime.p50Ms)).toBe(true);
+    expect(results.ackHandlers.every((f) => positive(f.cpuMsPerRequest) && f.servicesCpuMsPerRequest >= 0)).toBe(true);
+    // The Bolt baseline's handler, called the same way: what the CPU and burst ratios divide by.
+    expect(positive(results.boltHandler.cpuMsPerRequest) && positive(results.boltHandler.p50Ms) && results.boltHandler.p99Ms >= results.boltHandler.p50Ms).toBe(true);
 
     for (const channel of ['slack', 'teams', 'whatsapp']) {
       for (const turn of ['first', 'steady']) {
@@ -89,6 +97,15 @@ describe('npm run bench -- --quick', () => {
       const naive = results.bundles.find((b) => b.function === fn && b.variant === 'naive' && !b.awsSdkExternal)!;
       expect(naive.bytes).toBeGreaterThan(own.bytes);
     }
+    // Every load is also a ratio to a bare node measured in the same run; the baselines sit beside them.
+    expect(positive(results.bareNode.processMs)).toBe(true);
+    expect(results.bundles.every((b) => positive(b.processMs) && Math.abs(b.loadRatio - b.processMs / results.bareNode.processMs) < 0.05)).toBe(true);
+    expect(results.bundles.some((b) => b.variant === 'baseline' && b.function === 'bolt')).toBe(true);
+    expect(results.bundles.some((b) => b.variant === 'baseline' && b.function === 'twilio')).toBe(true);
+    // Issue 22's goals, one per registered ingress (load, ack CPU and burst ÷ Bolt's), the worker and throughput.
+    const issue22 = results.targets.filter((t) => t.issue === 22);
+    expect(issue22.length).toBe(CHANNEL_PROFILES.length * 3 + 2);
+    for (const profile of CHANNEL_PROFILES) expect(issue22.some((t) => t.name === `${profile.channel} ingress load ÷ bare node`), profile.channel).toBe(true);
 
     expect(positive(results.throughput.turnsPerSecond) && positive(results.throughput.cpuMsPerTurn) && positive(results.throughput.dynamoPerTurn)).toBe(true);
     expect(results.targets.length).toBeGreaterThan(0);
