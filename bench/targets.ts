@@ -23,7 +23,7 @@ export interface TargetResult {
 const KIB = 1024;
 
 /** Issue 22's goals. */
-export const GOALS = {
+const GOALS = {
   /** An ingress process's load ÷ bare node, unless its profile's benchBudget says otherwise. */
   ingressLoadRatio: 1.5,
   workerLoadRatio: 2.5,
