@@ -3,12 +3,10 @@
 // table (one item per shape), read before anything is created. Two workers racing for a new shape
 // each create one; the first write wins, the loser deletes its own and uses the winner's.
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type twilio from 'twilio';
 import type { ContentCreateRequest } from 'twilio/lib/rest/content/v1/content.js';
 import type { Logger } from '../../core/log.ts';
 import { contentDefinition } from './render.ts';
-
-type TwilioClient = ReturnType<typeof twilio>;
+import type { TwilioRest } from './twilio-client.ts';
 
 /** Where the shapes' SIDs live: a partition of the bridge's own, never a thread's. */
 export const CONTENT_PK = 'CHANNEL#whatsapp';
@@ -21,7 +19,7 @@ export class ContentCatalog {
   private readonly known = new Map<string, Promise<string>>();
 
   constructor(
-    private readonly client: TwilioClient,
+    private readonly client: TwilioRest,
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly logger?: Logger,

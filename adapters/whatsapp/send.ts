@@ -1,5 +1,6 @@
-// Replies through Twilio's Messages API with the `twilio` client, from TWILIO_WHATSAPP_FROM. A
-// local fake is reached through the library's supported `httpClient` option (TWILIO_API_URL).
+// Replies through Twilio's Messages API with the `twilio` client (twilio-client.ts: only the
+// resources used), from TWILIO_WHATSAPP_FROM. A local fake is reached through the library's
+// supported `httpClient` option (TWILIO_API_URL).
 // WhatsApp only allows free-form replies within 24 hours of the traveller's last message; later,
 // what must reach the traveller (a booking, an apology) goes as the approved template configured
 // for it (WHATSAPP_TEMPLATE_BOOKED / _NOTICE), and anything else is not attempted (the turn fails).
@@ -13,7 +14,6 @@
 // Exactly once (core/delivery.ts): a long reply is several messages, each a part; after an
 // ambiguous failure `find` looks the part up in the Messages list (to, from, body, created since
 // the delivery began) before it is sent again, and a retry resumes at the first part not found.
-import twilio from 'twilio';
 import { DeliveryError, PermanentSendError, type ChannelSender, type FailureClass, type PartContext } from '../../core/delivery.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Reply } from '../../core/reply.ts';
@@ -23,6 +23,9 @@ import { whatsappReference } from './normalize.ts';
 import { renderWhatsAppParts, splitMessage, templateUse, type WhatsAppPart, type WhatsAppTemplateUse } from './render.ts';
 import { plainReplyText, PLAIN_TEXT_MAX } from '../../core/plain-text.ts';
 import type { ContentCatalog } from './content.ts';
+import type { TwilioRest } from './twilio-client.ts';
+
+export { twilioClient } from './twilio-client.ts';
 
 const SESSION_WINDOW_MS = 24 * 3_600_000;
 /** Twilio's clock and ours differ a little; a lookup reaches this far before the delivery began. */
@@ -52,36 +55,6 @@ export interface WhatsAppFeatures {
  */
 export interface WhatsAppOutbound extends WhatsAppPart {
   late?: WhatsAppTemplateUse;
-}
-
-type TwilioClient = ReturnType<typeof twilio>;
-type RequestOptions = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0];
-
-/** Sends the library's requests to another API origin (a local fake), keeping everything else. */
-class RedirectingRequestClient extends twilio.RequestClient {
-  constructor(
-    private readonly origin: string,
-    timeoutMs?: number,
-  ) {
-    super(timeoutMs ? { timeout: timeoutMs } : {});
-  }
-
-  override request<TData>(opts: RequestOptions & { data?: TData }) {
-    const uri = new URL(opts.uri);
-    const target = new URL(this.origin);
-    uri.protocol = target.protocol;
-    uri.host = target.host;
-    return super.request({ ...opts, uri: uri.toString() });
-  }
-}
-
-export function twilioClient(config: Pick<WhatsAppConfig, 'accountSid' | 'authToken' | 'apiUrl'>, options: { timeoutMs?: number } = {}): TwilioClient {
-  const httpClient = config.apiUrl
-    ? new RedirectingRequestClient(config.apiUrl, options.timeoutMs)
-    : options.timeoutMs
-      ? new twilio.RequestClient({ timeout: options.timeoutMs })
-      : undefined;
-  return twilio(config.accountSid, config.authToken, httpClient ? { httpClient } : {});
 }
 
 interface TwilioFailure {
@@ -114,7 +87,7 @@ function describe(error: unknown): string {
 
 export class WhatsAppSender implements ChannelSender<WhatsAppOutbound> {
   constructor(
-    private readonly client: TwilioClient,
+    private readonly client: TwilioRest,
     private readonly from: string,
     private readonly logger?: Logger,
     private readonly now: () => number = Date.now,
@@ -195,7 +168,7 @@ export class WhatsAppSender implements ChannelSender<WhatsAppOutbound> {
     return this.create({ from: this.from, to, body: part.body, ...callback });
   }
 
-  private async create(params: Parameters<TwilioClient['messages']['create']>[0]): Promise<string> {
+  private async create(params: Parameters<TwilioRest['messages']['create']>[0]): Promise<string> {
     try {
       const message = await this.client.messages.create(params);
       return message.sid;

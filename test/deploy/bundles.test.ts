@@ -50,5 +50,18 @@ describe('Lambda bundles', () => {
     expect(uses(worker.inputs, '@microsoft/teams.api')).toBe(true);
     expect(uses(worker.inputs, 'twilio')).toBe(true);
     expect(uses(worker.inputs, 'express')).toBe(false);
+    // Twilio's REST client as adapters/whatsapp/twilio-client.ts builds it: Messages, Content v1 and
+    // the typing indicator, not the package root that reaches every domain (3.2 MB of the worker).
+    const twilioRest = worker.inputs.filter((i) => i.includes('node_modules/twilio/lib/rest/')).map((i) => i.slice(i.indexOf('twilio/lib/rest/')));
+    expect(twilioRest).toContain('twilio/lib/rest/api/v2010/account/message.js');
+    expect(twilioRest).toContain('twilio/lib/rest/content/v1/content.js');
+    expect(twilioRest).toContain('twilio/lib/rest/messaging/v2/typingIndicator.js');
+    const used = ['twilio/lib/rest/api/v2010/account/message', 'twilio/lib/rest/content/v1/content', 'twilio/lib/rest/messaging/v2/typingIndicator.js'];
+    expect(twilioRest.filter((i) => !used.some((prefix) => i.startsWith(prefix))), 'twilio REST modules beyond those used').toEqual([]);
+    for (const unused of ['twilio/lib/rest/Twilio.js', 'twilio/lib/rest/video/', 'twilio/lib/rest/voice/', 'twilio/lib/twiml/', 'twilio/lib/rest/api/v2010/account/call']) {
+      expect(worker.inputs.some((i) => i.includes(`node_modules/${unused}`)), `worker has ${unused}`).toBe(false);
+    }
+    // 4752 KB with the package root; 1524 KB with only the resources used (esbuild 0.28, minified).
+    expect(worker.bytes, 'worker bytes').toBeLessThan(1600 * 1024);
   }, 60_000);
 });
