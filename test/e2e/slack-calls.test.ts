@@ -1,7 +1,8 @@
 // How many Slack Web API calls a turn costs (issue 22), counted at the fake Slack the real
 // WebClient talks to, through the whole local stack: a DM answered quickly needs no hourglass (no
 // add, no removal); a slow one gets it and loses it with the answer; a known traveller's second
-// session asks users.info nothing; an assistant thread's status is cleared by the answer itself.
+// session asks users.info nothing; the WebClient (global fetch in @slack/web-api 8) reuses its
+// connection; an assistant thread's status is cleared by the answer itself.
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROGRESS_REACTION_DELAY_MS } from '../../adapters/slack/send.ts';
 import type { SlackCall } from '../../dev/fakes/slack.ts';
@@ -54,6 +55,19 @@ describe('Slack calls per turn', () => {
     expect(methodsSince(from)).toEqual(['reactions.add', 'chat.postMessage', 'reactions.remove']);
     const reactions = fake().calls.slice(from).filter((c) => c.method.startsWith('reactions.'));
     expect(reactions.map((c) => c.args)).toEqual([expect.objectContaining({ channel, timestamp: ts }), expect.objectContaining({ channel, timestamp: ts })]);
+  });
+
+  it('the worker keeps its connection to Slack alive across calls and turns', async () => {
+    const user: SlackUser = { teamId: 'T0TEST', userId: `U${++users}ALIVE` };
+    const channel = `D${users}ALIVE`;
+    await say(user, { text: 'portland tomorrow', channel });
+    const calls = fake().calls.length;
+    const connections = fake().connections();
+    expect(connections).toBeGreaterThan(0); // the count counts
+    for (const text of ['something cheaper please', 'something closer to downtown', 'any with free parking']) await say(user, { text, channel });
+    expect(fake().calls.length - calls).toBe(3);
+    // Without keep-alive each call would open its own; a reused one opens none (a dropped idle one, one more).
+    expect(fake().connections() - connections).toBeLessThanOrEqual(1);
   });
 
   it('a known traveller’s new conversation asks users.info nothing', async () => {
