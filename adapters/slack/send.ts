@@ -1,9 +1,12 @@
 // Delivers Replies through Slack's Web API (@slack/web-api WebClient): in the DM, or in the
 // thread of a channel mention; a refusal to someone who clicked another traveller's button is
-// ephemeral. Progress shows within a second: an hourglass reaction on the traveller's message,
-// or the clicked message replaced by what is happening (which also retires its buttons). In an
+// ephemeral. Progress shows within a second: an hourglass reaction on the traveller's message
+// once Brek has taken PROGRESS_REACTION_DELAY_MS without an answer (a quick answer needs no
+// marker, so no add and no removal), or the clicked message replaced by what is happening (which
+// also retires its buttons). In an
 // assistant thread (Slack's AI app container) progress is the thread's status instead
-// (assistant.threads.setStatus, cleared with the answer), what the traveller can say next becomes
+// (assistant.threads.setStatus, which Slack clears when the answer is posted: no call to clear
+// it after a reply this process saw arrive), what the traveller can say next becomes
 // the thread's suggested prompts, and a shortlist titles the thread with the search.
 //
 // Exactly once (core/delivery.ts): the WebClient never retries (a retried chat.postMessage whose
@@ -22,6 +25,15 @@ import { escapeMrkdwn, renderClicked, renderSlack, renderSlackAssistant, type Sl
 import { plainReplyText } from '../../core/plain-text.ts';
 
 const PROGRESS_REACTION = 'hourglass_flowing_sand';
+/** How long a DM or mention waits before its hourglass goes on: an answer by then is the progress. */
+export const PROGRESS_REACTION_DELAY_MS = 700;
+/**
+ * A reaction timer this much later than asked was frozen with its process (a Lambda between
+ * invocations): its turn is long over, so nothing goes on that nobody would take off.
+ */
+const FROZEN_TIMER_MS = 2_000;
+/** Turns whose hourglass this process tracks (one that never finished must not pile up). */
+const REACTIONS_KEPT = 1_000;
 /** The metadata event type of the bridge's replies (Slack: letters, digits and underscores). */
 export const REPLY_EVENT_TYPE = 'brek_bridge_reply';
 /** Slack's own words for "we failed, and something may have happened" (its docs say so of fatal_error). */
@@ -47,7 +59,11 @@ const TITLE_MAX = 60;
 const PEOPLE_KEPT = 5_000;
 const PERSON_TTL_MS = 6 * 3_600_000;
 
-/** An empty token (every workspace installed through OAuth) makes a client each call names its token for. */
+/**
+ * An empty token (every workspace installed through OAuth) makes a client each call names its token for.
+ * @slack/web-api 8 calls through the global fetch (no axios, no agent to give): Node's fetch keeps
+ * its connections alive, so a warm worker reuses one to Slack across calls and turns.
+ */
 export function slackWebClient(token: string, apiUrl: string, options: { timeoutMs?: number } = {}): WebClient {
   return new WebClient(token || undefined, {
     slackApiUrl: apiUrl,
@@ -131,6 +147,17 @@ function threadTitle(record: InboxRecord): string | undefined {
   return text ? clipText(text, TITLE_MAX) : undefined;
 }
 
+/**
+ * A turn's hourglass in this process: waiting for its delay, called off (the answer came first),
+ * or added (its Web API call, settled or not) and so to be taken off.
+ */
+type TurnReaction = { state: 'waiting'; timer: ReturnType<typeof setTimeout> } | { state: 'called_off' } | { state: 'added'; call: Promise<unknown> };
+
+export interface SlackSenderOptions {
+  /** How long a DM or mention waits before its hourglass (default PROGRESS_REACTION_DELAY_MS; 0: at once). */
+  progressReactionDelayMs?: number;
+}
+
 interface HistoryMessage {
   ts?: string;
   metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
@@ -141,7 +168,16 @@ export class SlackSender implements ChannelSender<SlackPart> {
     private readonly web: WebClient,
     private readonly logger?: Logger,
     private readonly tokenFor?: SlackTokenFor,
-  ) {}
+    options: SlackSenderOptions = {},
+  ) {
+    this.reactionDelayMs = options.progressReactionDelayMs ?? PROGRESS_REACTION_DELAY_MS;
+  }
+
+  private readonly reactionDelayMs: number;
+  /** Each turn's hourglass by its dedupe key, so it costs a removal only where it went on. */
+  private readonly reactions = new Map<string, TurnReaction>();
+  /** Turns whose answer this process posted into their assistant thread: Slack cleared the status with it. */
+  private readonly statusCleared = new Set<string>();
 
   /** users.info per traveller (`team:user`): one call serves both the zone and the offset. */
   private readonly people = new Map<string, { at: number; zone: Promise<PersonZone> }>();
@@ -194,6 +230,8 @@ export class SlackSender implements ChannelSender<SlackPart> {
   async post(part: SlackPart, context: PartContext): Promise<string> {
     const { channel, threadTs } = slackReference(context.record);
     if (!channel) throw new PermanentSendError('slack reference without a channel', 'no_channel');
+    // The answer is on its way: an hourglass not yet on never needs to go on.
+    this.callOffReaction(context.record.dedupeKey);
     const thread = threadTs ? { thread_ts: threadTs } : {};
     return this.withToken(context.record, async (auth) => {
       // Set before the message, so the traveller sees the suggestions with it; setting them again
@@ -224,6 +262,7 @@ export class SlackSender implements ChannelSender<SlackPart> {
         ...thread,
         metadata: { event_type: REPLY_EVENT_TYPE, event_payload: { part: context.tag } },
       });
+      if (threadTs && slackReference(context.record).assistantThread) this.noteStatusCleared(context.record.dedupeKey);
       const title = part.assistant?.title;
       if (title && threadTs) {
         // Best effort: the answer is out; an untitled thread is still the traveller's.
@@ -277,22 +316,86 @@ export class SlackSender implements ChannelSender<SlackPart> {
         await this.web.assistant.threads.setStatus({ ...auth, channel_id: channel, thread_ts: ref.threadTs, status, ...(loading.length ? { loading_messages: loading } : {}) });
         return;
       }
-      if (!clicked && ref.messageTs) await this.web.reactions.add({ ...auth, channel, timestamp: ref.messageTs, name: PROGRESS_REACTION });
+      if (!clicked && ref.messageTs) await this.reactLater(record, channel, ref.messageTs);
     });
+  }
+
+  /** The hourglass, once the delay passes without the answer (at once with no delay). */
+  private async reactLater(record: InboxRecord, channel: string, timestamp: string): Promise<void> {
+    const key = record.dedupeKey;
+    if (this.reactions.has(key)) return; // this turn's hourglass is already in hand
+    const add = (): Promise<unknown> => {
+      const call = this.withToken(record, (auth) => this.web.reactions.add({ ...auth, channel, timestamp, name: PROGRESS_REACTION }));
+      this.track(key, { state: 'added', call });
+      return call;
+    };
+    if (this.reactionDelayMs <= 0) {
+      await add();
+      return;
+    }
+    const due = Date.now() + this.reactionDelayMs;
+    const timer = setTimeout(() => {
+      if (this.reactions.get(key)?.state !== 'waiting') return;
+      if (Date.now() - due > FROZEN_TIMER_MS) {
+        // No clearProgress may come for this turn here; one that does removes without knowing, as before.
+        this.reactions.delete(key);
+        return;
+      }
+      add().catch((error: unknown) => this.logger?.warn('progress indicator failed', { error: classifySlackError(error).code }));
+    }, this.reactionDelayMs);
+    // A pending hourglass never keeps a process alive.
+    timer.unref?.();
+    this.track(key, { state: 'waiting', timer });
+  }
+
+  private track(key: string, reaction: TurnReaction): void {
+    this.reactions.delete(key);
+    this.reactions.set(key, reaction);
+    if (this.reactions.size <= REACTIONS_KEPT) return;
+    // Oldest first out (a Map keeps insertion order): a turn that never finished here.
+    const [oldest, dropped] = this.reactions.entries().next().value!;
+    if (dropped.state === 'waiting') clearTimeout(dropped.timer);
+    this.reactions.delete(oldest);
+  }
+
+  private noteStatusCleared(key: string): void {
+    this.statusCleared.add(key);
+    // Oldest first out: a turn whose clearProgress never came here.
+    if (this.statusCleared.size > REACTIONS_KEPT) this.statusCleared.delete(this.statusCleared.values().next().value!);
+  }
+
+  private callOffReaction(key: string): void {
+    const reaction = this.reactions.get(key);
+    if (reaction?.state !== 'waiting') return;
+    clearTimeout(reaction.timer);
+    this.reactions.set(key, { state: 'called_off' });
   }
 
   async clearProgress(record: InboxRecord, _outcome?: { delivered: boolean }): Promise<void> {
     const ref = slackReference(record);
     if (!ref.channel) return;
-    const auth = await this.auth(record);
     if (ref.assistantThread && ref.threadTs) {
+      // The answer cleared it already where it was posted (and seen to arrive) here.
+      if (this.statusCleared.delete(record.dedupeKey)) return;
       if (record.input.type !== 'text' && record.input.type !== 'action') return;
-      // The answer cleared it already where it was posted; an empty status also ends one left by a failed turn.
+      // An empty status ends one left by a failed turn, or by an answer whose arrival is unknown.
+      const auth = await this.auth(record);
       await this.web.assistant.threads.setStatus({ ...auth, channel_id: ref.channel, thread_ts: ref.threadTs, status: '' }).catch(() => undefined);
       return;
     }
-    if (!ref.messageTs || record.input.type !== 'text') return;
+    if (!ref.messageTs) return;
+    const reaction = this.reactions.get(record.dedupeKey);
+    if (reaction) {
+      this.reactions.delete(record.dedupeKey);
+      if (reaction.state === 'waiting') clearTimeout(reaction.timer);
+      // Never put on by this process: nothing to take off.
+      if (reaction.state !== 'added') return;
+      // After the add has settled (an ambiguous failure may still have added it), never before it.
+      await reaction.call.catch(() => undefined);
+    } else if (record.input.type !== 'text') return;
+    // Untracked here (a turn resumed after a crash elsewhere) it is removed without knowing, as always.
     // A reaction that is already gone (or never went on) is fine.
+    const auth = await this.auth(record);
     await this.web.reactions.remove({ ...auth, channel: ref.channel, timestamp: ref.messageTs, name: PROGRESS_REACTION }).catch(() => undefined);
   }
 

@@ -112,6 +112,8 @@ export interface FakeSlack {
   /** The base for WebClient's slackApiUrl. */
   apiUrl: string;
   calls: SlackCall[];
+  /** TCP connections accepted so far: fewer than calls when clients keep them alive. */
+  connections(): number;
   /** Messages as a channel would show them, posts and updates applied (ephemeral ones too), by `channel:ts`. */
   messages: Map<string, SlackMessage>;
   /** Queue a one-shot fault for the next call of `fault.method` (oauth.v2.access included). */
@@ -617,6 +619,8 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
     );
   }
 
+  let connections = 0;
+  server.on('connection', () => void connections++);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
@@ -627,6 +631,7 @@ export async function startFakeSlack(options: { token?: string; port?: number; h
     url,
     apiUrl: `${url}/api/`,
     calls,
+    connections: () => connections,
     messages,
     fail: (fault) => plan.push(toFault(fault), fault.method),
     chaos: (settings) => plan.chaos(settings),

@@ -7,6 +7,7 @@ import type { SlackCall } from '../../dev/fakes/slack.ts';
 import { inboxKey } from '../../core/store/inbox.ts';
 import { slackActorId } from '../../adapters/slack/profile.ts';
 import { attachTestCard } from '../../dev/simulate/payment.ts';
+import { PROGRESS_REACTION_DELAY_MS } from '../../adapters/slack/send.ts';
 import { SIGNING_SECRET, useStack } from '../support/stack.ts';
 
 const h = useStack();
@@ -70,7 +71,9 @@ async function attach(setupUrl: string) {
 describe('the golden path in Slack', () => {
   it('search → Book → guest name → Set up payment → done → Yes → booked', async () => {
     const t = traveller();
-    const list = await t.say('find me a las vegas hotel from 5/15 to 5/16 that is cheap and refundable');
+    // Brek slower than the hourglass's delay: the search shows it (a quicker answer needs none).
+    await h.faults({ endpoints: { sendEvent: { latencyMs: PROGRESS_REACTION_DELAY_MS + 500 } } });
+    const list = await t.say('find me a las vegas hotel from 5/15 to 5/16 that is cheap and refundable').finally(() => h.faults(null));
     expect(list.args.text).toContain('I found options matching your request in Las Vegas.');
     const sections = blocksOf(list).filter((b) => b.type === 'section');
     expect(sections[1]).toMatchObject({ text: { type: 'mrkdwn', text: expect.stringContaining('*1. Branding Iron Motel*') } });
@@ -78,9 +81,13 @@ describe('the golden path in Slack', () => {
     const book = buttons(list)[0]!;
     expect(book).toMatchObject({ action_id: 'book_option:1', style: 'primary', text: { text: 'Book' } });
     expect(JSON.parse(book.value!)).toMatchObject({ o: t.actorId, l: 'Branding Iron Motel' });
-    // Progress: an hourglass on the traveller's message, removed after the reply.
-    expect(slackCalls('reactions.add').some((c) => c.args.channel === t.channel)).toBe(true);
-    expect(slackCalls('reactions.remove').some((c) => c.args.channel === t.channel)).toBe(true);
+    // Progress: an hourglass on the traveller's message while Brek works, removed after the reply.
+    const mine = h.stack.fakeSlack!.calls.filter((c) => c.delivered && c.args.channel === t.channel);
+    const added = mine.findIndex((c) => c.method === 'reactions.add');
+    const removed = mine.findIndex((c) => c.method === 'reactions.remove');
+    expect(added).toBeGreaterThanOrEqual(0);
+    expect(added).toBeLessThan(mine.indexOf(list));
+    expect(removed).toBeGreaterThan(mine.indexOf(list));
     // The timezone came from users.info and reached Brek at session creation.
     const session = [...h.stack.sandbox!.world.sessions.values()].find((s) => s.actor.actorId === t.actorId);
     expect(session?.actor.timezoneOffsetMinutes).toBe(-480);
