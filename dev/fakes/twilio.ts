@@ -16,6 +16,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FAKE_TWILIO_ACCOUNT_SID } from '../../adapters/whatsapp/profile.ts';
 import { applyFault, faultLabel, FaultPlan, isFault, writeAnswer, type Answer, type Chaos, type Fault, type FaultAnswers, type FaultKind } from './faults.ts';
+import { isObj } from '../../core/util.ts';
 
 export interface TwilioMessage {
   from: string;
@@ -184,7 +185,6 @@ function parseDateFilter(value: string): { from: number; to: number } | undefine
 /** Twilio's limits for the types the fake knows (https://www.twilio.com/docs/content/twiliolist-picker, …/twilio-quick-reply). */
 const LIMITS = { body: 1024, textBody: 1600, items: 10, item: 24, description: 72, id: 200, button: 20, quickReplies: 3, title: 20 } as const;
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The {{n}} placeholders a content definition uses. */
 function placeholders(types: Record<string, unknown>): Set<string> {
@@ -193,21 +193,21 @@ function placeholders(types: Record<string, unknown>): Set<string> {
 
 /** Why Twilio would refuse this definition at creation (shape only: values may be variables); undefined when fine. */
 function contentProblem(body: unknown): string | undefined {
-  if (!isRecord(body)) return 'the body must be a JSON object';
+  if (!isObj(body)) return 'the body must be a JSON object';
   if (typeof body.language !== 'string' || body.language === '') return 'language is required';
-  if (!isRecord(body.types) || Object.keys(body.types).length === 0) return 'types is required';
-  if (body.variables !== undefined && (!isRecord(body.variables) || Object.values(body.variables).some((v) => typeof v !== 'string'))) return 'variables must map names to strings';
+  if (!isObj(body.types) || Object.keys(body.types).length === 0) return 'types is required';
+  if (body.variables !== undefined && (!isObj(body.variables) || Object.values(body.variables).some((v) => typeof v !== 'string'))) return 'variables must map names to strings';
   for (const [type, definition] of Object.entries(body.types)) {
-    if (!isRecord(definition) || typeof definition.body !== 'string' || definition.body === '') return `${type}: body is required`;
+    if (!isObj(definition) || typeof definition.body !== 'string' || definition.body === '') return `${type}: body is required`;
     if (type === 'twilio/list-picker') {
       if (typeof definition.button !== 'string' || definition.button === '') return 'twilio/list-picker: button is required';
       const items = definition.items;
       if (!Array.isArray(items) || items.length < 1 || items.length > LIMITS.items) return `twilio/list-picker: 1 to ${LIMITS.items} items`;
-      if (items.some((i) => !isRecord(i) || typeof i.id !== 'string' || typeof i.item !== 'string' || typeof i.description !== 'string')) return 'twilio/list-picker: each item needs id, item and description';
+      if (items.some((i) => !isObj(i) || typeof i.id !== 'string' || typeof i.item !== 'string' || typeof i.description !== 'string')) return 'twilio/list-picker: each item needs id, item and description';
     } else if (type === 'twilio/quick-reply') {
       const actions = definition.actions;
       if (!Array.isArray(actions) || actions.length < 1 || actions.length > LIMITS.quickReplies) return `twilio/quick-reply: 1 to ${LIMITS.quickReplies} actions`;
-      if (actions.some((a) => !isRecord(a) || typeof a.title !== 'string' || (a.id !== undefined && typeof a.id !== 'string'))) return 'twilio/quick-reply: each action needs a title';
+      if (actions.some((a) => !isObj(a) || typeof a.title !== 'string' || (a.id !== undefined && typeof a.id !== 'string'))) return 'twilio/quick-reply: each action needs a title';
     } else if (type !== 'twilio/text') return `${type}: not a type this fake knows`;
   }
   return undefined;
@@ -221,7 +221,7 @@ function materialise(content: TwilioContent, values: Record<string, string>): { 
   const quick = content.types['twilio/quick-reply'];
   const text = content.types['twilio/text'];
   const tooLong = (what: string, value: string, max: number) => (value.length > max ? `${what} is over ${max} characters` : value.trim() === '' ? `${what} is empty` : undefined);
-  if (isRecord(list)) {
+  if (isObj(list)) {
     const body = fill(String(list.body), values);
     const items = (list.items as Record<string, string>[]).map((i) => ({ id: fill(i.id!, values), item: fill(i.item!, values), description: fill(i.description!, values) }));
     const button = fill(String(list.button), values);
@@ -232,7 +232,7 @@ function materialise(content: TwilioContent, values: Record<string, string>): { 
     if (!problem && new Set(items.map((i) => i.id)).size !== items.length) return { problem: 'item ids must be unique' };
     return problem ? { problem } : { body, interactive: { type: 'list', button, items } };
   }
-  if (isRecord(quick)) {
+  if (isObj(quick)) {
     const body = fill(String(quick.body), values);
     const buttons = (quick.actions as Record<string, string>[]).map((a) => {
       const title = fill(a.title!, values);
@@ -241,7 +241,7 @@ function materialise(content: TwilioContent, values: Record<string, string>): { 
     const problem = tooLong('body', body, LIMITS.body) ?? buttons.map((b, n) => tooLong(`button ${n + 1}`, b.title, LIMITS.title) ?? tooLong(`button ${n + 1} id`, b.id, LIMITS.id)).find(Boolean);
     return problem ? { problem } : { body, interactive: { type: 'quick', buttons } };
   }
-  const body = isRecord(text) ? fill(String(text.body), values) : '';
+  const body = isObj(text) ? fill(String(text.body), values) : '';
   return tooLong('body', body, LIMITS.textBody) ? { problem: tooLong('body', body, LIMITS.textBody)! } : { body };
 }
 
@@ -539,7 +539,7 @@ export async function startFakeTwilio(options: { accountSid?: string; authToken?
       } catch {
         return refuse(21656, 'not JSON');
       }
-      if (!isRecord(values) || Object.values(values).some((v) => typeof v !== 'string')) return refuse(21656, 'values must be strings');
+      if (!isObj(values) || Object.values(values).some((v) => typeof v !== 'string')) return refuse(21656, 'values must be strings');
       const used = placeholders(content.types);
       const unknown = Object.keys(values).filter((k) => !used.has(k));
       if (unknown.length) return refuse(21656, `no variable ${unknown.join(', ')} in this content`);

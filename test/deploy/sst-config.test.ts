@@ -29,6 +29,7 @@ import {
   type SstWorld,
   type SubscriptionSeen,
 } from '../support/sst-standins.ts';
+import { isObj } from '../../core/util.ts';
 
 const BREK_BASE_URL = 'https://brek.example.test';
 
@@ -240,17 +241,16 @@ describe('deploy-time settings', () => {
 // A minimal reading of Lambda event-filter patterns: nested objects, arrays of alternatives, exact
 // values and `prefix` (all the config uses; anything else is refused rather than guessed).
 function filterMatches(pattern: unknown, value: unknown): boolean {
-  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (Array.isArray(pattern)) {
     return pattern.some((rule: unknown) => {
       if (typeof rule === 'string' || typeof rule === 'number' || typeof rule === 'boolean') return rule === value;
-      if (isRecord(rule) && Object.keys(rule).length === 1 && typeof rule.prefix === 'string') {
+      if (isObj(rule) && Object.keys(rule).length === 1 && typeof rule.prefix === 'string') {
         return typeof value === 'string' && value.startsWith(rule.prefix);
       }
       throw new Error(`filter rule not understood by this test: ${JSON.stringify(rule)}`);
     });
   }
-  if (isRecord(pattern)) return isRecord(value) && Object.entries(pattern).every(([key, sub]) => filterMatches(sub, value[key]));
+  if (isObj(pattern)) return isObj(value) && Object.entries(pattern).every(([key, sub]) => filterMatches(sub, value[key]));
   throw new Error(`filter pattern not understood by this test: ${JSON.stringify(pattern)}`);
 }
 
